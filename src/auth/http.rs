@@ -1,0 +1,64 @@
+use actix_web::{web, HttpResponse};
+
+use super::service::{self, LoginRequest, LogoutRequest, RefreshRequest, TokenPair};
+use super::AuthUser;
+use crate::error::{AppError, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/login").route(web::post().to(login)))
+        .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
+        .service(web::resource("/auth/logout").route(web::post().to(logout)));
+}
+
+/// Sign in with username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem),
+        (status = 429, description = "too many failed sign-ins; see Retry-After", body = Problem)))]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let app = state.clone();
+    let pair = state
+        .db
+        .run(move |conn| service::login(conn, &app.tokens, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(pair))
+}
+
+/// Exchange a refresh token for a new pair; the old refresh token stops working.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let app = state.clone();
+    let pair = state
+        .db
+        .run(move |conn| service::refresh(conn, &app.tokens, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(pair))
+}
+
+/// Sign out: revoke the given refresh token's session, or all of the caller's sessions.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body(content = LogoutRequest, description = "optional"),
+    responses((status = 204), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    body: Option<web::Json<LogoutRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let request = body.map(web::Json::into_inner).unwrap_or_default();
+    state
+        .db
+        .run(move |conn| service::logout(conn, &who, request))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

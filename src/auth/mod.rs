@@ -1,0 +1,59 @@
+//! Who is calling (accounts, tokens) and what they may do (policy).
+
+pub mod http;
+pub mod password;
+pub mod policy;
+pub mod service;
+pub mod store;
+pub mod token;
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+
+use crate::error::AppError;
+use crate::startup::AppState;
+pub use token::Principal;
+
+/// The signed-in caller. Extracting it from a request without a valid bearer token answers 401.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub Principal);
+
+impl std::ops::Deref for AuthUser {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<AuthUser, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("application state missing"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::unauthenticated(
+            "unauthenticated",
+            "sign in and send `Authorization: Bearer <token>`",
+        )
+    })?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            AppError::unauthenticated(
+                "unauthenticated",
+                "the Authorization header must be `Bearer <token>`",
+            )
+        })?;
+    state.tokens.verify_access(token.trim()).map(AuthUser)
+}

@@ -1,0 +1,122 @@
+//! Who may do what to which object. Every handler asks here before touching data.
+//!
+//! Two checks, in this order: the role may perform the action at all (else 403), and the
+//! object belongs to the caller (else 404, so another firm's existence is not revealed).
+
+use uuid::Uuid;
+
+use super::Principal;
+use crate::domain::Role;
+use crate::error::AppError;
+
+/// How much of a firm the caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirmView {
+    /// Every field (regulators, and an enterprise for its own firm).
+    Full,
+    /// Directory fields only: name, region, current grade (the association).
+    Directory,
+}
+
+pub fn require_role(who: &Principal, allowed: &[Role]) -> Result<(), AppError> {
+    if allowed.contains(&who.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub fn manage_users(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Admin])
+}
+
+/// Registering firms, changing their status, issuing permits.
+pub fn supervise_firms(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Regulator])
+}
+
+/// Listing firms: what part of the directory the caller sees. Enterprises see only their own.
+pub fn list_firms(who: &Principal) -> Result<FirmView, AppError> {
+    match who.role {
+        Role::Regulator | Role::Enterprise => Ok(FirmView::Full),
+        Role::Association => Ok(FirmView::Directory),
+        Role::Admin => Err(AppError::Forbidden),
+    }
+}
+
+pub fn view_firm(who: &Principal, firm_id: Uuid) -> Result<FirmView, AppError> {
+    let view = list_firms(who)?;
+    own_firm_if_enterprise(who, firm_id)?;
+    Ok(view)
+}
+
+/// Reading a firm's records (permits, ledger, inventory): regulators, and the firm itself.
+pub fn read_firm_records(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
+    require_role(who, &[Role::Regulator, Role::Enterprise])?;
+    own_firm_if_enterprise(who, firm_id)
+}
+
+/// Filing into a firm's ledger: only that firm's own enterprise users.
+pub fn file_for_firm(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
+    require_role(who, &[Role::Enterprise])?;
+    own_firm_if_enterprise(who, firm_id)
+}
+
+fn own_firm_if_enterprise(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
+    if who.role == Role::Enterprise && who.firm_id != Some(firm_id) {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, firm: Option<Uuid>) -> Principal {
+        Principal {
+            user_id: Uuid::now_v7(),
+            role,
+            firm_id: firm,
+        }
+    }
+
+    #[test]
+    fn enterprise_sees_only_its_own_firm() {
+        let own = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let clerk = user(Role::Enterprise, Some(own));
+        assert_eq!(view_firm(&clerk, own).ok(), Some(FirmView::Full));
+        assert!(matches!(view_firm(&clerk, other), Err(AppError::NotFound)));
+        assert!(read_firm_records(&clerk, own).is_ok());
+        assert!(matches!(
+            read_firm_records(&clerk, other),
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(supervise_firms(&clerk), Err(AppError::Forbidden)));
+    }
+
+    #[test]
+    fn association_sees_the_directory_and_no_records() {
+        let officer = user(Role::Association, None);
+        let firm = Uuid::now_v7();
+        assert_eq!(view_firm(&officer, firm).ok(), Some(FirmView::Directory));
+        assert!(matches!(
+            read_firm_records(&officer, firm),
+            Err(AppError::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn admin_manages_users_and_nothing_else() {
+        let admin = user(Role::Admin, None);
+        assert!(manage_users(&admin).is_ok());
+        assert!(matches!(list_firms(&admin), Err(AppError::Forbidden)));
+        assert!(matches!(supervise_firms(&admin), Err(AppError::Forbidden)));
+        assert!(matches!(
+            manage_users(&user(Role::Regulator, None)),
+            Err(AppError::Forbidden)
+        ));
+    }
+}

@@ -1,0 +1,127 @@
+//! Refresh tokens and failed sign-ins.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{login_failures, refresh_tokens};
+use crate::db::DbConnection;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshTokenRow {
+    pub id: String,
+    pub user_id: String,
+    /// Tokens rotated from one sign-in share a family; reuse of an old one revokes the family.
+    pub family_id: String,
+    pub token_hash: String,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_refresh_token(
+    conn: &mut DbConnection,
+    row: &RefreshTokenRow,
+) -> Result<(), AppError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_refresh_token(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<RefreshTokenRow>, AppError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshTokenRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a token used if, and only if, it is still unused and unrevoked. Returns whether this
+/// call was the one that used it, so two concurrent refreshes cannot both succeed.
+pub fn use_refresh_token(
+    conn: &mut DbConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let changed = diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::id.eq(id))
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn revoke_family(
+    conn: &mut DbConnection,
+    family_id: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn revoke_all_for_user(
+    conn: &mut DbConnection,
+    user_id: Uuid,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id.to_string()))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_failure(
+    conn: &mut DbConnection,
+    username: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::id.eq(Uuid::now_v7().to_string()),
+            login_failures::username.eq(username),
+            login_failures::failed_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Times of the failed sign-ins for `username` since `since`, newest first.
+pub fn recent_failures(
+    conn: &mut DbConnection,
+    username: &str,
+    since: NaiveDateTime,
+) -> Result<Vec<NaiveDateTime>, AppError> {
+    Ok(login_failures::table
+        .filter(login_failures::username.eq(username))
+        .filter(login_failures::failed_at.gt(since))
+        .order(login_failures::failed_at.desc())
+        .select(login_failures::failed_at)
+        .load(conn)?)
+}
+
+pub fn clear_failures(conn: &mut DbConnection, username: &str) -> Result<(), AppError> {
+    diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+use actix_web::{web, HttpResponse};
+use uuid::Uuid;
+
+use super::{Chemical, ChemicalFilter};
+use crate::auth::AuthUser;
+use crate::error::{AppError, Problem};
+use crate::paging::{PageOf, PageQuery};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/chemicals").route(web::get().to(list)))
+        .service(web::resource("/chemicals/{chemical_id}").route(web::get().to(get)));
+}
+
+/// Search the precursor catalog by category and by name (zh/en) or CAS number.
+#[utoipa::path(get, path = "/api/v1/chemicals", tag = "chemicals", params(ChemicalFilter, PageQuery),
+    responses((status = 200, body = PageOf<Chemical>), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    filter: web::Query<ChemicalFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let search = filter.parse()?;
+    let page = page.parse()?;
+    let chemicals = state
+        .db
+        .run(move |conn| super::list(conn, &who, search, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(chemicals))
+}
+
+/// One catalog entry.
+#[utoipa::path(get, path = "/api/v1/chemicals/{chemical_id}", tag = "chemicals", params(("chemical_id" = Uuid, Path)),
+    responses((status = 200, body = Chemical), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    chemical_id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let id = chemical_id.into_inner();
+    let chemical = state.db.run(move |conn| super::get(conn, &who, id)).await?;
+    Ok(HttpResponse::Ok().json(chemical))
+}

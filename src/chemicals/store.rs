@@ -1,0 +1,92 @@
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::ChemicalSearch;
+use crate::db::schema::chemicals;
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::paging::Page;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = chemicals)]
+pub struct ChemicalRow {
+    pub id: String,
+    pub cas: Option<String>,
+    pub name_en: String,
+    pub name_zh: String,
+    pub category: i32,
+    pub pharmaceutical: bool,
+    pub unit: String,
+    pub note: Option<String>,
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64, AppError> {
+    Ok(chemicals::table.count().get_result(conn)?)
+}
+
+pub fn insert_all(conn: &mut DbConnection, rows: &[ChemicalRow]) -> Result<(), AppError> {
+    for row in rows {
+        diesel::insert_into(chemicals::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ChemicalRow>, AppError> {
+    Ok(chemicals::table
+        .filter(chemicals::id.eq(id.to_string()))
+        .select(ChemicalRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// How many of `ids` are in the catalog.
+pub fn count_existing(conn: &mut DbConnection, ids: &[String]) -> Result<i64, AppError> {
+    Ok(chemicals::table
+        .filter(chemicals::id.eq_any(ids))
+        .count()
+        .get_result(conn)?)
+}
+
+/// `%`, `_` and `\` in a search term match themselves, not patterns.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+pub fn search(
+    conn: &mut DbConnection,
+    search: &ChemicalSearch,
+    page: Page,
+) -> Result<Vec<ChemicalRow>, AppError> {
+    let mut query = chemicals::table
+        .filter(chemicals::id.gt(page.after_key()))
+        .select(ChemicalRow::as_select())
+        .order(chemicals::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(category) = search.category {
+        query = query.filter(chemicals::category.eq(i32::from(category.get())));
+    }
+    if let Some(text) = &search.text {
+        let pattern = like_pattern(text);
+        query = query.filter(
+            lower(chemicals::name_en)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(chemicals::name_zh.like(pattern.clone()).escape('\\'))
+                .or(chemicals::cas.like(pattern).escape('\\')),
+        );
+    }
+    Ok(query.load(conn)?)
+}

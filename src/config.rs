@@ -1,0 +1,64 @@
+//! Settings of one running registry. The CLI fills them from flags and `PRECURSOR_*`
+//! environment variables; tests build them directly.
+
+use std::path::PathBuf;
+
+use crate::db::DatabaseUrl;
+
+/// A secret that never shows up in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (tests).
+    pub bind: String,
+    /// Holds the SQLite file (unless a PostgreSQL URL is given) and the generated JWT secret.
+    pub data_dir: PathBuf,
+    /// `None` means `registry.db` in `data_dir`.
+    pub database_url: Option<DatabaseUrl>,
+    /// Signing key for access tokens; generated and kept in `data_dir` when absent.
+    pub jwt_secret: Option<Secret>,
+    /// Password for the `admin` account created on first start; generated and printed when absent.
+    pub admin_password: Option<Secret>,
+    /// Connections in the pool (and so the bound on concurrent database work).
+    pub max_connections: u32,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: data_dir.into(),
+            database_url: None,
+            jwt_secret: None,
+            admin_password: None,
+            max_connections: 8,
+            workers: None,
+        }
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| DatabaseUrl::sqlite_in(&self.data_dir))
+    }
+}

@@ -1,0 +1,113 @@
+// Hand-kept, in types both backends share: ids as TEXT, UTC times as TIMESTAMP,
+// quantities as BIGINT thousandths, enums as TEXT. Must match migrations/{sqlite,postgres}.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        firm_id -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        username -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    firms (id) {
+        id -> Text,
+        name -> Text,
+        credit_code -> Text,
+        region_code -> Text,
+        address -> Text,
+        activities -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    firm_status_changes (id) {
+        id -> Text,
+        firm_id -> Text,
+        status -> Text,
+        reason -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chemicals (id) {
+        id -> Text,
+        cas -> Nullable<Text>,
+        name_en -> Text,
+        name_zh -> Text,
+        category -> Integer,
+        pharmaceutical -> Bool,
+        unit -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    permits (id) {
+        id -> Text,
+        firm_id -> Text,
+        kind -> Text,
+        number -> Text,
+        quantity_limit -> Nullable<BigInt>,
+        valid_from -> Timestamp,
+        valid_until -> Timestamp,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    permit_chemicals (permit_id, chemical_id) {
+        permit_id -> Text,
+        chemical_id -> Text,
+    }
+}
+
+diesel::joinable!(users -> firms (firm_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(firm_status_changes -> firms (firm_id));
+diesel::joinable!(permits -> firms (firm_id));
+diesel::joinable!(permit_chemicals -> permits (permit_id));
+diesel::joinable!(permit_chemicals -> chemicals (chemical_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    login_failures,
+    firms,
+    firm_status_changes,
+    chemicals,
+    permits,
+    permit_chemicals,
+);

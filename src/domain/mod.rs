@@ -1,0 +1,129 @@
+//! Pure domain values of the registry. Each type's constructor rejects bad values, so code
+//! that holds one never re-checks it. No I/O here.
+
+pub mod cas;
+pub mod credit_code;
+pub mod quantity;
+pub mod region;
+pub mod time;
+
+pub use cas::CasNumber;
+pub use credit_code::CreditCode;
+pub use quantity::Quantity;
+pub use region::RegionCode;
+
+/// A closed set of names that travel as snake_case strings on the wire and in storage.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The accepted names, for error messages.
+            pub fn names() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// What a user may do is decided by exactly one role.
+    Role {
+        Admin => "admin",
+        Regulator => "regulator",
+        Enterprise => "enterprise",
+        Association => "association",
+    }
+);
+
+named_enum!(
+    /// What a registered firm does with precursor chemicals.
+    Activity {
+        Produce => "produce",
+        Trade => "trade",
+        Use => "use",
+        Store => "store",
+        Transport => "transport",
+        Import => "import",
+        Export => "export",
+    }
+);
+
+named_enum!(
+    FirmStatus {
+        Active => "active",
+        Suspended => "suspended",
+        Revoked => "revoked",
+    }
+);
+
+named_enum!(
+    /// Licences (许可证) and filings (备案证明) a firm can hold.
+    PermitKind {
+        ProductionLicence => "production_licence",
+        OperationLicence => "operation_licence",
+        PurchasePermit => "purchase_permit",
+        PurchaseFiling => "purchase_filing",
+        TransportPermit => "transport_permit",
+        ImportExportPermit => "import_export_permit",
+    }
+);
+
+named_enum!(
+    /// The catalog unit a chemical's quantities are kept in.
+    Unit {
+        Kilogram => "kg",
+        Litre => "L",
+    }
+);
+
+/// A chemical's category on the national list (1 is the most tightly controlled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Category(u8);
+
+impl Category {
+    pub fn new(value: i64) -> Option<Category> {
+        (1..=3).contains(&value).then_some(Category(value as u8))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+        }
+        for kind in PermitKind::ALL {
+            assert_eq!(PermitKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(Activity::parse("smuggle"), None);
+        assert_eq!(Unit::parse("L"), Some(Unit::Litre));
+        assert_eq!(Category::new(0), None);
+        assert_eq!(Category::new(3).map(Category::get), Some(3));
+    }
+}

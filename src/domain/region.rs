@@ -1,0 +1,92 @@
+//! Administrative division codes (行政区划代码, GB/T 2260): six digits, the first two a province.
+
+use std::fmt;
+
+/// Province-level prefixes of GB/T 2260 (mainland, Taiwan, Hong Kong, Macao).
+const PROVINCES: &[u8] = &[
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionCode(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RegionCodeError {
+    #[error("must be exactly 6 digits")]
+    BadFormat,
+    #[error("does not start with a province code of GB/T 2260")]
+    UnknownProvince,
+}
+
+impl RegionCodeError {
+    pub fn code(self) -> &'static str {
+        match self {
+            RegionCodeError::BadFormat => "invalid_region_code",
+            RegionCodeError::UnknownProvince => "unknown_province",
+        }
+    }
+}
+
+impl RegionCode {
+    pub fn parse(text: &str) -> Result<RegionCode, RegionCodeError> {
+        if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(RegionCodeError::BadFormat);
+        }
+        let province: u8 = text[..2].parse().map_err(|_| RegionCodeError::BadFormat)?;
+        if !PROVINCES.contains(&province) {
+            return Err(RegionCodeError::UnknownProvince);
+        }
+        Ok(RegionCode(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn examples() {
+        assert!(RegionCode::parse("350902").is_ok()); // 宁德市蕉城区
+        assert!(RegionCode::parse("350982").is_ok()); // 福鼎市
+        assert_eq!(RegionCode::parse("35090"), Err(RegionCodeError::BadFormat));
+        assert_eq!(
+            RegionCode::parse("3509021"),
+            Err(RegionCodeError::BadFormat)
+        );
+        assert_eq!(RegionCode::parse("35O902"), Err(RegionCodeError::BadFormat));
+        assert_eq!(
+            RegionCode::parse("990902"),
+            Err(RegionCodeError::UnknownProvince)
+        );
+        assert_eq!(
+            RegionCode::parse("０５０９０２"),
+            Err(RegionCodeError::BadFormat)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn six_digits_parse_exactly_when_the_province_is_known(n in 0_u32..1_000_000) {
+            let text = format!("{n:06}");
+            let known = PROVINCES.contains(&((n / 10_000) as u8));
+            prop_assert_eq!(RegionCode::parse(&text).is_ok(), known);
+        }
+
+        #[test]
+        fn never_panics(text in ".{0,10}") {
+            let _ = RegionCode::parse(&text);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! One error type for the whole registry, rendered as RFC 9457 problem+json.
+//!
+//! Every `code` here is part of the API contract: clients branch on it, so a code is
+//! never renamed. Internal causes go to the log, never to the client.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// One rejected field of a request: which field, a stable code, and a readable message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("request validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("authentication required")]
+    Unauthenticated { code: &'static str, detail: String },
+    #[error("not allowed for this role")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("too many failed sign-ins")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthenticated(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Unauthenticated {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+
+    /// The stable machine code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation_failed",
+            AppError::BadRequest { code, .. } => code,
+            AppError::Unauthenticated { code, .. } => code,
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict { code, .. } => code,
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::Unavailable(_) => "service_unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "The request has invalid fields",
+            AppError::BadRequest { .. } => "The request could not be read",
+            AppError::Unauthenticated { .. } => "Authentication required",
+            AppError::Forbidden => "Not allowed",
+            AppError::NotFound => "Not found",
+            AppError::Conflict { .. } => "Conflict with the current state",
+            AppError::TooManyRequests { .. } => "Too many requests",
+            AppError::MethodNotAllowed => "Method not allowed",
+            AppError::Unavailable(_) => "Service unavailable",
+            AppError::Internal(_) => "Internal error",
+        }
+    }
+
+    /// What the client is told. Internal and availability causes stay in the log.
+    fn detail(&self) -> String {
+        match self {
+            AppError::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                many => format!("{} fields are invalid", many.len()),
+            },
+            AppError::BadRequest { detail, .. }
+            | AppError::Unauthenticated { detail, .. }
+            | AppError::Conflict { detail, .. } => detail.clone(),
+            AppError::Forbidden => "your role may not perform this action".into(),
+            AppError::NotFound => "no such resource".into(),
+            AppError::TooManyRequests { retry_after_secs } => {
+                format!("too many failed attempts; try again in {retry_after_secs} s")
+            }
+            AppError::MethodNotAllowed => "this method is not supported on this resource".into(),
+            AppError::Unavailable(_) => "the registry is temporarily unavailable; retry".into(),
+            AppError::Internal(_) => "an internal error occurred; it has been logged".into(),
+        }
+    }
+}
+
+/// The problem+json body, also used to document errors in OpenAPI.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(cause = %cause, "unavailable"),
+            _ => {}
+        }
+        let status = self.status_code();
+        let code = self.code();
+        let body = Problem {
+            problem_type: format!("urn:precursor-registry:problem:{code}"),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code,
+            errors: match self {
+                AppError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        match self {
+            AppError::Unauthenticated { .. } => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.json(body)
+    }
+}
+
+impl From<Vec<FieldError>> for AppError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::conflict("conflict", "a record with the same unique value exists")
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                AppError::Unavailable(info.message().to_string())
+            }
+            Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
+                AppError::Unavailable(info.message().to_string())
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable(err.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}

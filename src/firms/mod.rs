@@ -1,0 +1,312 @@
+//! Firms (企业): registration, the directory, and status (active, suspended, revoked).
+
+pub mod http;
+pub mod store;
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::policy::{self, FirmView};
+use crate::auth::Principal;
+use crate::db::{write_tx, DbConnection};
+use crate::domain::{time, Activity, CreditCode, FirmStatus, RegionCode};
+use crate::error::{AppError, FieldError};
+use crate::paging::{Page, PageOf};
+use store::FirmRow;
+
+const MAX_NAME_CHARS: usize = 200;
+const MAX_ADDRESS_CHARS: usize = 500;
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RegisterFirmRequest {
+    #[schema(example = "宁德市蕉城区华信化工有限公司")]
+    pub name: String,
+    /// 统一社会信用代码, 18 characters with GB 32100-2015 check character.
+    #[schema(example = "91350100M000100Y43")]
+    pub credit_code: String,
+    /// 行政区划代码, 6 digits.
+    #[schema(example = "350902")]
+    pub region_code: String,
+    pub address: String,
+    /// Subset of produce, trade, use, store, transport, import, export.
+    pub activities: Vec<String>,
+}
+
+/// A registration that passed every field check.
+#[derive(Debug, Clone)]
+pub struct NewFirm {
+    pub name: String,
+    pub credit_code: CreditCode,
+    pub region_code: RegionCode,
+    pub address: String,
+    pub activities: BTreeSet<Activity>,
+}
+
+/// Checks a free-text field: trimmed, present, not too long.
+pub fn required_text(
+    field: &str,
+    value: &str,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "required", "is required"));
+    } else if value.chars().count() > max_chars {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    value.to_string()
+}
+
+impl RegisterFirmRequest {
+    pub fn parse(self) -> Result<NewFirm, AppError> {
+        let mut errors = Vec::new();
+        let name = required_text("name", &self.name, MAX_NAME_CHARS, &mut errors);
+        let address = required_text("address", &self.address, MAX_ADDRESS_CHARS, &mut errors);
+        let credit_code = CreditCode::parse(self.credit_code.trim())
+            .map_err(|e| errors.push(FieldError::new("credit_code", e.code(), e.to_string())))
+            .ok();
+        let region_code = RegionCode::parse(self.region_code.trim())
+            .map_err(|e| errors.push(FieldError::new("region_code", e.code(), e.to_string())))
+            .ok();
+        let mut activities = BTreeSet::new();
+        if self.activities.is_empty() {
+            errors.push(FieldError::new(
+                "activities",
+                "required",
+                "name at least one activity",
+            ));
+        }
+        for (i, text) in self.activities.iter().enumerate() {
+            match Activity::parse(text) {
+                Some(a) => {
+                    activities.insert(a);
+                }
+                None => errors.push(FieldError::new(
+                    format!("activities[{i}]"),
+                    "unknown_activity",
+                    format!("{text:?} is not one of {}", Activity::names()),
+                )),
+            }
+        }
+        match (credit_code, region_code) {
+            (Some(credit_code), Some(region_code)) if errors.is_empty() => Ok(NewFirm {
+                name,
+                credit_code,
+                region_code,
+                address,
+                activities,
+            }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ChangeFirmStatusRequest {
+    /// active, suspended or revoked.
+    pub status: String,
+    /// Why; recorded in the firm's status history.
+    pub reason: String,
+}
+
+impl ChangeFirmStatusRequest {
+    pub fn parse(self) -> Result<(FirmStatus, String), AppError> {
+        let mut errors = Vec::new();
+        let status = FirmStatus::parse(self.status.trim());
+        if status.is_none() {
+            errors.push(FieldError::new(
+                "status",
+                "unknown_status",
+                format!("must be one of {}", FirmStatus::names()),
+            ));
+        }
+        let reason = required_text("reason", &self.reason, 1000, &mut errors);
+        match status {
+            Some(status) if errors.is_empty() => Ok((status, reason)),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+/// A firm as regulators and the firm itself see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Firm {
+    pub id: Uuid,
+    pub name: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub address: String,
+    pub activities: Vec<Activity>,
+    pub status: FirmStatus,
+    pub status_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A firm as the association's directory shows it: no address, code or status detail.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FirmDirectoryEntry {
+    pub id: Uuid,
+    pub name: String,
+    pub region_code: String,
+    /// The current confirmed grade (A–D), once grading exists for the firm.
+    pub current_grade: Option<String>,
+}
+
+/// One of the two shapes, depending on who asks.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum FirmForCaller {
+    Full(Firm),
+    Directory(FirmDirectoryEntry),
+}
+
+impl FirmRow {
+    pub fn to_firm(&self) -> Result<Firm, AppError> {
+        let corrupt = |what: &str| AppError::internal(format!("firm {} has a bad {what}", self.id));
+        let activities = self
+            .activities
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Activity::parse(s).ok_or_else(|| corrupt("activity")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Firm {
+            id: Uuid::parse_str(&self.id).map_err(|_| corrupt("id"))?,
+            name: self.name.clone(),
+            credit_code: self.credit_code.clone(),
+            region_code: self.region_code.clone(),
+            address: self.address.clone(),
+            activities,
+            status: FirmStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            status_reason: self.status_reason.clone(),
+            created_at: time::from_db(self.created_at),
+            updated_at: time::from_db(self.updated_at),
+        })
+    }
+
+    fn for_view(&self, view: FirmView) -> Result<FirmForCaller, AppError> {
+        Ok(match view {
+            FirmView::Full => FirmForCaller::Full(self.to_firm()?),
+            FirmView::Directory => FirmForCaller::Directory(FirmDirectoryEntry {
+                id: Uuid::parse_str(&self.id).map_err(AppError::internal)?,
+                name: self.name.clone(),
+                region_code: self.region_code.clone(),
+                current_grade: None,
+            }),
+        })
+    }
+}
+
+pub fn register(
+    conn: &mut DbConnection,
+    who: &Principal,
+    request: RegisterFirmRequest,
+) -> Result<Firm, AppError> {
+    policy::supervise_firms(who)?;
+    let new = request.parse()?;
+    let now = time::now();
+    let row = FirmRow {
+        id: Uuid::now_v7().to_string(),
+        name: new.name,
+        credit_code: new.credit_code.as_str().to_string(),
+        region_code: new.region_code.as_str().to_string(),
+        address: new.address,
+        activities: new
+            .activities
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        status: FirmStatus::Active.as_str().to_string(),
+        status_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    write_tx(conn, |conn| {
+        if store::credit_code_taken(conn, &row.credit_code)? {
+            return Err(AppError::conflict(
+                "duplicate_credit_code",
+                format!(
+                    "a firm with credit code {} is already registered",
+                    row.credit_code
+                ),
+            ));
+        }
+        store::insert(conn, &row)
+    })?;
+    row.to_firm()
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    who: &Principal,
+    page: Page,
+) -> Result<PageOf<FirmForCaller>, AppError> {
+    let view = policy::list_firms(who)?;
+    let rows = match who.firm_id {
+        // An enterprise user's directory is its own firm: one page of one item.
+        Some(own) if page.after.is_none() => store::find(conn, own)?.into_iter().collect(),
+        Some(_) => Vec::new(),
+        None => store::list(conn, page)?,
+    };
+    let items = rows
+        .iter()
+        .map(|row| Ok((row.id.clone(), row.for_view(view)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(PageOf::from_rows(
+        items,
+        page,
+        |(id, _)| id.as_str(),
+        |(_, item)| item,
+    ))
+}
+
+pub fn get(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+) -> Result<FirmForCaller, AppError> {
+    let view = policy::view_firm(who, firm_id)?;
+    store::find(conn, firm_id)?
+        .ok_or(AppError::NotFound)?
+        .for_view(view)
+}
+
+/// The firm, or 404. For slices that hang records off a firm (permits, ledger).
+pub fn require(conn: &mut DbConnection, firm_id: Uuid) -> Result<Firm, AppError> {
+    store::find(conn, firm_id)?
+        .ok_or(AppError::NotFound)?
+        .to_firm()
+}
+
+pub fn change_status(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    request: ChangeFirmStatusRequest,
+) -> Result<Firm, AppError> {
+    policy::supervise_firms(who)?;
+    let (status, reason) = request.parse()?;
+    write_tx(conn, |conn| {
+        let current = require(conn, firm_id)?;
+        // Revocation (吊销) ends a firm's registration; a new registration is the way back.
+        if current.status == FirmStatus::Revoked && status != FirmStatus::Revoked {
+            return Err(AppError::conflict(
+                "firm_revoked",
+                "a revoked firm cannot be reinstated; register it again",
+            ));
+        }
+        store::set_status(conn, firm_id, status, &reason, who.user_id, time::now())?;
+        require(conn, firm_id)
+    })
+}

@@ -1,0 +1,93 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{firm_status_changes, firms};
+use crate::db::DbConnection;
+use crate::domain::FirmStatus;
+use crate::error::AppError;
+use crate::paging::Page;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = firms)]
+pub struct FirmRow {
+    pub id: String,
+    pub name: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub address: String,
+    /// Comma-separated activity names.
+    pub activities: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &FirmRow) -> Result<(), AppError> {
+    diesel::insert_into(firms::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn credit_code_taken(conn: &mut DbConnection, code: &str) -> Result<bool, AppError> {
+    let n: i64 = firms::table
+        .filter(firms::credit_code.eq(code))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<FirmRow>, AppError> {
+    Ok(firms::table
+        .filter(firms::id.eq(id.to_string()))
+        .select(FirmRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool, AppError> {
+    let n: i64 = firms::table
+        .filter(firms::id.eq(id.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn list(conn: &mut DbConnection, page: Page) -> Result<Vec<FirmRow>, AppError> {
+    Ok(firms::table
+        .filter(firms::id.gt(page.after_key()))
+        .order(firms::id.asc())
+        .limit(page.fetch_limit())
+        .select(FirmRow::as_select())
+        .load(conn)?)
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: Uuid,
+    status: FirmStatus,
+    reason: &str,
+    changed_by: Uuid,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(firms::table.filter(firms::id.eq(id.to_string())))
+        .set((
+            firms::status.eq(status.as_str()),
+            firms::status_reason.eq(Some(reason)),
+            firms::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(firm_status_changes::table)
+        .values((
+            firm_status_changes::id.eq(Uuid::now_v7().to_string()),
+            firm_status_changes::firm_id.eq(id.to_string()),
+            firm_status_changes::status.eq(status.as_str()),
+            firm_status_changes::reason.eq(reason),
+            firm_status_changes::changed_by.eq(changed_by.to_string()),
+            firm_status_changes::changed_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

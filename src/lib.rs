@@ -1,0 +1,26 @@
+//! precursor-registry: the registry of precursor chemicals (易制毒化学品) shared by regulators,
+//! enterprises and their association.
+//!
+//! Layers: HTTP handlers (`*/http.rs`) → policy (`auth::policy`) → feature services
+//! (`*/mod.rs`) → stores (`*/store.rs`, diesel) over a pure core (`domain`).
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod auth;
+pub mod chemicals;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod firms;
+pub mod paging;
+pub mod permits;
+pub mod startup;
+pub mod users;
+pub mod web;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,104 @@
+//! Cursor paging shared by every list: `?limit=` (default 50, max 1000) and `?cursor=`.
+//! Lists are ordered by id (UUID v7, so by creation time); the cursor is the last id served.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::FieldError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1–1000 (default 50).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A parsed page request.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: i64,
+    pub after: Option<Uuid>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<Page, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError::new(
+                        "limit",
+                        "invalid_limit",
+                        "must be a whole number from 1 to 1000",
+                    ));
+                    DEFAULT_LIMIT
+                }
+            },
+        };
+        let after = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(text) => match Uuid::parse_str(text) {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "cursor",
+                        "invalid_cursor",
+                        "is not a cursor this API returned",
+                    ));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Page { limit, after })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Page {
+    /// What a store fetches: one row beyond the page tells whether another page exists.
+    pub fn fetch_limit(&self) -> i64 {
+        self.limit + 1
+    }
+
+    pub fn after_key(&self) -> String {
+        self.after.map(|id| id.to_string()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> PageOf<T> {
+    /// Builds a page from up to `fetch_limit` rows ordered by id.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        page: Page,
+        id_of: impl Fn(&R) -> &str,
+        map: impl Fn(R) -> T,
+    ) -> PageOf<T> {
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| id_of(r).to_string())
+        } else {
+            None
+        };
+        PageOf {
+            items: rows.into_iter().map(map).collect(),
+            next_cursor,
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Builds the registry: storage, first-start bootstrap, and the HTTP server. The binary and
+//! the integration tests both start it through [`Application::build`].
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::token::{random_bytes, TokenKeys};
+use crate::config::{Secret, Settings};
+use crate::db::Db;
+use crate::domain::Role;
+use crate::users::{self, NewUser};
+use crate::web::metrics::Metrics;
+use crate::web::openapi::ApiDoc;
+use crate::{auth, chemicals, firms, permits, web as plumbing};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub metrics: Metrics,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (migrating and seeding it on first start), binds the listener
+    /// and returns the server ready to run. Fails with a readable message, never a panic.
+    pub fn build(settings: Settings) -> Result<Application, String> {
+        let state = web::Data::new(prepare(&settings)?);
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(4 * 1024 * 1024)
+                        .error_handler(plumbing::json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(plumbing::query_error))
+                .app_data(web::PathConfig::default().error_handler(plumbing::path_error))
+                .wrap(Compress::default())
+                .wrap(from_fn(plumbing::observe))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "no-referrer")),
+                )
+                .configure(plumbing::ops::routes)
+                .service(web::redirect("/docs", "/docs/"))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()),
+                )
+                .service(
+                    web::scope("/api/v1")
+                        .configure(auth::http::routes)
+                        .configure(crate::users::http::routes)
+                        .configure(chemicals::http::routes)
+                        .configure(firms::http::routes)
+                        .configure(permits::http::routes),
+                )
+                .default_service(web::to(plumbing::not_found))
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Storage and keys, plus the first-start work: catalog seed and the `admin` account.
+pub fn prepare(settings: &Settings) -> Result<AppState, String> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+        format!(
+            "cannot create the data directory {}: {e}",
+            settings.data_dir.display()
+        )
+    })?;
+    let db = Db::connect(&settings.database_url(), settings.max_connections)?;
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => load_or_create_jwt_secret(&settings.data_dir)?,
+    };
+    let tokens = TokenKeys::new(&secret)?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let seeded = chemicals::seed::seed_if_empty(&mut conn)
+        .map_err(|e| format!("seeding the catalog failed: {e}"))?;
+    if seeded > 0 {
+        tracing::info!(entries = seeded, "seeded the precursor catalog");
+    }
+    create_first_admin(&mut conn, settings.admin_password.as_ref())?;
+    drop(conn);
+    Ok(AppState {
+        db,
+        tokens,
+        metrics: Metrics::default(),
+    })
+}
+
+/// On an empty database, creates `admin`. A generated password is printed once to the
+/// terminal (stderr), never to the log.
+fn create_first_admin(
+    conn: &mut crate::db::DbConnection,
+    configured: Option<&Secret>,
+) -> Result<(), String> {
+    if users::store::count(conn).map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    let generated = configured.is_none();
+    let password = match configured {
+        Some(p) => p.expose().to_string(),
+        None => hex::encode(random_bytes::<12>().map_err(|e| e.to_string())?),
+    };
+    if let Err(message) = auth::password::check_strength(&password) {
+        return Err(format!("PRECURSOR_ADMIN_PASSWORD {message}"));
+    }
+    users::create_account(
+        conn,
+        NewUser {
+            username: "admin".into(),
+            password: password.clone(),
+            role: Role::Admin,
+            firm_id: None,
+        },
+    )
+    .map_err(|e| format!("creating the admin account failed: {e}"))?;
+    if generated {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "\n  First start: created user `admin` with password\n\n      {password}\n\n  It is shown only this once. Set PRECURSOR_ADMIN_PASSWORD to choose it yourself.\n"
+        );
+    }
+    tracing::info!("created the admin account");
+    Ok(())
+}
+
+/// The signing key kept beside the database so that tokens survive restarts (mode 0600).
+fn load_or_create_jwt_secret(data_dir: &Path) -> Result<Secret, String> {
+    let path = data_dir.join("jwt_secret");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => return Ok(Secret::new(text.trim().to_string())),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("cannot read {}: {e}", path.display()));
+        }
+        Err(_) => {}
+    }
+    let secret = hex::encode(random_bytes::<32>().map_err(|e| e.to_string())?);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(secret.as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Secret::new(secret))
+}

@@ -1,0 +1,108 @@
+//! HTTP plumbing shared by every slice: operations endpoints, metrics, error rewriting,
+//! security headers and the OpenAPI document.
+
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, ResponseError};
+
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Malformed JSON is a 400; well-formed JSON of the wrong shape is a 422.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let app = match &err {
+        JsonPayloadError::ContentType => AppError::bad_request(
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            AppError::field("body", "invalid_type", e.to_string())
+        }
+        JsonPayloadError::Deserialize(e) => {
+            AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::bad_request(
+                "body_too_large",
+                "the body is larger than the registry accepts",
+            )
+        }
+        _ => AppError::bad_request("malformed_json", "the body could not be read as JSON"),
+    };
+    app.into()
+}
+
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::field("query", "invalid_query", err.to_string()).into()
+}
+
+/// A path segment that is not a valid id names nothing that exists.
+pub fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::NotFound.into()
+}
+
+pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Records metrics and a log line per request, and rewrites any error actix produced by itself
+/// (405, 413, …) as problem+json so that clients only ever see one error format.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().to_string();
+    let response = next.call(req).await?.map_into_boxed_body();
+    let response = rewrite_plain_error(response);
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    if let Some(state) = state {
+        state.metrics.record(&method, &route, status, elapsed);
+    }
+    tracing::info!(method = %method, route = %route, status, elapsed_ms = elapsed.as_millis() as u64, "request");
+    Ok(response)
+}
+
+fn rewrite_plain_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return response;
+    }
+    let replacement = match status {
+        StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::bad_request(
+            "body_too_large",
+            "the body is larger than the registry accepts",
+        ),
+        s if s.is_client_error() => {
+            AppError::bad_request("bad_request", "the request could not be processed")
+        }
+        _ => AppError::internal(format!("unhandled {status}")),
+    };
+    let (req, _) = response.into_parts();
+    ServiceResponse::new(req, replacement.error_response())
+}

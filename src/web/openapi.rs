@@ -1,0 +1,62 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{auth, chemicals, firms, permits, users, web};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "precursor-registry",
+        description = "Registry of precursor chemicals (易制毒化学品): firms, permits, ledger, custody and grading."
+    ),
+    paths(
+        auth::http::login,
+        auth::http::refresh,
+        auth::http::logout,
+        users::http::me,
+        users::http::create,
+        users::http::list,
+        users::http::update,
+        chemicals::http::list,
+        chemicals::http::get,
+        firms::http::register,
+        firms::http::list,
+        firms::http::get,
+        firms::http::change_status,
+        permits::http::register,
+        permits::http::list,
+        web::ops::healthz,
+        web::ops::readyz,
+        web::ops::metrics,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in and tokens"),
+        (name = "users", description = "Accounts (admin)"),
+        (name = "chemicals", description = "The precursor catalog"),
+        (name = "firms", description = "Registered enterprises"),
+        (name = "permits", description = "Licences and filings"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

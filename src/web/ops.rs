@@ -1,0 +1,47 @@
+//! Liveness, readiness and metrics: open to anyone, no data of any firm.
+
+use actix_web::{web, HttpResponse};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+
+use crate::error::{AppError, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/readyz").route(web::get().to(readyz)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)));
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    state
+        .db
+        .run(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| AppError::Unavailable(e.to_string()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}
+
+/// Prometheus text: requests by route and status, latency histogram.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}
