@@ -88,6 +88,11 @@ impl Application {
         self.port
     }
 
+    /// Lets the owner stop the server (tests stop theirs when they end).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

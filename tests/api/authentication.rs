@@ -1,0 +1,222 @@
+use serde_json::json;
+
+use crate::helpers::{each_backend, ADMIN_PASSWORD, PASSWORD};
+
+#[test]
+fn sign_in_returns_a_bearer_pair_and_me_names_the_user() {
+    each_backend(|app| {
+        let r = app.login("admin", ADMIN_PASSWORD);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["token_type"], "Bearer");
+        assert_eq!(r.body["expires_in"], 900);
+        assert!(r.body["refresh_token"].as_str().unwrap().len() >= 64);
+        let token = r.body["access_token"].as_str().unwrap();
+        let me = app.get("/api/v1/me", Some(token));
+        assert_eq!(me.status, 200);
+        assert_eq!(me.body["username"], "admin");
+        assert_eq!(me.body["role"], "admin");
+        assert_eq!(me.body["firm_id"], serde_json::Value::Null);
+        assert!(me.body.get("password_hash").is_none());
+    });
+}
+
+#[test]
+fn wrong_password_and_unknown_user_are_refused_alike() {
+    each_backend(|app| {
+        let wrong = app.login("admin", "not-the-password");
+        let unknown = app.login("nobody", "not-the-password");
+        assert_eq!((wrong.status, wrong.code()), (401, "invalid_credentials"));
+        assert_eq!(
+            (unknown.status, unknown.code()),
+            (401, "invalid_credentials")
+        );
+        assert_eq!(wrong.body["detail"], unknown.body["detail"]);
+    });
+}
+
+#[test]
+fn usernames_are_not_case_sensitive() {
+    each_backend(|app| {
+        assert_eq!(app.login("ADMIN", ADMIN_PASSWORD).status, 200);
+    });
+}
+
+#[test]
+fn missing_bad_or_tampered_tokens_are_401() {
+    each_backend(|app| {
+        let none = app.get("/api/v1/me", None);
+        assert_eq!((none.status, none.code()), (401, "unauthenticated"));
+        assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+        let garbage = app.get("/api/v1/me", Some("garbage"));
+        assert_eq!((garbage.status, garbage.code()), (401, "invalid_token"));
+        let token = app.admin();
+        let mut tampered = token.clone().into_bytes();
+        let last = tampered.len() - 3;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert_eq!(app.get("/api/v1/me", Some(&tampered)).status, 401);
+        let basic = app.request("GET", "/api/v1/me", None, None, None);
+        assert_eq!(basic.status, 401);
+    });
+}
+
+#[test]
+fn refresh_rotates_and_a_reused_token_ends_the_session() {
+    each_backend(|app| {
+        let first = app.login("admin", ADMIN_PASSWORD);
+        let old = first.body["refresh_token"].as_str().unwrap().to_string();
+        let second = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": old}));
+        assert_eq!(second.status, 200, "{}", second.text);
+        let newer = second.body["refresh_token"].as_str().unwrap().to_string();
+        assert_ne!(newer, old);
+        assert_eq!(
+            app.get("/api/v1/me", second.body["access_token"].as_str())
+                .status,
+            200
+        );
+
+        // The old token is refused, and presenting it revokes the rotated one too.
+        let reuse = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": old}));
+        assert_eq!((reuse.status, reuse.code()), (401, "invalid_refresh_token"));
+        let after = app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": newer}),
+        );
+        assert_eq!(after.status, 401, "the whole family is revoked after reuse");
+
+        let bogus = app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": "0".repeat(64)}),
+        );
+        assert_eq!(bogus.status, 401);
+    });
+}
+
+#[test]
+fn logout_revokes_the_refresh_token() {
+    each_backend(|app| {
+        let pair = app.login("admin", ADMIN_PASSWORD);
+        let access = pair.body["access_token"].as_str().unwrap();
+        let refresh = pair.body["refresh_token"].as_str().unwrap();
+        let other_session = app.login("admin", ADMIN_PASSWORD);
+        let r = app.post(
+            "/api/v1/auth/logout",
+            Some(access),
+            &json!({"refresh_token": refresh}),
+        );
+        assert_eq!(r.status, 204, "{}", r.text);
+        assert_eq!(
+            app.post(
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": refresh})
+            )
+            .status,
+            401
+        );
+        // Another session of the same user is untouched by a targeted logout…
+        let other = other_session.body["refresh_token"].as_str().unwrap();
+        let still = app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": other}),
+        );
+        assert_eq!(still.status, 200);
+        // …and ended by a logout without a body.
+        let bare = app.request("POST", "/api/v1/auth/logout", Some(access), None, None);
+        assert_eq!(bare.status, 204);
+        let newest = still.body["refresh_token"].as_str().unwrap();
+        assert_eq!(
+            app.post(
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": newest})
+            )
+            .status,
+            401
+        );
+        assert_eq!(
+            app.post("/api/v1/auth/logout", None, &json!({})).status,
+            401
+        );
+    });
+}
+
+#[test]
+fn disabled_users_cannot_sign_in_or_refresh() {
+    each_backend(|app| {
+        let (username, id) = app.create_user("regulator", None);
+        let pair = app.login(&username, PASSWORD);
+        assert_eq!(pair.status, 200);
+        let admin = app.admin();
+        let r = app.patch(
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            &json!({"disabled": true}),
+        );
+        assert_eq!(
+            (r.status, r.body["disabled"].as_bool()),
+            (200, Some(true)),
+            "{}",
+            r.text
+        );
+        let login = app.login(&username, PASSWORD);
+        assert_eq!((login.status, login.code()), (401, "account_disabled"));
+        let refresh = app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": pair.body["refresh_token"]}),
+        );
+        assert_eq!(refresh.status, 401);
+        // Re-enabled, the account signs in again.
+        let r = app.patch(
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            &json!({"disabled": false}),
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(app.login(&username, PASSWORD).status, 200);
+    });
+}
+
+#[test]
+fn five_failures_lock_the_username_for_fifteen_minutes() {
+    each_backend(|app| {
+        let (username, _) = app.create_user("association", None);
+        for _ in 0..5 {
+            assert_eq!(app.login(&username, "wrong-password-here").status, 401);
+        }
+        let locked = app.login(&username, PASSWORD);
+        assert_eq!(
+            (locked.status, locked.code()),
+            (429, "too_many_requests"),
+            "{}",
+            locked.text
+        );
+        let retry: u64 = locked
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .unwrap();
+        assert!((850..=900).contains(&retry), "retry after {retry}");
+        // Other usernames are not affected.
+        assert_eq!(app.login("admin", ADMIN_PASSWORD).status, 200);
+    });
+}
+
+#[test]
+fn a_success_clears_earlier_failures() {
+    each_backend(|app| {
+        let (username, _) = app.create_user("association", None);
+        for _ in 0..4 {
+            assert_eq!(app.login(&username, "wrong-password-here").status, 401);
+        }
+        assert_eq!(app.login(&username, PASSWORD).status, 200);
+        for _ in 0..4 {
+            assert_eq!(app.login(&username, "wrong-password-here").status, 401);
+        }
+        assert_eq!(app.login(&username, PASSWORD).status, 200);
+    });
+}

@@ -1,0 +1,257 @@
+//! Every route × every role × own/other firm, with the exact status expected.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{each_backend, TestApp, PASSWORD};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    Admin,
+    Regulator,
+    Association,
+    /// An enterprise user acting on its own firm.
+    EnterpriseOwn,
+    /// The same enterprise user acting on another firm.
+    EnterpriseOther,
+}
+
+const CALLERS: [Caller; 6] = [
+    Caller::Anonymous,
+    Caller::Admin,
+    Caller::Regulator,
+    Caller::Association,
+    Caller::EnterpriseOwn,
+    Caller::EnterpriseOther,
+];
+
+struct World {
+    admin: String,
+    regulator: String,
+    association: String,
+    clerk: String,
+    own_firm: String,
+    other_firm: String,
+    chemical: String,
+    victim_user: String,
+}
+
+fn world(app: &TestApp) -> World {
+    let regulator = app.regulator();
+    let own_firm = app.register_firm(&regulator, "本企业");
+    let other_firm = app.register_firm(&regulator, "他企业");
+    let chemical = app.chemical(&regulator, "67-64-1");
+    let (_, victim_user) = app.create_user("association", None);
+    World {
+        admin: app.admin(),
+        association: app.association(),
+        clerk: app.enterprise(&own_firm),
+        regulator,
+        own_firm,
+        other_firm,
+        chemical,
+        victim_user,
+    }
+}
+
+impl World {
+    fn token(&self, caller: Caller) -> Option<&str> {
+        match caller {
+            Caller::Anonymous => None,
+            Caller::Admin => Some(&self.admin),
+            Caller::Regulator => Some(&self.regulator),
+            Caller::Association => Some(&self.association),
+            Caller::EnterpriseOwn | Caller::EnterpriseOther => Some(&self.clerk),
+        }
+    }
+
+    /// The firm a caller's request names: the clerk's own firm, or another one.
+    fn firm(&self, caller: Caller) -> &str {
+        if caller == Caller::EnterpriseOther {
+            &self.other_firm
+        } else {
+            &self.own_firm
+        }
+    }
+}
+
+struct Route {
+    method: &'static str,
+    path: fn(&World, Caller) -> String,
+    body: fn(&TestApp, &World) -> Option<Value>,
+    /// Expected status for Anonymous, Admin, Regulator, Association, EnterpriseOwn, EnterpriseOther.
+    expect: [u16; 6],
+}
+
+fn no_body(_: &TestApp, _: &World) -> Option<Value> {
+    None
+}
+
+fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/me".into(),
+            body: no_body,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Route {
+            method: "POST",
+            path: |_, _| "/api/v1/users".into(),
+            body: |app, _| {
+                Some(
+                    json!({"username": format!("user{}", app.next()), "password": PASSWORD, "role": "regulator"}),
+                )
+            },
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/users".into(),
+            body: no_body,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Route {
+            method: "PATCH",
+            path: |w, _| format!("/api/v1/users/{}", w.victim_user),
+            body: |_, _| Some(json!({"disabled": false})),
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/chemicals".into(),
+            body: no_body,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Route {
+            method: "GET",
+            path: |w, _| format!("/api/v1/chemicals/{}", w.chemical),
+            body: no_body,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Route {
+            method: "POST",
+            path: |_, _| "/api/v1/firms".into(),
+            body: |app, _| Some(app.firm_body("新企业")),
+            expect: [401, 403, 201, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/firms".into(),
+            body: no_body,
+            expect: [401, 403, 200, 200, 200, 200],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 200, 200, 404],
+        },
+        Route {
+            method: "PATCH",
+            path: |w, c| format!("/api/v1/firms/{}", w.firm(c)),
+            body: |_, _| Some(json!({"status": "active", "reason": "复核"})),
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/permits", w.firm(c)),
+            body: |app, w| {
+                Some(json!({
+                    "kind": "purchase_filing",
+                    "number": format!("F-{}", app.next()),
+                    "chemical_ids": [w.chemical],
+                    "valid_from": "2026-01-01T00:00:00Z",
+                    "valid_until": "2027-01-01T00:00:00Z",
+                }))
+            },
+            expect: [401, 403, 201, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/permits", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
+            path: |_, _| "/api/v1/auth/logout".into(),
+            body: |_, _| Some(json!({"refresh_token": "0".repeat(64)})),
+            expect: [401, 204, 204, 204, 204, 204],
+        },
+    ]
+}
+
+#[test]
+fn every_route_answers_every_role_with_the_exact_status() {
+    each_backend(|app| {
+        let w = world(app);
+        let mut failures = Vec::new();
+        for route in routes() {
+            for (caller, expected) in CALLERS.iter().zip(route.expect) {
+                let path = (route.path)(&w, *caller);
+                let body = (route.body)(app, &w).map(|b| b.to_string());
+                let content_type = body.as_ref().map(|_| "application/json");
+                let r = app.request(
+                    route.method,
+                    &path,
+                    w.token(*caller),
+                    body.as_deref(),
+                    content_type,
+                );
+                if r.status != expected {
+                    failures.push(format!(
+                        "{} {path} as {caller:?}: expected {expected}, got {} {}",
+                        route.method, r.status, r.text
+                    ));
+                }
+                if r.status >= 400 {
+                    assert_eq!(
+                        r.header("content-type"),
+                        Some("application/problem+json"),
+                        "{} {path}",
+                        route.method
+                    );
+                }
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    });
+}
+
+#[test]
+fn another_firms_data_never_appears_in_an_answer() {
+    each_backend(|app| {
+        let w = world(app);
+        let other_permit = app.post(
+            &format!("/api/v1/firms/{}/permits", w.other_firm),
+            Some(&w.regulator),
+            &json!({
+                "kind": "purchase_filing", "number": "SECRET-1", "chemical_ids": [w.chemical],
+                "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z",
+            }),
+        );
+        assert_eq!(other_permit.status, 201);
+        for path in [
+            "/api/v1/firms".to_string(),
+            format!("/api/v1/firms/{}/permits", w.own_firm),
+            format!("/api/v1/firms/{}", w.own_firm),
+        ] {
+            let r = app.get(&path, Some(&w.clerk));
+            assert!(
+                !r.text.contains(&w.other_firm),
+                "{path} leaks the other firm"
+            );
+            assert!(
+                !r.text.contains("SECRET-1"),
+                "{path} leaks the other firm's permit"
+            );
+        }
+        let r = app.get(
+            &format!("/api/v1/firms/{}/permits", w.other_firm),
+            Some(&w.clerk),
+        );
+        assert_eq!(r.status, 404);
+        assert!(!r.text.contains("SECRET-1"));
+    });
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real server over HTTP, on SQLite and (when configured) PostgreSQL.
+
+mod accounts;
+mod authentication;
+mod authorization;
+mod catalog;
+mod firms;
+mod helpers;
+mod operations;
+mod permits;
+mod storage;

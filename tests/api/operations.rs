@@ -1,0 +1,140 @@
+use std::collections::BTreeSet;
+
+use crate::helpers::each_backend;
+
+#[test]
+fn health_readiness_and_metrics_are_open() {
+    each_backend(|app| {
+        assert_eq!(app.get("/healthz", None).body["status"], "ok");
+        assert_eq!(app.get("/readyz", None).body["status"], "ready");
+        app.get("/api/v1/me", None);
+        let metrics = app.get("/metrics", None);
+        assert_eq!(metrics.status, 200);
+        assert!(metrics
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain"));
+        assert!(
+            metrics.text.contains(
+                "http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"
+            ),
+            "{}",
+            metrics.text
+        );
+        assert!(metrics.text.contains(
+            "http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 1"
+        ));
+    });
+}
+
+#[test]
+fn unknown_routes_and_methods_answer_problem_json() {
+    each_backend(|app| {
+        let r = app.get("/api/v1/nothing-here", None);
+        assert_eq!((r.status, r.code()), (404, "not_found"));
+        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+        assert_eq!(r.body["type"], "urn:precursor-registry:problem:not_found");
+        let r = app.request("DELETE", "/api/v1/firms", None, None, None);
+        assert_eq!((r.status, r.code()), (405, "method_not_allowed"));
+        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    });
+}
+
+#[test]
+fn security_headers_are_on_every_response() {
+    each_backend(|app| {
+        for path in ["/healthz", "/api/v1/me", "/no-such-page"] {
+            let r = app.get(path, None);
+            assert_eq!(
+                r.header("x-content-type-options"),
+                Some("nosniff"),
+                "{path}"
+            );
+            assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
+        }
+    });
+}
+
+/// Every route the server answers is in the OpenAPI document, and nothing else is.
+#[test]
+fn the_openapi_document_covers_every_route() {
+    each_backend(|app| {
+        let doc = app.get("/api/v1/openapi.json", None);
+        assert_eq!(doc.status, 200);
+        assert_eq!(doc.body["openapi"], "3.1.0");
+        let documented: BTreeSet<String> = doc.body["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| format!("{} {path}", m.to_uppercase()))
+            })
+            .collect();
+        let served: BTreeSet<String> = [
+            "POST /api/v1/auth/login",
+            "POST /api/v1/auth/refresh",
+            "POST /api/v1/auth/logout",
+            "GET /api/v1/me",
+            "POST /api/v1/users",
+            "GET /api/v1/users",
+            "PATCH /api/v1/users/{user_id}",
+            "GET /api/v1/chemicals",
+            "GET /api/v1/chemicals/{chemical_id}",
+            "POST /api/v1/firms",
+            "GET /api/v1/firms",
+            "GET /api/v1/firms/{firm_id}",
+            "PATCH /api/v1/firms/{firm_id}",
+            "POST /api/v1/firms/{firm_id}/permits",
+            "GET /api/v1/firms/{firm_id}/permits",
+            "GET /healthz",
+            "GET /readyz",
+            "GET /metrics",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(documented, served);
+        assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
+
+        // And the server really routes each documented operation (metrics name the matched pattern).
+        for op in &documented {
+            let (method, path) = op.split_once(' ').unwrap();
+            let concrete = path
+                .replace("{user_id}", "x")
+                .replace("{chemical_id}", "x")
+                .replace("{firm_id}", "x");
+            app.request(
+                method,
+                &concrete,
+                None,
+                Some("{}"),
+                Some("application/json"),
+            );
+        }
+        let metrics = app.get("/metrics", None).text;
+        for op in &documented {
+            let (method, path) = op.split_once(' ').unwrap();
+            let label = format!("http_requests_total{{method=\"{method}\",route=\"{path}\"");
+            assert!(
+                metrics.contains(&label),
+                "{op} is documented but not routed"
+            );
+        }
+    });
+}
+
+#[test]
+fn the_docs_page_is_served_from_the_binary() {
+    each_backend(|app| {
+        let r = app.get("/docs/", None);
+        assert_eq!(r.status, 200);
+        assert!(r.text.to_lowercase().contains("swagger"), "{}", r.text);
+        let config = app.get("/docs/swagger-initializer.js", None);
+        assert_eq!(config.status, 200);
+        assert!(config.text.contains("/api/v1/openapi.json"));
+        assert!(!r.text.contains("https://"), "no CDN");
+    });
+}
