@@ -83,9 +83,8 @@ impl Response {
 
 pub struct TestApp {
     pub base: String,
-    pub backend: Backend,
-    pub data_dir: tempfile::TempDir,
-    pub database_url: Option<String>,
+    /// Kept so the SQLite file lives as long as the app.
+    _data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
     postgres_cleanup: Option<(String, String)>,
     counter: AtomicU32,
@@ -144,16 +143,10 @@ impl TestApp {
     pub fn spawn(backend: &Backend) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (settings, postgres_cleanup) = settings_for(backend, data_dir.path());
-        let database_url = match &settings.database_url {
-            Some(DatabaseUrl::Postgres(url)) => Some(url.clone()),
-            _ => None,
-        };
         let (port, handle) = start(settings).expect("the registry starts");
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
-            backend: backend.clone(),
-            data_dir,
-            database_url,
+            _data_dir: data_dir,
             handle,
             postgres_cleanup,
             counter: AtomicU32::new(0),
@@ -164,22 +157,15 @@ impl TestApp {
     pub fn attach(
         port: u16,
         handle: actix_web::dev::ServerHandle,
-        backend: &Backend,
         postgres_cleanup: Option<(String, String)>,
     ) -> TestApp {
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
-            backend: backend.clone(),
-            data_dir: tempfile::tempdir().expect("temp dir"),
-            database_url: None,
+            _data_dir: tempfile::tempdir().expect("temp dir"),
             handle,
             postgres_cleanup,
             counter: AtomicU32::new(0),
         }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self.backend, Backend::Postgres(_))
     }
 
     /// A number unique within this app, for names and codes.

@@ -27,14 +27,14 @@ fn a_restart_keeps_data_and_tokens_and_seeds_nothing_twice() {
         let dir = tempfile::tempdir().unwrap();
         let (settings, cleanup) = settings_for(&backend, dir.path());
         let (port, handle) = start(settings.clone()).unwrap();
-        let app = TestApp::attach(port, handle, &backend, None);
+        let app = TestApp::attach(port, handle, None);
         let token = app.admin();
         let regulator = app.regulator();
         let firm = app.register_firm(&regulator, "重启前企业");
         drop(app);
 
         let (port, handle) = start(settings).unwrap();
-        let again = TestApp::attach(port, handle, &backend, cleanup);
+        let again = TestApp::attach(port, handle, cleanup);
         assert_eq!(
             again.get("/api/v1/me", Some(&token)).status,
             200,
@@ -73,7 +73,7 @@ fn a_wrong_database_url_fails_fast_with_a_clear_message() {
         precursor_registry::db::DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap(),
     );
     let started = std::time::Instant::now();
-    let err = start(settings).err().expect("no server on a wrong URL");
+    let Err(err) = start(settings) else { panic!("no server on a wrong URL") };
     assert!(err.contains("cannot open the database"), "{err}");
     assert!(
         !err.contains("nobody@"),
@@ -123,7 +123,7 @@ fn the_cli_adds_a_user_who_can_then_sign_in() {
     let (mut settings, _) = settings_for(&Backend::Sqlite, dir.path());
     settings.admin_password = None;
     let (port, handle) = start(settings).unwrap();
-    let app = TestApp::attach(port, handle, &Backend::Sqlite, None);
+    let app = TestApp::attach(port, handle, None);
     assert_eq!(app.login("officer.wang", "cli-chosen-password").status, 200);
 
     let weak = Command::new(binary)
