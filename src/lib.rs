@@ -16,6 +16,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod firms;
+pub mod ledger;
 pub mod paging;
 pub mod permits;
 pub mod startup;

@@ -69,7 +69,8 @@ impl Application {
                         .configure(crate::users::http::routes)
                         .configure(chemicals::http::routes)
                         .configure(firms::http::routes)
-                        .configure(permits::http::routes),
+                        .configure(permits::http::routes)
+                        .configure(crate::ledger::http::routes),
                 )
                 .default_service(web::to(plumbing::not_found))
         })

@@ -43,6 +43,32 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ChemicalRow>, Ap
         .optional()?)
 }
 
+/// CAS number → catalog id, for reading spreadsheets that name chemicals by CAS.
+pub fn cas_index(
+    conn: &mut DbConnection,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let pairs: Vec<(Option<String>, String)> = chemicals::table
+        .select((chemicals::cas, chemicals::id))
+        .load(conn)?;
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(cas, id)| cas.map(|c| (c, id)))
+        .collect())
+}
+
+/// Chemical id → (CAS number, Chinese name), for spreadsheets.
+pub fn names(
+    conn: &mut DbConnection,
+) -> Result<std::collections::HashMap<String, (Option<String>, String)>, AppError> {
+    let rows: Vec<(String, Option<String>, String)> = chemicals::table
+        .select((chemicals::id, chemicals::cas, chemicals::name_zh))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, cas, name)| (id, (cas, name)))
+        .collect())
+}
+
 /// How many of `ids` are in the catalog.
 pub fn count_existing(conn: &mut DbConnection, ids: &[String]) -> Result<i64, AppError> {
     Ok(chemicals::table

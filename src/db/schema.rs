@@ -101,7 +101,47 @@ diesel::joinable!(permits -> firms (firm_id));
 diesel::joinable!(permit_chemicals -> permits (permit_id));
 diesel::joinable!(permit_chemicals -> chemicals (chemical_id));
 
+diesel::table! {
+    ledger_entries (firm_id, seq) {
+        firm_id -> Text,
+        seq -> BigInt,
+        id -> Text,
+        kind -> Text,
+        chemical_id -> Text,
+        lot -> Nullable<Text>,
+        quantity -> BigInt,
+        occurred_at -> Timestamp,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+        counterparty_firm_id -> Nullable<Text>,
+        counterparty_name -> Nullable<Text>,
+        counterparty_credit_code -> Nullable<Text>,
+        counterparty_permit_no -> Nullable<Text>,
+        shipment_ref -> Nullable<Text>,
+        permit_no -> Nullable<Text>,
+        transport_permit_no -> Nullable<Text>,
+        warehouse -> Nullable<Text>,
+        note -> Nullable<Text>,
+        reverses -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (firm_id, idempotency_key) {
+        firm_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    ledger_entries,
+    idempotency_keys,
     users,
     refresh_tokens,
     login_failures,

@@ -95,6 +95,35 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// What a ledger entry records.
+    EntryKind {
+        Purchase => "purchase",
+        Production => "production",
+        Sale => "sale",
+        Consumption => "consumption",
+        Loss => "loss",
+        Disposal => "disposal",
+        Stocktake => "stocktake",
+        Reversal => "reversal",
+    }
+);
+
+impl EntryKind {
+    /// Kinds a suspended or revoked firm may no longer file: they bring stock in or send it out.
+    pub fn needs_active_firm(self) -> bool {
+        matches!(
+            self,
+            EntryKind::Purchase | EntryKind::Production | EntryKind::Sale
+        )
+    }
+
+    /// Kinds that must name who the stock came from or went to.
+    pub fn needs_counterparty(self) -> bool {
+        matches!(self, EntryKind::Purchase | EntryKind::Sale)
+    }
+}
+
 /// A chemical's category on the national list (1 is the most tightly controlled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Category(u8);

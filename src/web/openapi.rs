@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, chemicals, firms, permits, users, web};
+use crate::{auth, chemicals, firms, ledger, permits, users, web};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,13 @@ use crate::{auth, chemicals, firms, permits, users, web};
         firms::http::change_status,
         permits::http::register,
         permits::http::list,
+        ledger::http::file_one,
+        ledger::http::file_batch,
+        ledger::http::import,
+        ledger::http::list,
+        ledger::http::get,
+        ledger::http::verify,
+        ledger::http::inventory,
         web::ops::healthz,
         web::ops::readyz,
         web::ops::metrics,
@@ -39,6 +46,7 @@ use crate::{auth, chemicals, firms, permits, users, web};
         (name = "chemicals", description = "The precursor catalog"),
         (name = "firms", description = "Registered enterprises"),
         (name = "permits", description = "Licences and filings"),
+        (name = "ledger", description = "The append-only, hash-chained ledger"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -73,7 +73,9 @@ fn a_wrong_database_url_fails_fast_with_a_clear_message() {
         precursor_registry::db::DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap(),
     );
     let started = std::time::Instant::now();
-    let Err(err) = start(settings) else { panic!("no server on a wrong URL") };
+    let Err(err) = start(settings) else {
+        panic!("no server on a wrong URL")
+    };
     assert!(err.contains("cannot open the database"), "{err}");
     assert!(
         !err.contains("nobody@"),

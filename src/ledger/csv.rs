@@ -1,0 +1,274 @@
+//! The spreadsheet form of a ledger: what `Accept: text/csv` exports and `/ledger/import` reads.
+//!
+//! UTF-8 with a byte-order mark so that Excel shows Chinese text correctly. Import reads the
+//! same columns (unknown columns are ignored, `seq`, `id`, `recorded_at` and `hash` are the old
+//! ledger's and are not filed), so an export can be imported into another firm as it is.
+
+use std::collections::HashMap;
+
+use chrono::SecondsFormat;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::entry::{CounterpartyRequest, EntryRequest};
+use super::store::LedgerRow;
+use crate::domain::time;
+use crate::error::{AppError, FieldError};
+
+pub const BOM: &str = "\u{feff}";
+
+pub const COLUMNS: [&str; 21] = [
+    "seq",
+    "id",
+    "kind",
+    "chemical_id",
+    "cas",
+    "chemical_name",
+    "lot",
+    "quantity",
+    "occurred_at",
+    "recorded_at",
+    "counterparty_firm_id",
+    "counterparty_name",
+    "counterparty_credit_code",
+    "counterparty_permit_no",
+    "shipment_ref",
+    "permit_no",
+    "transport_permit_no",
+    "warehouse",
+    "note",
+    "reverses",
+    "hash",
+];
+
+/// Catalog facts shown beside each entry: CAS number and Chinese name by chemical id.
+pub type CatalogNames = HashMap<String, (Option<String>, String)>;
+
+pub fn export(rows: &[LedgerRow], catalog: &CatalogNames) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::with_capacity(64 + rows.len() * 256);
+    out.extend_from_slice(BOM.as_bytes());
+    let mut writer = csv::Writer::from_writer(out);
+    let fail = |e: csv::Error| AppError::internal(format!("writing CSV: {e}"));
+    writer.write_record(COLUMNS).map_err(fail)?;
+    for r in rows {
+        let (cas, name) = catalog.get(&r.chemical_id).cloned().unwrap_or_default();
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        writer
+            .write_record([
+                r.seq.to_string(),
+                r.id.clone(),
+                r.kind.clone(),
+                r.chemical_id.clone(),
+                cas.unwrap_or_default(),
+                name,
+                opt(&r.lot),
+                super::chain::canonical_quantity(r.quantity),
+                time::from_db(r.occurred_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                time::from_db(r.recorded_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                opt(&r.counterparty_firm_id),
+                opt(&r.counterparty_name),
+                opt(&r.counterparty_credit_code),
+                opt(&r.counterparty_permit_no),
+                opt(&r.shipment_ref),
+                opt(&r.permit_no),
+                opt(&r.transport_permit_no),
+                opt(&r.warehouse),
+                opt(&r.note),
+                opt(&r.reverses),
+                r.hash.clone(),
+            ])
+            .map_err(fail)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| AppError::internal(format!("writing CSV: {e}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CsvRow {
+    id: String,
+    kind: String,
+    chemical_id: String,
+    cas: String,
+    lot: String,
+    quantity: String,
+    occurred_at: String,
+    counterparty_firm_id: String,
+    counterparty_name: String,
+    counterparty_credit_code: String,
+    counterparty_permit_no: String,
+    shipment_ref: String,
+    permit_no: String,
+    transport_permit_no: String,
+    warehouse: String,
+    note: String,
+    reverses: String,
+}
+
+fn some(text: String) -> Option<String> {
+    Some(text).filter(|t| !t.trim().is_empty())
+}
+
+/// One imported row: the request to file and the id it had in the exported ledger.
+pub struct ImportedRow {
+    pub request: EntryRequest,
+    pub old_id: Option<String>,
+}
+
+/// The spreadsheet row number (the header is row 1) of batch item `index`.
+pub fn row_number(index: usize) -> usize {
+    index + 2
+}
+
+/// Reads a CSV into entry requests. A chemical may be named by `chemical_id` or, failing that,
+/// by `cas` (looked up in `cas_to_id`).
+pub fn import(
+    bytes: &[u8],
+    cas_to_id: &HashMap<String, String>,
+) -> Result<Vec<ImportedRow>, AppError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        AppError::field(
+            "body",
+            "not_utf8",
+            "the CSV must be UTF-8 (save as \"CSV UTF-8\" in Excel)",
+        )
+    })?;
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::field("row 1", "invalid_csv", e.to_string()))?
+        .clone();
+    for required in ["kind", "quantity", "occurred_at"] {
+        if !headers.iter().any(|h| h.trim() == required) {
+            return Err(AppError::field(
+                format!("row 1.{required}"),
+                "missing_column",
+                format!("the header has no {required} column"),
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (i, record) in reader.deserialize::<CsvRow>().enumerate() {
+        let row = match record {
+            Ok(row) => row,
+            Err(e) => {
+                errors.push(FieldError::new(
+                    format!("row {}", row_number(i)),
+                    "invalid_csv",
+                    e.to_string(),
+                ));
+                continue;
+            }
+        };
+        let chemical_id = some(row.chemical_id).or_else(|| {
+            some(row.cas.clone()).map(|cas| cas_to_id.get(cas.trim()).cloned().unwrap_or(cas))
+        });
+        let counterparty = CounterpartyRequest {
+            firm_id: some(row.counterparty_firm_id),
+            name: some(row.counterparty_name),
+            credit_code: some(row.counterparty_credit_code),
+            permit_no: some(row.counterparty_permit_no),
+        };
+        let has_counterparty = counterparty.firm_id.is_some()
+            || counterparty.name.is_some()
+            || counterparty.credit_code.is_some()
+            || counterparty.permit_no.is_some();
+        let is_reversal = row.kind.trim() == "reversal";
+        rows.push(ImportedRow {
+            old_id: some(row.id),
+            request: EntryRequest {
+                kind: row.kind,
+                // An exported reversal carries its target's chemical, lot and quantity for reading only.
+                chemical_id: chemical_id.filter(|_| !is_reversal),
+                lot: some(row.lot).filter(|_| !is_reversal),
+                quantity: some(row.quantity).filter(|_| !is_reversal),
+                occurred_at: some(row.occurred_at),
+                counterparty: has_counterparty.then_some(counterparty),
+                shipment_ref: some(row.shipment_ref),
+                permit_no: some(row.permit_no),
+                transport_permit_no: some(row.transport_permit_no),
+                warehouse: some(row.warehouse),
+                note: some(row.note),
+                reverses: some(row.reverses),
+            },
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(rows)
+}
+
+/// Renames batch field errors (`entries[3].quantity`) to spreadsheet terms (`row 5.quantity`).
+pub fn as_row_errors(err: AppError) -> AppError {
+    match err {
+        AppError::Validation(errors) => AppError::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if let Some(rest) = e.field.strip_prefix("entries[") {
+                        if let Some((index, column)) = rest.split_once("].") {
+                            if let Ok(i) = index.parse::<usize>() {
+                                e.field = format!("row {}.{column}", row_number(i));
+                            }
+                        }
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Points reversals at the new ids of the rows they reversed in the exported ledger.
+pub fn relink_reversals(requests: &mut [(Uuid, ImportedRow)]) {
+    let new_ids: HashMap<String, Uuid> = requests
+        .iter()
+        .filter_map(|(new, row)| row.old_id.clone().map(|old| (old, *new)))
+        .collect();
+    for (_, row) in requests.iter_mut() {
+        if let Some(new) = row
+            .request
+            .reverses
+            .as_ref()
+            .and_then(|old| new_ids.get(old.trim()))
+        {
+            row.request.reverses = Some(new.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_with_or_without_bom_and_names_rows() {
+        let csv = format!("{BOM}kind,cas,lot,quantity,occurred_at,note\nloss,67-64-1,L1,1.5,2026-01-01T00:00:00Z,桶破裂\n");
+        let cas = HashMap::from([("67-64-1".to_string(), "chem-id".to_string())]);
+        let rows = import(csv.as_bytes(), &cas).unwrap();
+        assert_eq!(rows[0].request.chemical_id.as_deref(), Some("chem-id"));
+        assert_eq!(rows[0].request.note.as_deref(), Some("桶破裂"));
+        let missing = import(b"kind,lot\nsale,L1\n", &cas).unwrap_err();
+        assert!(matches!(missing, AppError::Validation(ref e) if e[0].code == "missing_column"));
+    }
+
+    #[test]
+    fn batch_errors_become_row_errors() {
+        let err = AppError::Validation(vec![FieldError::new(
+            "entries[3].quantity",
+            "invalid_quantity",
+            "x",
+        )]);
+        match as_row_errors(err) {
+            AppError::Validation(e) => assert_eq!(e[0].field, "row 5.quantity"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

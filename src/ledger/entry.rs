@@ -1,0 +1,454 @@
+//! A ledger entry as filed: the wire shape and its field-by-field parse. Checks that need the
+//! database (does the chemical exist, is the reversal target ours) happen in `filing`.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{time, CreditCode, EntryKind, Quantity};
+use crate::error::FieldError;
+
+/// How far in the future `occurred_at` may lie (clock skew between a clerk's PC and the server).
+pub const MAX_FUTURE_MINUTES: i64 = 5;
+const MAX_TEXT: usize = 500;
+const MAX_CODE: usize = 64;
+
+/// Who the stock came from or went to: a registered firm, or an outside party.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct CounterpartyRequest {
+    /// A registered firm.
+    pub firm_id: Option<String>,
+    /// An unregistered party: its name, credit code and permit number.
+    pub name: Option<String>,
+    pub credit_code: Option<String>,
+    pub permit_no: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct EntryRequest {
+    /// purchase, production, sale, consumption, loss, disposal, stocktake or reversal.
+    pub kind: String,
+    pub chemical_id: Option<String>,
+    /// Required for category 1 and 2 chemicals.
+    pub lot: Option<String>,
+    /// Decimal string, at most 3 fractional digits, > 0 (a stocktake may count 0).
+    #[schema(example = "250.000")]
+    pub quantity: Option<String>,
+    /// Business time; at most 5 minutes in the future.
+    pub occurred_at: Option<String>,
+    pub counterparty: Option<CounterpartyRequest>,
+    pub shipment_ref: Option<String>,
+    pub permit_no: Option<String>,
+    pub transport_permit_no: Option<String>,
+    pub warehouse: Option<String>,
+    /// Free text; the reason of a loss.
+    pub note: Option<String>,
+    /// For a reversal: the id of the entry it cancels.
+    pub reverses: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Counterparty {
+    Registered(Uuid),
+    External {
+        name: Option<String>,
+        credit_code: Option<CreditCode>,
+        permit_no: Option<String>,
+    },
+}
+
+/// An entry whose every field is well-formed. `chemical_id` and `quantity` are absent only for
+/// a reversal, which takes them from the entry it cancels.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub kind: EntryKind,
+    pub chemical_id: Option<Uuid>,
+    pub lot: Option<String>,
+    pub quantity: Option<Quantity>,
+    pub occurred_at: DateTime<Utc>,
+    pub counterparty: Option<Counterparty>,
+    pub shipment_ref: Option<String>,
+    pub permit_no: Option<String>,
+    pub transport_permit_no: Option<String>,
+    pub warehouse: Option<String>,
+    pub note: Option<String>,
+    pub reverses: Option<Uuid>,
+}
+
+/// Collects field errors under a prefix (`entries[3].` in a batch, `` for a single entry).
+struct Errors<'a> {
+    prefix: &'a str,
+    list: Vec<FieldError>,
+}
+
+impl Errors<'_> {
+    fn push(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.list.push(FieldError::new(
+            format!("{}{field}", self.prefix),
+            code,
+            message,
+        ));
+    }
+
+    /// Trims an optional text; empty means absent; too long is an error.
+    fn text(&mut self, field: &str, value: &Option<String>, max: usize) -> Option<String> {
+        let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        if value.chars().count() > max {
+            self.push(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            );
+        }
+        Some(value.to_string())
+    }
+}
+
+impl EntryRequest {
+    /// Parses every field, reporting all problems at once under `prefix`.
+    pub fn parse(&self, prefix: &str, now: DateTime<Utc>) -> Result<NewEntry, Vec<FieldError>> {
+        let mut e = Errors {
+            prefix,
+            list: Vec::new(),
+        };
+        let kind = EntryKind::parse(self.kind.trim());
+        if kind.is_none() {
+            e.push(
+                "kind",
+                "unknown_kind",
+                format!("must be one of {}", EntryKind::names()),
+            );
+        }
+        let is_reversal = kind == Some(EntryKind::Reversal);
+
+        let chemical_id = match self
+            .chemical_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            Some(_) if is_reversal => {
+                e.push(
+                    "chemical_id",
+                    "not_allowed_for_reversal",
+                    "a reversal takes its chemical from the entry it cancels",
+                );
+                None
+            }
+            Some(text) => Uuid::parse_str(text)
+                .map_err(|_| e.push("chemical_id", "invalid_id", "is not a catalog id"))
+                .ok(),
+            None if is_reversal => None,
+            None => {
+                e.push("chemical_id", "required", "is required");
+                None
+            }
+        };
+
+        let quantity = match self.quantity.as_deref() {
+            Some(_) if is_reversal => {
+                e.push(
+                    "quantity",
+                    "not_allowed_for_reversal",
+                    "a reversal takes its quantity from the entry it cancels",
+                );
+                None
+            }
+            Some(text) => match Quantity::parse(text) {
+                Ok(q) if q.is_zero() && kind != Some(EntryKind::Stocktake) => {
+                    e.push(
+                        "quantity",
+                        "zero_quantity",
+                        "must be greater than 0 (only a stocktake may count 0)",
+                    );
+                    None
+                }
+                Ok(q) => Some(q),
+                Err(err) => {
+                    e.push("quantity", err.code(), err.to_string());
+                    None
+                }
+            },
+            None if is_reversal => None,
+            None => {
+                e.push("quantity", "required", "is required");
+                None
+            }
+        };
+
+        let occurred_at = match self.occurred_at.as_deref().map(str::trim) {
+            None | Some("") => {
+                e.push(
+                    "occurred_at",
+                    "required",
+                    "is required (RFC 3339, e.g. 2026-04-12T08:30:00+08:00)",
+                );
+                None
+            }
+            Some(text) => match DateTime::parse_from_rfc3339(text) {
+                Ok(t) => {
+                    let t = time::from_db(time::to_db(t.with_timezone(&Utc)));
+                    if t > now + Duration::minutes(MAX_FUTURE_MINUTES) {
+                        e.push(
+                            "occurred_at",
+                            "in_future",
+                            "lies more than 5 minutes in the future",
+                        );
+                    }
+                    Some(t)
+                }
+                Err(_) => {
+                    e.push(
+                        "occurred_at",
+                        "invalid_time",
+                        "must be an RFC 3339 time with an offset",
+                    );
+                    None
+                }
+            },
+        };
+
+        let lot = e.text("lot", &self.lot, MAX_CODE);
+        if is_reversal && lot.is_some() {
+            e.push(
+                "lot",
+                "not_allowed_for_reversal",
+                "a reversal takes its lot from the entry it cancels",
+            );
+        }
+        let note = e.text("note", &self.note, MAX_TEXT);
+        if kind == Some(EntryKind::Loss) && note.is_none() {
+            e.push(
+                "note",
+                "loss_reason_required",
+                "a loss must give its reason (theft, spill, damage, …)",
+            );
+        }
+
+        let counterparty = self
+            .counterparty
+            .as_ref()
+            .and_then(|c| parse_counterparty(c, &mut e));
+        match kind {
+            Some(k)
+                if k.needs_counterparty()
+                    && counterparty.is_none()
+                    && !e.list.iter().any(|f| f.field.contains("counterparty")) =>
+            {
+                e.push(
+                    "counterparty",
+                    "required",
+                    "a purchase or sale must name its counterparty",
+                );
+            }
+            Some(k)
+                if !matches!(
+                    k,
+                    EntryKind::Purchase | EntryKind::Sale | EntryKind::Disposal
+                ) && counterparty.is_some() =>
+            {
+                e.push(
+                    "counterparty",
+                    "not_allowed",
+                    "only purchases, sales and disposals name a counterparty",
+                );
+            }
+            _ => {}
+        }
+
+        let reverses = match self
+            .reverses
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(text) if is_reversal => Uuid::parse_str(text)
+                .map_err(|_| e.push("reverses", "invalid_id", "is not an entry id"))
+                .ok(),
+            Some(_) => {
+                e.push(
+                    "reverses",
+                    "not_allowed",
+                    "only a reversal names the entry it cancels",
+                );
+                None
+            }
+            None if is_reversal => {
+                e.push(
+                    "reverses",
+                    "required",
+                    "a reversal names the entry it cancels",
+                );
+                None
+            }
+            None => None,
+        };
+
+        let shipment_ref = e.text("shipment_ref", &self.shipment_ref, MAX_CODE);
+        let permit_no = e.text("permit_no", &self.permit_no, MAX_CODE);
+        let transport_permit_no =
+            e.text("transport_permit_no", &self.transport_permit_no, MAX_CODE);
+        let warehouse = e.text("warehouse", &self.warehouse, MAX_CODE);
+
+        match (kind, occurred_at) {
+            (Some(kind), Some(occurred_at)) if e.list.is_empty() => Ok(NewEntry {
+                kind,
+                chemical_id,
+                lot,
+                quantity,
+                occurred_at,
+                counterparty,
+                shipment_ref,
+                permit_no,
+                transport_permit_no,
+                warehouse,
+                note,
+                reverses,
+            }),
+            _ => Err(e.list),
+        }
+    }
+}
+
+fn parse_counterparty(c: &CounterpartyRequest, e: &mut Errors<'_>) -> Option<Counterparty> {
+    let name = e.text("counterparty.name", &c.name, 200);
+    let permit_no = e.text("counterparty.permit_no", &c.permit_no, MAX_CODE);
+    let code_text = e.text("counterparty.credit_code", &c.credit_code, MAX_CODE);
+    match c
+        .firm_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        Some(_) if name.is_some() || permit_no.is_some() || code_text.is_some() => {
+            e.push(
+                "counterparty",
+                "ambiguous_counterparty",
+                "give either firm_id (a registered firm) or name, credit_code and permit_no",
+            );
+            None
+        }
+        Some(text) => match Uuid::parse_str(text) {
+            Ok(id) => Some(Counterparty::Registered(id)),
+            Err(_) => {
+                e.push("counterparty.firm_id", "invalid_id", "is not a firm id");
+                None
+            }
+        },
+        None if name.is_none() && permit_no.is_none() && code_text.is_none() => None,
+        None => {
+            let credit_code = match code_text {
+                Some(text) => match CreditCode::parse(&text) {
+                    Ok(code) => Some(code),
+                    Err(err) => {
+                        e.push("counterparty.credit_code", err.code(), err.to_string());
+                        return None;
+                    }
+                },
+                None => None,
+            };
+            Some(Counterparty::External {
+                name,
+                credit_code,
+                permit_no,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-06-01T00:00:00Z".parse().unwrap()
+    }
+
+    fn sale() -> EntryRequest {
+        EntryRequest {
+            kind: "sale".into(),
+            chemical_id: Some(Uuid::now_v7().to_string()),
+            lot: Some("L1".into()),
+            quantity: Some("250.5".into()),
+            occurred_at: Some("2026-05-31T08:30:00+08:00".into()),
+            counterparty: Some(CounterpartyRequest {
+                firm_id: Some(Uuid::now_v7().to_string()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn codes(r: &EntryRequest) -> Vec<(String, &'static str)> {
+        match r.parse("", now()) {
+            Ok(_) => vec![],
+            Err(errors) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_sale_parses_into_utc() {
+        let entry = sale().parse("", now()).unwrap();
+        assert_eq!(entry.quantity.unwrap().thousandths(), 250_500);
+        assert_eq!(entry.occurred_at.to_rfc3339(), "2026-05-31T00:30:00+00:00");
+    }
+
+    #[test]
+    fn each_rule_has_its_code() {
+        let mut r = sale();
+        r.quantity = Some("0".into());
+        assert_eq!(codes(&r), [("quantity".into(), "zero_quantity")]);
+        r.kind = "stocktake".into();
+        r.counterparty = None;
+        assert_eq!(codes(&r), []);
+        let mut r = sale();
+        r.counterparty = None;
+        assert_eq!(codes(&r), [("counterparty".into(), "required")]);
+        let mut r = sale();
+        r.kind = "loss".into();
+        r.counterparty = None;
+        assert_eq!(codes(&r), [("note".into(), "loss_reason_required")]);
+        let mut r = sale();
+        r.occurred_at = Some("2026-06-01T00:06:00Z".into());
+        assert_eq!(codes(&r), [("occurred_at".into(), "in_future")]);
+        r.occurred_at = Some("2026-06-01T00:04:59Z".into());
+        assert_eq!(codes(&r), []);
+        r.occurred_at = Some("2026-06-01 00:00".into());
+        assert_eq!(codes(&r), [("occurred_at".into(), "invalid_time")]);
+        let mut r = sale();
+        r.quantity = Some("1.0001".into());
+        assert_eq!(codes(&r), [("quantity".into(), "too_many_decimals")]);
+    }
+
+    #[test]
+    fn a_reversal_carries_only_its_target() {
+        let target = Uuid::now_v7();
+        let r = EntryRequest {
+            kind: "reversal".into(),
+            reverses: Some(target.to_string()),
+            occurred_at: Some("2026-05-31T00:00:00Z".into()),
+            note: Some("录入错误".into()),
+            ..Default::default()
+        };
+        assert_eq!(r.parse("", now()).unwrap().reverses, Some(target));
+        let mut moving = r.clone();
+        moving.quantity = Some("5".into());
+        assert_eq!(
+            codes(&moving),
+            [("quantity".into(), "not_allowed_for_reversal")]
+        );
+        let mut no_target = r.clone();
+        no_target.reverses = None;
+        assert_eq!(codes(&no_target), [("reverses".into(), "required")]);
+    }
+
+    #[test]
+    fn batch_prefixes_name_the_item() {
+        let mut r = sale();
+        r.kind = "gift".into();
+        let errors = r.parse("entries[7].", now()).unwrap_err();
+        assert_eq!(errors[0].field, "entries[7].kind");
+    }
+}

@@ -1,0 +1,247 @@
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::entry::EntryRequest;
+use super::filing::{self, Filed};
+use super::{Inventory, LedgerEntry, LedgerQuery, Receipt, VerifyReport};
+use crate::auth::AuthUser;
+use crate::error::{AppError, Problem};
+use crate::paging::PageOf;
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/firms/{firm_id}/ledger")
+            .route(web::post().to(file_one))
+            .route(web::get().to(list)),
+    )
+    .service(web::resource("/firms/{firm_id}/ledger/batch").route(web::post().to(file_batch)))
+    .service(web::resource("/firms/{firm_id}/ledger/import").route(web::post().to(import)))
+    .service(web::resource("/firms/{firm_id}/ledger/verify").route(web::get().to(verify)))
+    .service(web::resource("/firms/{firm_id}/ledger/{entry_id}").route(web::get().to(get)))
+    .service(web::resource("/firms/{firm_id}/inventory").route(web::get().to(inventory)));
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    match req.headers().get("Idempotency-Key") {
+        None => Ok(None),
+        Some(value) => value.to_str().map(|v| Some(v.to_string())).map_err(|_| {
+            AppError::field(
+                "Idempotency-Key",
+                "invalid_idempotency_key",
+                "must be ASCII",
+            )
+        }),
+    }
+}
+
+fn filed_response(filed: Filed) -> HttpResponse {
+    let (status, body) = match filed {
+        Filed::New { body, .. } => (201, body),
+        Filed::Replayed { status, body } => (status, body),
+    };
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::CREATED),
+    )
+    .content_type("application/json")
+    .body(body)
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the batch body; parsing goes item by item
+pub struct BatchRequest {
+    /// Up to 1000 entries, filed all or nothing.
+    entries: Vec<EntryRequest>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Receipts {
+    items: Vec<Receipt>,
+}
+
+/// File one entry into the firm's own ledger (enterprise). Retries with the same
+/// `Idempotency-Key` return the first response and file nothing.
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger", tag = "ledger", params(("firm_id" = Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    request_body = EntryRequest,
+    responses((status = 201, body = LedgerEntry), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "firm not active", body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn file_one(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let key = idempotency_key(&req)?;
+    let filed = state
+        .db
+        .run(move |conn| filing::file_one(conn, &who, firm_id, body.into_inner(), key.as_deref()))
+        .await?;
+    Ok(filed_response(filed))
+}
+
+/// File up to 1000 entries at once, all or nothing; a 422 names each bad item by index.
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/batch", tag = "ledger", params(("firm_id" = Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    request_body = BatchRequest,
+    responses((status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn file_batch(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let key = idempotency_key(&req)?;
+    let filed = state
+        .db
+        .run(move |conn| filing::file_batch(conn, &who, firm_id, body.into_inner(), key.as_deref()))
+        .await?;
+    Ok(filed_response(filed))
+}
+
+/// Import a CSV (the export's columns) as one batch; errors name the row and column.
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/import", tag = "ledger", params(("firm_id" = Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn import(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let key = idempotency_key(&req)?;
+    let filed = state
+        .db
+        .run(move |conn| filing::import_csv(conn, &who, firm_id, &body, key.as_deref()))
+        .await?;
+    Ok(filed_response(filed))
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+/// The firm's ledger in seq order, filtered; `Accept: text/csv` exports every match as CSV.
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger", tag = "ledger", params(("firm_id" = Uuid, Path), LedgerQuery),
+    responses((status = 200, body = PageOf<LedgerEntry>), (status = 200, content_type = "text/csv", body = String),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    query: web::Query<LedgerQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let listing = query.parse()?;
+    if wants_csv(&req) {
+        let bytes = state
+            .db
+            .run(move |conn| {
+                let rows = super::export(conn, &who, firm_id, listing)?;
+                let names = crate::chemicals::store::names(conn)?;
+                super::csv::export(&rows, &names)
+            })
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"ledger-{firm_id}.csv\""),
+            ))
+            .body(bytes));
+    }
+    let page = state
+        .db
+        .run(move |conn| super::list(conn, &who, firm_id, listing))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One entry.
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger/{entry_id}", tag = "ledger", params(("firm_id" = Uuid, Path), ("entry_id" = Uuid, Path)),
+    responses((status = 200, body = LedgerEntry), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    let (firm_id, entry_id) = path.into_inner();
+    let entry = state
+        .db
+        .run(move |conn| super::get(conn, &who, firm_id, entry_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(entry))
+}
+
+/// Recompute the firm's hash chain and report the first bad seq, if any.
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger/verify", tag = "ledger", params(("firm_id" = Uuid, Path)),
+    responses((status = 200, body = VerifyReport), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn verify(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let report = state
+        .db
+        .run(move |conn| super::verify(conn, &who, firm_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InventoryQuery {
+    /// Balances as of this time (RFC 3339); default now.
+    pub as_of: Option<String>,
+}
+
+/// Book balance per (chemical, lot) from the ledger.
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/inventory", tag = "ledger", params(("firm_id" = Uuid, Path), InventoryQuery),
+    responses((status = 200, body = Inventory), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn inventory(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    query: web::Query<InventoryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let as_of = match query.as_of.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    AppError::field("as_of", "invalid_time", "must be an RFC 3339 time")
+                })?,
+        ),
+    };
+    let inventory = state
+        .db
+        .run(move |conn| super::inventory(conn, &who, firm_id, as_of))
+        .await?;
+    Ok(HttpResponse::Ok().json(inventory))
+}

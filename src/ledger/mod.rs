@@ -1,0 +1,409 @@
+//! The ledger (台账): append-only, hash-chained filing of every movement of a precursor.
+
+pub mod chain;
+pub mod csv;
+pub mod entry;
+pub mod filing;
+pub mod http;
+pub mod inventory;
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::auth::{policy, Principal};
+use crate::db::DbConnection;
+use crate::domain::{time, EntryKind, Quantity};
+use crate::error::{AppError, FieldError};
+use crate::firms;
+use crate::paging::PageOf;
+pub use store::LedgerRow;
+
+/// A counterparty as shown on an entry.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CounterpartyView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firm_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permit_no: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LedgerEntry {
+    pub id: Uuid,
+    pub firm_id: Uuid,
+    pub seq: i64,
+    pub kind: EntryKind,
+    pub chemical_id: Uuid,
+    pub lot: Option<String>,
+    #[schema(value_type = String, example = "250.000")]
+    pub quantity: Quantity,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: Uuid,
+    pub counterparty: Option<CounterpartyView>,
+    pub shipment_ref: Option<String>,
+    pub permit_no: Option<String>,
+    pub transport_permit_no: Option<String>,
+    pub warehouse: Option<String>,
+    pub note: Option<String>,
+    pub reverses: Option<Uuid>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Proof of a filing that the firm can keep: the entry's place and hash in its chain.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub id: Uuid,
+    pub seq: i64,
+    pub hash: String,
+    pub prev_hash: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl LedgerRow {
+    pub fn kind(&self) -> Result<EntryKind, AppError> {
+        EntryKind::parse(&self.kind)
+            .ok_or_else(|| AppError::internal(format!("entry {} has kind {}", self.id, self.kind)))
+    }
+
+    pub fn hashed_fields(&self) -> chain::HashedFields<'_> {
+        chain::HashedFields {
+            id: &self.id,
+            firm_id: &self.firm_id,
+            seq: self.seq,
+            kind: &self.kind,
+            chemical_id: &self.chemical_id,
+            lot: self.lot.as_deref(),
+            quantity: self.quantity,
+            occurred_at: time::from_db(self.occurred_at),
+            recorded_at: time::from_db(self.recorded_at),
+            recorded_by: &self.recorded_by,
+            counterparty_firm_id: self.counterparty_firm_id.as_deref(),
+            counterparty_name: self.counterparty_name.as_deref(),
+            counterparty_credit_code: self.counterparty_credit_code.as_deref(),
+            counterparty_permit_no: self.counterparty_permit_no.as_deref(),
+            shipment_ref: self.shipment_ref.as_deref(),
+            permit_no: self.permit_no.as_deref(),
+            transport_permit_no: self.transport_permit_no.as_deref(),
+            warehouse: self.warehouse.as_deref(),
+            note: self.note.as_deref(),
+            reverses: self.reverses.as_deref(),
+        }
+    }
+
+    pub fn receipt(&self) -> Result<Receipt, AppError> {
+        Ok(Receipt {
+            id: parse_id(&self.id)?,
+            seq: self.seq,
+            hash: self.hash.clone(),
+            prev_hash: self.prev_hash.clone(),
+            recorded_at: time::from_db(self.recorded_at),
+        })
+    }
+
+    pub fn to_entry(&self) -> Result<LedgerEntry, AppError> {
+        let counterparty = match (
+            &self.counterparty_firm_id,
+            &self.counterparty_name,
+            &self.counterparty_credit_code,
+            &self.counterparty_permit_no,
+        ) {
+            (None, None, None, None) => None,
+            (firm, name, code, permit) => Some(CounterpartyView {
+                firm_id: firm.as_deref().map(parse_id).transpose()?,
+                name: name.clone(),
+                credit_code: code.clone(),
+                permit_no: permit.clone(),
+            }),
+        };
+        Ok(LedgerEntry {
+            id: parse_id(&self.id)?,
+            firm_id: parse_id(&self.firm_id)?,
+            seq: self.seq,
+            kind: self.kind()?,
+            chemical_id: parse_id(&self.chemical_id)?,
+            lot: self.lot.clone(),
+            quantity: Quantity::from_thousandths(self.quantity).map_err(AppError::internal)?,
+            occurred_at: time::from_db(self.occurred_at),
+            recorded_at: time::from_db(self.recorded_at),
+            recorded_by: parse_id(&self.recorded_by)?,
+            counterparty,
+            shipment_ref: self.shipment_ref.clone(),
+            permit_no: self.permit_no.clone(),
+            transport_permit_no: self.transport_permit_no.clone(),
+            warehouse: self.warehouse.clone(),
+            note: self.note.clone(),
+            reverses: self.reverses.as_deref().map(parse_id).transpose()?,
+            prev_hash: self.prev_hash.clone(),
+            hash: self.hash.clone(),
+        })
+    }
+}
+
+fn parse_id(text: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(text)
+        .map_err(|_| AppError::internal(format!("stored id {text:?} is not a UUID")))
+}
+
+/// Query of `GET /firms/{id}/ledger`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    pub kind: Option<String>,
+    pub chemical_id: Option<String>,
+    pub lot: Option<String>,
+    /// Entries that occurred at or after this time (RFC 3339).
+    pub from: Option<String>,
+    /// Entries that occurred before this time (RFC 3339).
+    pub to: Option<String>,
+    /// 1–1000, default 50 (ignored for CSV, which exports every match).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A parsed listing request.
+#[derive(Debug, Clone)]
+pub struct LedgerListing {
+    pub filter: store::EntryFilter,
+    pub after_seq: i64,
+    pub limit: i64,
+}
+
+fn parse_time(
+    field: &str,
+    text: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<chrono::NaiveDateTime> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Some(time::to_db(t.with_timezone(&Utc))),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "invalid_time",
+                "must be an RFC 3339 time",
+            ));
+            None
+        }
+    }
+}
+
+impl LedgerQuery {
+    pub fn parse(&self) -> Result<LedgerListing, AppError> {
+        let mut errors = Vec::new();
+        let kind = self.kind.as_deref().filter(|k| !k.is_empty()).map(|k| {
+            if EntryKind::parse(k).is_none() {
+                errors.push(FieldError::new(
+                    "kind",
+                    "unknown_kind",
+                    format!("must be one of {}", EntryKind::names()),
+                ));
+            }
+            k.to_string()
+        });
+        let chemical_id = self
+            .chemical_id
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| match Uuid::parse_str(c) {
+                Ok(id) => id.to_string(),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "chemical_id",
+                        "invalid_id",
+                        "is not a catalog id",
+                    ));
+                    String::new()
+                }
+            });
+        let from = parse_time("from", self.from.as_deref(), &mut errors);
+        let to = parse_time("to", self.to.as_deref(), &mut errors);
+        let page = crate::paging::PageQuery {
+            limit: self.limit.clone(),
+            cursor: None,
+        };
+        let limit = page.parse().map(|p| p.limit).unwrap_or_else(|mut e| {
+            errors.append(&mut e);
+            0
+        });
+        let after_seq = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => 0,
+            Some(text) => text.parse::<i64>().unwrap_or_else(|_| {
+                errors.push(FieldError::new(
+                    "cursor",
+                    "invalid_cursor",
+                    "is not a cursor this API returned",
+                ));
+                0
+            }),
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(LedgerListing {
+            filter: store::EntryFilter {
+                kind,
+                chemical_id,
+                lot: self.lot.clone().filter(|l| !l.is_empty()),
+                from,
+                to,
+            },
+            after_seq,
+            limit,
+        })
+    }
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    listing: LedgerListing,
+) -> Result<PageOf<LedgerEntry>, AppError> {
+    policy::read_firm_records(who, firm_id)?;
+    firms::require(conn, firm_id)?;
+    let rows = store::list(
+        conn,
+        firm_id,
+        &listing.filter,
+        listing.after_seq,
+        Some(listing.limit + 1),
+    )?;
+    let more = rows.len() as i64 > listing.limit;
+    let items = rows
+        .iter()
+        .take(listing.limit as usize)
+        .map(LedgerRow::to_entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = if more {
+        items.last().map(|e| e.seq.to_string())
+    } else {
+        None
+    };
+    Ok(PageOf { items, next_cursor })
+}
+
+/// Every matching entry, for export.
+pub fn export(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    listing: LedgerListing,
+) -> Result<Vec<LedgerRow>, AppError> {
+    policy::read_firm_records(who, firm_id)?;
+    firms::require(conn, firm_id)?;
+    store::list(conn, firm_id, &listing.filter, 0, None)
+}
+
+pub fn get(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    entry_id: Uuid,
+) -> Result<LedgerEntry, AppError> {
+    policy::read_firm_records(who, firm_id)?;
+    store::find(conn, firm_id, entry_id)?
+        .ok_or(AppError::NotFound)?
+        .to_entry()
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub entries: u64,
+    /// Hash of the last entry that verified (32 zero bytes for an empty ledger).
+    pub head_hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_bad_seq: Option<i64>,
+}
+
+/// Re-walks a firm's chain from the stored rows.
+pub fn verify_chain(conn: &mut DbConnection, firm_id: Uuid) -> Result<VerifyReport, AppError> {
+    let rows = store::all_for_firm(conn, firm_id)?;
+    let mut verifier = chain::Verifier::default();
+    for row in &rows {
+        verifier.push(&chain::StoredLink {
+            fields: row.hashed_fields(),
+            prev_hash: &row.prev_hash,
+            hash: &row.hash,
+        });
+    }
+    let v = verifier.finish();
+    Ok(VerifyReport {
+        ok: v.first_bad_seq.is_none(),
+        entries: v.entries,
+        head_hash: v.head_hash,
+        first_bad_seq: v.first_bad_seq,
+    })
+}
+
+pub fn verify(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+) -> Result<VerifyReport, AppError> {
+    policy::read_firm_records(who, firm_id)?;
+    firms::require(conn, firm_id)?;
+    verify_chain(conn, firm_id)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InventoryItem {
+    pub chemical_id: Uuid,
+    pub lot: Option<String>,
+    /// The book balance; negative when more went out than came in (a custody finding).
+    #[schema(example = "125.500")]
+    pub quantity: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Inventory {
+    pub as_of: DateTime<Utc>,
+    pub items: Vec<InventoryItem>,
+}
+
+pub fn inventory(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Inventory, AppError> {
+    policy::read_firm_records(who, firm_id)?;
+    firms::require(conn, firm_id)?;
+    let as_of = as_of.unwrap_or_else(Utc::now);
+    let rows = store::all_for_firm(conn, firm_id)?;
+    let movements = rows
+        .iter()
+        .map(|r| {
+            Ok(inventory::Movement {
+                id: &r.id,
+                seq: r.seq,
+                kind: r.kind()?,
+                chemical_id: &r.chemical_id,
+                lot: r.lot.as_deref(),
+                quantity: r.quantity,
+                occurred_at: time::from_db(r.occurred_at),
+                reverses: r.reverses.as_deref(),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let items = inventory::balances(&movements, as_of)
+        .into_iter()
+        .map(|((chemical_id, lot), q)| {
+            Ok(InventoryItem {
+                chemical_id: parse_id(chemical_id)?,
+                lot: lot.map(str::to_string),
+                quantity: chain::canonical_quantity(q),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Inventory { as_of, items })
+}

@@ -1,0 +1,243 @@
+//! Ledger storage. Only INSERT and SELECT: the ledger is never updated or deleted.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use uuid::Uuid;
+
+use crate::db::schema::{chemicals, firms, idempotency_keys, ledger_entries};
+use crate::db::DbConnection;
+use crate::error::AppError;
+
+/// Rows per INSERT statement: 22 columns × 500 stays below every backend's parameter limit.
+const INSERT_CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ledger_entries, treat_none_as_default_value = false)]
+pub struct LedgerRow {
+    pub firm_id: String,
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub chemical_id: String,
+    pub lot: Option<String>,
+    pub quantity: i64,
+    pub occurred_at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: String,
+    pub counterparty_firm_id: Option<String>,
+    pub counterparty_name: Option<String>,
+    pub counterparty_credit_code: Option<String>,
+    pub counterparty_permit_no: Option<String>,
+    pub shipment_ref: Option<String>,
+    pub permit_no: Option<String>,
+    pub transport_permit_no: Option<String>,
+    pub warehouse: Option<String>,
+    pub note: Option<String>,
+    pub reverses: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Serializes filers of one firm on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already does).
+pub fn lock_firm(conn: &mut DbConnection, firm_id: Uuid) -> Result<(), AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM firms WHERE id = $1 FOR UPDATE")
+            .bind::<Text, _>(firm_id.to_string())
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// The last (seq, hash) of a firm's chain, if it has entries.
+pub fn head(conn: &mut DbConnection, firm_id: Uuid) -> Result<Option<(i64, String)>, AppError> {
+    Ok(ledger_entries::table
+        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+        .order(ledger_entries::seq.desc())
+        .select((ledger_entries::seq, ledger_entries::hash))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<(), AppError> {
+    // Multi-row INSERTs don't go through the backend enum; each backend runs the same statement.
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(ledger_entries::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(ledger_entries::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    id: Uuid,
+) -> Result<Option<LedgerRow>, AppError> {
+    Ok(ledger_entries::table
+        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+        .filter(ledger_entries::id.eq(id.to_string()))
+        .select(LedgerRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_many(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    ids: &[String],
+) -> Result<Vec<LedgerRow>, AppError> {
+    Ok(ledger_entries::table
+        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+        .filter(ledger_entries::id.eq_any(ids))
+        .select(LedgerRow::as_select())
+        .load(conn)?)
+}
+
+/// Which of `ids` already have a reversal.
+pub fn reversed_among(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    ids: &[String],
+) -> Result<Vec<String>, AppError> {
+    let found: Vec<Option<String>> = ledger_entries::table
+        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+        .filter(ledger_entries::reverses.eq_any(ids))
+        .select(ledger_entries::reverses)
+        .load(conn)?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// Categories of the given chemicals, for those that exist.
+pub fn chemical_categories(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<(String, i32)>, AppError> {
+    Ok(chemicals::table
+        .filter(chemicals::id.eq_any(ids))
+        .select((chemicals::id, chemicals::category))
+        .load(conn)?)
+}
+
+/// Which of `ids` are registered firms, with their credit codes.
+pub fn registered_firms(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, AppError> {
+    Ok(firms::table
+        .filter(firms::id.eq_any(ids))
+        .select((firms::id, firms::credit_code))
+        .load(conn)?)
+}
+
+/// Filters of a ledger listing, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub kind: Option<String>,
+    pub chemical_id: Option<String>,
+    pub lot: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// Entries in seq order after `after_seq`, at most `limit` (None: all).
+pub fn list(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    filter: &EntryFilter,
+    after_seq: i64,
+    limit: Option<i64>,
+) -> Result<Vec<LedgerRow>, AppError> {
+    let mut query = ledger_entries::table
+        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+        .filter(ledger_entries::seq.gt(after_seq))
+        .order(ledger_entries::seq.asc())
+        .select(LedgerRow::as_select())
+        .into_boxed();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(ledger_entries::kind.eq(kind.clone()));
+    }
+    if let Some(chemical_id) = &filter.chemical_id {
+        query = query.filter(ledger_entries::chemical_id.eq(chemical_id.clone()));
+    }
+    if let Some(lot) = &filter.lot {
+        query = query.filter(ledger_entries::lot.eq(lot.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(ledger_entries::occurred_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(ledger_entries::occurred_at.lt(to));
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Every entry of a firm in seq order.
+pub fn all_for_firm(conn: &mut DbConnection, firm_id: Uuid) -> Result<Vec<LedgerRow>, AppError> {
+    list(conn, firm_id, &EntryFilter::default(), 0, None)
+}
+
+/// Firms that have ledger entries, for verifying every chain.
+pub fn firms_with_entries(conn: &mut DbConnection) -> Result<Vec<String>, AppError> {
+    Ok(ledger_entries::table
+        .select(ledger_entries::firm_id)
+        .distinct()
+        .order(ledger_entries::firm_id.asc())
+        .load(conn)?)
+}
+
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status: i32,
+    pub body: String,
+}
+
+pub fn find_idempotent(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    key: &str,
+) -> Result<Option<StoredResponse>, AppError> {
+    let found: Option<(String, i32, String)> = idempotency_keys::table
+        .filter(idempotency_keys::firm_id.eq(firm_id.to_string()))
+        .filter(idempotency_keys::idempotency_key.eq(key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(request_hash, status, body)| StoredResponse {
+        request_hash,
+        status,
+        body,
+    }))
+}
+
+pub fn save_idempotent(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    key: &str,
+    response: &StoredResponse,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::firm_id.eq(firm_id.to_string()),
+            idempotency_keys::idempotency_key.eq(key),
+            idempotency_keys::request_hash.eq(&response.request_hash),
+            idempotency_keys::response_status.eq(response.status),
+            idempotency_keys::response_body.eq(&response.body),
+            idempotency_keys::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
