@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand};
 use precursor_registry::config::{Secret, Settings};
 use precursor_registry::db::{DatabaseUrl, Db};
 use precursor_registry::domain::Role;
+use precursor_registry::error::AppError;
+use precursor_registry::ledger;
 use precursor_registry::users::{self, NewUser};
 use precursor_registry::Application;
 use uuid::Uuid;
@@ -54,6 +56,25 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate {
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Recompute ledger hash chains (one firm, or every firm); exits 1 if any chain is broken.
+    Verify {
+        #[arg(long)]
+        firm_id: Option<Uuid>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// File a CSV (the export's columns) into a firm's ledger as one all-or-nothing batch.
+    Import {
+        #[arg(long)]
+        firm_id: Uuid,
+        /// The enterprise user recorded as filer (default: the firm's first enterprise user).
+        #[arg(long)]
+        username: Option<String>,
+        /// The CSV file (UTF-8, with or without BOM).
+        file: PathBuf,
         #[command(flatten)]
         storage: Storage,
     },
@@ -133,6 +154,13 @@ fn run(cli: Cli) -> Result<(), String> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Verify { firm_id, storage } => verify(&settings(&storage)?, firm_id),
+        Command::Import {
+            firm_id,
+            username,
+            file,
+            storage,
+        } => import(&settings(&storage)?, firm_id, username, &file),
         Command::User {
             command:
                 UserCommand::Add {
@@ -160,17 +188,94 @@ fn run(cli: Cli) -> Result<(), String> {
                     firm_id,
                 },
             )
-            .map_err(|e| match e {
-                precursor_registry::error::AppError::Validation(errors) => errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => other.to_string(),
-            })?;
+            .map_err(describe)?;
             println!("created {} ({}) id {}", user.username, user.role, user.id);
             Ok(())
         }
+    }
+}
+
+fn describe(err: AppError) -> String {
+    match err {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {} ({})", e.field, e.message, e.code))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+fn verify(settings: &Settings, firm_id: Option<Uuid>) -> Result<(), String> {
+    let db = Db::connect(&settings.database_url(), 1)?;
+    let mut conn = db.get().map_err(describe)?;
+    let firms = match firm_id {
+        Some(id) => vec![id],
+        None => ledger::store::firms_with_entries(&mut conn)
+            .map_err(describe)?
+            .iter()
+            .filter_map(|id| Uuid::parse_str(id).ok())
+            .collect(),
+    };
+    let mut broken = 0;
+    for firm in &firms {
+        let report = ledger::verify_chain(&mut conn, *firm).map_err(describe)?;
+        match report.first_bad_seq {
+            None => println!(
+                "{firm}: ok, {} entries, head {}",
+                report.entries, report.head_hash
+            ),
+            Some(seq) => {
+                broken += 1;
+                println!(
+                    "{firm}: BROKEN, first bad seq {seq} ({} entries)",
+                    report.entries
+                );
+            }
+        }
+    }
+    if broken > 0 {
+        return Err(format!("{broken} of {} chains are broken", firms.len()));
+    }
+    Ok(())
+}
+
+fn import(
+    settings: &Settings,
+    firm_id: Uuid,
+    username: Option<String>,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let db = Db::connect(&settings.database_url(), 1)?;
+    let mut conn = db.get().map_err(describe)?;
+    let filer = match username {
+        Some(name) => users::store::find_by_username(&mut conn, &name.to_ascii_lowercase()).map_err(describe)?,
+        None => users::store::first_enterprise_user(&mut conn, firm_id).map_err(describe)?,
+    }
+    .ok_or("no enterprise user of this firm to record as filer; create one with `user add --role enterprise`")?;
+    let who = filer.principal().map_err(describe)?;
+    match ledger::filing::import_csv(&mut conn, &who, firm_id, &bytes, None) {
+        Ok(ledger::filing::Filed::New { rows, .. }) => {
+            match (rows.first(), rows.last()) {
+                (Some(first), Some(last)) => println!(
+                    "filed {} entries, seq {}–{}, head {}",
+                    rows.len(),
+                    first.seq,
+                    last.seq,
+                    last.hash
+                ),
+                _ => println!("filed nothing"),
+            }
+            Ok(())
+        }
+        Ok(ledger::filing::Filed::Replayed { .. }) => Ok(()),
+        Err(AppError::NotFound) => Err(format!(
+            "{} may not file for firm {firm_id}, or it does not exist",
+            filer.username
+        )),
+        Err(AppError::Forbidden) => Err(format!("{} is not an enterprise user", filer.username)),
+        Err(e) => Err(format!("nothing was filed:\n{}", describe(e))),
     }
 }
 

@@ -85,6 +85,12 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
 }
 
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> ConnectionManager {
+        ConnectionManager { url }
+    }
+}
+
 impl ManageConnection for ConnectionManager {
     type Connection = DbConnection;
     type Error = r2d2::Error;
@@ -137,7 +143,7 @@ impl Db {
                     .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
         }
-        let manager = ConnectionManager { url: url.clone() };
+        let manager = ConnectionManager::new(url.clone());
         // Test the URL once directly: r2d2 would only report a timeout.
         let mut first = manager
             .connect()

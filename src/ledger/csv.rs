@@ -111,6 +111,7 @@ fn some(text: String) -> Option<String> {
 }
 
 /// One imported row: the request to file and the id it had in the exported ledger.
+#[derive(Debug)]
 pub struct ImportedRow {
     pub request: EntryRequest,
     pub old_id: Option<String>,

@@ -55,12 +55,19 @@ impl Idempotency {
     }
 }
 
-/// Parses requests into items with fresh ids; every bad field of every item is reported.
+/// Requests parsed into items (with fresh ids), and the field errors of those that did not parse.
+pub struct Parsed {
+    pub items: Vec<Item>,
+    pub errors: Vec<FieldError>,
+}
+
+/// Parses requests into items; the database checks still run on the good ones, so that one
+/// answer lists every problem of every item.
 pub fn parse_items(
     requests: &[EntryRequest],
     batch: bool,
     now: DateTime<Utc>,
-) -> Result<Vec<Item>, AppError> {
+) -> Result<Parsed, AppError> {
     if batch && requests.is_empty() {
         return Err(AppError::field(
             "entries",
@@ -92,11 +99,7 @@ pub fn parse_items(
             Err(mut e) => errors.append(&mut e),
         }
     }
-    if errors.is_empty() {
-        Ok(items)
-    } else {
-        Err(AppError::Validation(errors))
-    }
+    Ok(Parsed { items, errors })
 }
 
 /// What a filing answered: replayed from an earlier request with the same key, or new.
@@ -114,7 +117,7 @@ pub fn file(
     who: &Principal,
     firm_id: Uuid,
     idempotency: Option<Idempotency>,
-    make_items: impl FnOnce(&mut DbConnection, DateTime<Utc>) -> Result<Vec<Item>, AppError>,
+    make_items: impl FnOnce(&mut DbConnection, DateTime<Utc>) -> Result<Parsed, AppError>,
     render: impl Fn(&[LedgerRow]) -> Result<String, AppError>,
 ) -> Result<Filed, AppError> {
     policy::file_for_firm(who, firm_id)?;
@@ -137,7 +140,7 @@ pub fn file(
                 });
             }
         }
-        let items = make_items(conn, time::from_db(now))?;
+        let Parsed { items, mut errors } = make_items(conn, time::from_db(now))?;
         if firm.status != FirmStatus::Active
             && items.iter().any(|i| i.entry.kind.needs_active_firm())
         {
@@ -149,7 +152,15 @@ pub fn file(
                 ),
             ));
         }
-        let rows = check_and_chain(conn, who, &firm, &items, time::from_db(now))?;
+        let rows = match check_and_chain(conn, who, &firm, &items, time::from_db(now)) {
+            Ok(rows) if errors.is_empty() => rows,
+            Ok(_) => return Err(AppError::Validation(errors)),
+            Err(AppError::Validation(mut more)) => {
+                errors.append(&mut more);
+                return Err(AppError::Validation(errors));
+            }
+            Err(other) => return Err(other),
+        };
         store::insert(conn, &rows)?;
         let body = render(&rows)?;
         if let Some(idem) = &idempotency {
@@ -508,11 +519,19 @@ pub fn import_csv(
                 rows.into_iter().map(|r| (Uuid::now_v7(), r)).collect();
             super::csv::relink_reversals(&mut rows);
             let requests: Vec<EntryRequest> = rows.iter().map(|(_, r)| r.request.clone()).collect();
-            let mut items = parse_items(&requests, true, now).map_err(super::csv::as_row_errors)?;
-            for (item, (id, _)) in items.iter_mut().zip(&rows) {
-                item.id = *id;
+            let mut parsed = parse_items(&requests, true, now)?;
+            // Keep the ids the reversals were relinked to (items of rows that failed are absent).
+            let ids: std::collections::HashMap<String, Uuid> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (id, _))| (format!("entries[{i}]."), *id))
+                .collect();
+            for item in &mut parsed.items {
+                if let Some(id) = ids.get(&item.prefix) {
+                    item.id = *id;
+                }
             }
-            Ok(items)
+            Ok(parsed)
         },
         render_receipts,
     )

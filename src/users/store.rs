@@ -72,3 +72,18 @@ pub fn set_password_hash(conn: &mut DbConnection, id: Uuid, hash: &str) -> Resul
         .execute(conn)?;
     Ok(())
 }
+
+/// The first enabled enterprise user of a firm (by creation), to act for it from the CLI.
+pub fn first_enterprise_user(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+) -> Result<Option<UserRow>, AppError> {
+    Ok(users::table
+        .filter(users::firm_id.eq(Some(firm_id.to_string())))
+        .filter(users::role.eq("enterprise"))
+        .filter(users::disabled.eq(false))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}

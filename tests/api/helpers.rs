@@ -83,6 +83,8 @@ impl Response {
 
 pub struct TestApp {
     pub base: String,
+    /// The app's database, for tests that must reach behind the API (tamper detection).
+    pub database_url: DatabaseUrl,
     /// Kept so the SQLite file lives as long as the app.
     _data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
@@ -143,9 +145,11 @@ impl TestApp {
     pub fn spawn(backend: &Backend) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (settings, postgres_cleanup) = settings_for(backend, data_dir.path());
+        let database_url = settings.database_url();
         let (port, handle) = start(settings).expect("the registry starts");
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            database_url,
             _data_dir: data_dir,
             handle,
             postgres_cleanup,
@@ -157,15 +161,25 @@ impl TestApp {
     pub fn attach(
         port: u16,
         handle: actix_web::dev::ServerHandle,
+        database_url: DatabaseUrl,
         postgres_cleanup: Option<(String, String)>,
     ) -> TestApp {
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            database_url,
             _data_dir: tempfile::tempdir().expect("temp dir"),
             handle,
             postgres_cleanup,
             counter: AtomicU32::new(0),
         }
+    }
+
+    /// A direct connection to the app's database, behind the API's back.
+    pub fn direct_connection(&self) -> precursor_registry::db::DbConnection {
+        use diesel::r2d2::ManageConnection;
+        precursor_registry::db::ConnectionManager::new(self.database_url.clone())
+            .connect()
+            .expect("direct connection")
     }
 
     /// A number unique within this app, for names and codes.

@@ -6,6 +6,7 @@ mod authorization;
 mod catalog;
 mod firms;
 mod helpers;
+mod ledger;
 mod operations;
 mod permits;
 mod storage;

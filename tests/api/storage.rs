@@ -27,14 +27,15 @@ fn a_restart_keeps_data_and_tokens_and_seeds_nothing_twice() {
         let dir = tempfile::tempdir().unwrap();
         let (settings, cleanup) = settings_for(&backend, dir.path());
         let (port, handle) = start(settings.clone()).unwrap();
-        let app = TestApp::attach(port, handle, None);
+        let app = TestApp::attach(port, handle, settings.database_url(), None);
         let token = app.admin();
         let regulator = app.regulator();
         let firm = app.register_firm(&regulator, "重启前企业");
         drop(app);
 
+        let url = settings.database_url();
         let (port, handle) = start(settings).unwrap();
-        let again = TestApp::attach(port, handle, cleanup);
+        let again = TestApp::attach(port, handle, url, cleanup);
         assert_eq!(
             again.get("/api/v1/me", Some(&token)).status,
             200,
@@ -124,8 +125,9 @@ fn the_cli_adds_a_user_who_can_then_sign_in() {
 
     let (mut settings, _) = settings_for(&Backend::Sqlite, dir.path());
     settings.admin_password = None;
+    let url = settings.database_url();
     let (port, handle) = start(settings).unwrap();
-    let app = TestApp::attach(port, handle, None);
+    let app = TestApp::attach(port, handle, url, None);
     assert_eq!(app.login("officer.wang", "cli-chosen-password").status, 200);
 
     let weak = Command::new(binary)
