@@ -34,6 +34,9 @@ struct World {
     other_firm: String,
     chemical: String,
     victim_user: String,
+    /// An entry in each firm's ledger, for the per-entry route.
+    own_entry: String,
+    other_entry: String,
 }
 
 fn world(app: &TestApp) -> World {
@@ -42,10 +45,25 @@ fn world(app: &TestApp) -> World {
     let other_firm = app.register_firm(&regulator, "他企业");
     let chemical = app.chemical(&regulator, "67-64-1");
     let (_, victim_user) = app.create_user("association", None);
+    let clerk = app.enterprise(&own_firm);
+    let other_clerk = app.enterprise(&other_firm);
+    let entry = |token: &str, firm: &str| {
+        let r = app.post(
+            &format!("/api/v1/firms/{firm}/ledger"),
+            Some(token),
+            &stocktake(&chemical),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_str().unwrap().to_string()
+    };
+    let own_entry = entry(&clerk, &own_firm);
+    let other_entry = entry(&other_clerk, &other_firm);
     World {
         admin: app.admin(),
         association: app.association(),
-        clerk: app.enterprise(&own_firm),
+        clerk,
+        own_entry,
+        other_entry,
         regulator,
         own_firm,
         other_firm,
@@ -66,6 +84,14 @@ impl World {
     }
 
     /// The firm a caller's request names: the clerk's own firm, or another one.
+    fn entry(&self, caller: Caller) -> &str {
+        if caller == Caller::EnterpriseOther {
+            &self.other_entry
+        } else {
+            &self.own_entry
+        }
+    }
+
     fn firm(&self, caller: Caller) -> &str {
         if caller == Caller::EnterpriseOther {
             &self.other_firm
@@ -85,6 +111,10 @@ struct Route {
 
 fn no_body(_: &TestApp, _: &World) -> Option<Value> {
     None
+}
+
+fn stocktake(chemical: &str) -> Value {
+    json!({"kind": "stocktake", "chemical_id": chemical, "quantity": "1", "occurred_at": "2026-01-01T00:00:00Z"})
 }
 
 fn routes() -> Vec<Route> {
@@ -175,6 +205,42 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/ledger", w.firm(c)),
+            body: |_, w| Some(stocktake(&w.chemical)),
+            expect: [401, 403, 403, 403, 201, 404],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/ledger/batch", w.firm(c)),
+            body: |_, w| Some(json!({"entries": [stocktake(&w.chemical)]})),
+            expect: [401, 403, 403, 403, 201, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/ledger", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/ledger/{}", w.firm(c), w.entry(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/ledger/verify", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/inventory", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
             path: |_, _| "/api/v1/auth/logout".into(),
             body: |_, _| Some(json!({"refresh_token": "0".repeat(64)})),
             expect: [401, 204, 204, 204, 204, 204],
@@ -253,5 +319,19 @@ fn another_firms_data_never_appears_in_an_answer() {
         );
         assert_eq!(r.status, 404);
         assert!(!r.text.contains("SECRET-1"));
+    });
+}
+
+#[test]
+fn csv_import_answers_every_role_with_the_exact_status() {
+    each_backend(|app| {
+        let w = world(app);
+        let csv = "kind,cas,quantity,occurred_at\nstocktake,67-64-1,1,2026-01-01T00:00:00Z\n";
+        let expected = [401, 403, 403, 403, 201, 404];
+        for (caller, status) in CALLERS.iter().zip(expected) {
+            let path = format!("/api/v1/firms/{}/ledger/import", w.firm(*caller));
+            let r = app.request("POST", &path, w.token(*caller), Some(csv), Some("text/csv"));
+            assert_eq!(r.status, status, "{caller:?}: {}", r.text);
+        }
     });
 }

@@ -659,3 +659,147 @@ fn a_row_altered_behind_the_api_fails_verification_at_its_seq() {
         assert!(stdout.contains("first bad seq 3"), "{stdout}");
     });
 }
+
+fn export_csv(app: &TestApp, token: &str, firm: &str) -> String {
+    let url = format!("{}/api/v1/firms/{firm}/ledger", app.base);
+    let response = ureq::get(&url)
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Accept", "text/csv")
+        .call()
+        .unwrap();
+    assert!(response.content_type().starts_with("text/csv"));
+    response.into_string().unwrap()
+}
+
+fn import_csv(app: &TestApp, token: &str, firm: &str, csv: &str) -> crate::helpers::Response {
+    app.request(
+        "POST",
+        &format!("/api/v1/firms/{firm}/ledger/import"),
+        Some(token),
+        Some(csv),
+        Some("text/csv"),
+    )
+}
+
+#[test]
+fn csv_export_imports_into_a_fresh_firm_with_the_same_balances() {
+    each_backend(|app| {
+        let c = chain(app);
+        let at = |t: &str, mut e: Value| {
+            e["occurred_at"] = json!(t);
+            e
+        };
+        let batch = json!({"entries": [
+            at("2026-01-01T00:00:00Z", production(&c.anhydride, "批次-甲", "500")),
+            at("2026-01-02T00:00:00Z", json!({"kind": "purchase", "chemical_id": c.acetone, "quantity": "80.25",
+                "counterparty": {"name": "宁德市外地化工有限公司", "credit_code": crate::helpers::credit_code(777), "permit_no": "闽(三)购备2026-9"},
+                "note": "含\"引号\", 逗号,\n和换行"})),
+            at("2026-01-03T00:00:00Z", json!({"kind": "consumption", "chemical_id": c.anhydride, "lot": "批次-甲", "quantity": "120.125", "warehouse": "甲类仓库"})),
+            at("2026-01-04T00:00:00Z", json!({"kind": "loss", "chemical_id": c.acetone, "quantity": "0.25", "note": "搬运时桶体破损"})),
+        ]});
+        let r = app.post(
+            &format!("{}/batch", ledger(&c, &c.seller)),
+            Some(&c.seller_clerk),
+            &batch,
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let wrong = r.body["items"][2]["id"].as_str().unwrap().to_string();
+        let reversal = json!({"kind": "reversal", "reverses": wrong, "occurred_at": "2026-01-05T00:00:00Z", "note": "数量有误"});
+        assert_eq!(file(app, &c.seller_clerk, &c.seller, &reversal).status, 201);
+        let fixed = json!({"kind": "consumption", "chemical_id": c.anhydride, "lot": "批次-甲", "quantity": "102.125", "occurred_at": "2026-01-03T00:00:00Z"});
+        assert_eq!(file(app, &c.seller_clerk, &c.seller, &fixed).status, 201);
+
+        let csv = export_csv(app, &c.seller_clerk, &c.seller);
+        assert!(csv.starts_with('\u{feff}'), "UTF-8 BOM for Excel");
+        assert!(csv.contains("醋酸酐") && csv.contains("搬运时桶体破损"));
+        assert_eq!(
+            csv.lines().next().unwrap().trim_start_matches('\u{feff}'),
+            precursor_registry::ledger::csv::COLUMNS.join(",")
+        );
+
+        let fresh = app.register_firm(&c.regulator, "新建企业");
+        let fresh_clerk = app.enterprise(&fresh);
+        let r = import_csv(app, &fresh_clerk, &fresh, &csv);
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["items"].as_array().unwrap().len(), 6);
+        let inventory = |token: &str, firm: &str| {
+            app.get(&format!("/api/v1/firms/{firm}/inventory"), Some(token))
+                .body["items"]
+                .clone()
+        };
+        assert_eq!(
+            inventory(&fresh_clerk, &fresh),
+            inventory(&c.seller_clerk, &c.seller)
+        );
+        assert_eq!(
+            balance(app, &fresh_clerk, &fresh, &c.anhydride, Some("批次-甲")).as_deref(),
+            Some("397.875")
+        );
+        let imported = entries(app, &fresh_clerk, &fresh);
+        assert_eq!(imported[1]["note"], "含\"引号\", 逗号,\n和换行");
+        assert_eq!(
+            imported[4]["reverses"], imported[2]["id"],
+            "the reversal points at the imported copy"
+        );
+    });
+}
+
+#[test]
+fn a_bad_csv_names_rows_and_columns_and_files_nothing() {
+    each_backend(|app| {
+        let c = chain(app);
+        let csv = "kind,cas,lot,quantity,occurred_at,note\n\
+                   production,67-64-1,A,10,2026-01-01T00:00:00Z,\n\
+                   production,67-64-1,A,ten,2026-01-01T00:00:00Z,\n\
+                   loss,67-64-1,A,1,2026-01-02T00:00:00Z,\n\
+                   production,108-24-7,,5,2026-01-01T00:00:00Z,\n";
+        let r = import_csv(app, &c.seller_clerk, &c.seller, csv);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.has_field_error("row 3.quantity", "invalid_quantity"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.has_field_error("row 4.note", "loss_reason_required"),
+            "{}",
+            r.text
+        );
+        assert!(r.has_field_error("row 5.lot", "lot_required"), "{}", r.text);
+        assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
+        let r = import_csv(app, &c.seller_clerk, &c.seller, "what,ever\n1,2\n");
+        assert!(
+            r.has_field_error("row 1.kind", "missing_column"),
+            "{}",
+            r.text
+        );
+    });
+}
+
+#[test]
+fn the_cli_imports_a_csv_for_a_firm() {
+    let app = TestApp::spawn(&crate::helpers::Backend::Sqlite);
+    let c = chain(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("台账.csv");
+    std::fs::write(&file, "\u{feff}kind,cas,lot,quantity,occurred_at\nproduction,67-64-1,A,10.5,2026-01-01T00:00:00Z\n").unwrap();
+    let url = match &app.database_url {
+        precursor_registry::db::DatabaseUrl::Sqlite(path) => path.display().to_string(),
+        precursor_registry::db::DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_precursor-registry"))
+        .args(["import", "--firm-id", &c.seller, "--database-url", &url])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("filed 1 entries, seq 1–1"));
+    assert_eq!(
+        balance(&app, &c.seller_clerk, &c.seller, &c.acetone, Some("A")).as_deref(),
+        Some("10.500")
+    );
+}

@@ -7,6 +7,7 @@ mod catalog;
 mod firms;
 mod helpers;
 mod ledger;
+mod ledger_model;
 mod operations;
 mod permits;
 mod storage;

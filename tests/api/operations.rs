@@ -89,6 +89,13 @@ fn the_openapi_document_covers_every_route() {
             "PATCH /api/v1/firms/{firm_id}",
             "POST /api/v1/firms/{firm_id}/permits",
             "GET /api/v1/firms/{firm_id}/permits",
+            "POST /api/v1/firms/{firm_id}/ledger",
+            "GET /api/v1/firms/{firm_id}/ledger",
+            "POST /api/v1/firms/{firm_id}/ledger/batch",
+            "POST /api/v1/firms/{firm_id}/ledger/import",
+            "GET /api/v1/firms/{firm_id}/ledger/verify",
+            "GET /api/v1/firms/{firm_id}/ledger/{entry_id}",
+            "GET /api/v1/firms/{firm_id}/inventory",
             "GET /healthz",
             "GET /readyz",
             "GET /metrics",
@@ -105,7 +112,8 @@ fn the_openapi_document_covers_every_route() {
             let concrete = path
                 .replace("{user_id}", "x")
                 .replace("{chemical_id}", "x")
-                .replace("{firm_id}", "x");
+                .replace("{firm_id}", "x")
+                .replace("{entry_id}", "x");
             app.request(
                 method,
                 &concrete,
