@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod chemicals;
 pub mod config;
+pub mod custody;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -1,0 +1,690 @@
+//! The chain-of-custody validator: a pure function from ledger, firms, permits and catalog to
+//! findings. Near-linear: entries are grouped with hash maps and sorted; nothing compares every
+//! entry with every other.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::model::{Code, Entry, Finding, Input, Party, Permit, Settings, Severity};
+use crate::domain::{EntryKind, FirmStatus, PermitKind};
+use crate::ledger::chain::canonical_quantity as qty;
+
+/// Runs every rule of custody.md and returns the findings in a stable order.
+pub fn validate(input: &Input, settings: &Settings) -> Vec<Finding> {
+    let v = Validator::new(input, settings);
+    let mut findings = Vec::new();
+    v.shipments(&mut findings);
+    v.balances(&mut findings);
+    v.permits(&mut findings);
+    v.documents(&mut findings);
+    v.chains(&mut findings);
+    findings.sort_by(|a, b| (a.code, a.identity()).cmp(&(b.code, b.identity())));
+    findings
+}
+
+struct Validator<'a> {
+    input: &'a Input,
+    s: &'a Settings,
+    /// Entries that count: not reversals, not reversed, occurred by `as_of`; in business order.
+    entries: Vec<&'a Entry>,
+    permits_by_firm: HashMap<&'a str, Vec<&'a Permit>>,
+}
+
+/// Business order inside a firm (`occurred_at`, then `seq`); the id settles anything else so
+/// that the input order never matters.
+fn order_key(e: &Entry) -> (DateTime<Utc>, i64, &str) {
+    (e.occurred_at, e.seq, e.id.as_str())
+}
+
+fn lot_text(lot: &Option<String>) -> String {
+    lot.clone().unwrap_or_else(|| "—".into())
+}
+
+impl<'a> Validator<'a> {
+    fn new(input: &'a Input, s: &'a Settings) -> Validator<'a> {
+        let reversed: HashSet<&str> = input
+            .entries
+            .iter()
+            .filter_map(|e| e.reverses.as_deref())
+            .collect();
+        let mut entries: Vec<&Entry> = input
+            .entries
+            .iter()
+            .filter(|e| {
+                e.kind != EntryKind::Reversal
+                    && !reversed.contains(e.id.as_str())
+                    && e.occurred_at <= s.as_of
+            })
+            .collect();
+        entries.sort_by(|a, b| {
+            (a.firm_id.as_str(), order_key(a)).cmp(&(b.firm_id.as_str(), order_key(b)))
+        });
+        let mut permits_by_firm: HashMap<&str, Vec<&Permit>> = HashMap::new();
+        for p in &input.permits {
+            permits_by_firm
+                .entry(p.firm_id.as_str())
+                .or_default()
+                .push(p);
+        }
+        for list in permits_by_firm.values_mut() {
+            list.sort_by(|a, b| (a.valid_from, &a.id).cmp(&(b.valid_from, &b.id)));
+        }
+        Validator {
+            input,
+            s,
+            entries,
+            permits_by_firm,
+        }
+    }
+
+    fn name(&self, firm_id: &str) -> String {
+        self.input
+            .firms
+            .get(firm_id)
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| firm_id.to_string())
+    }
+
+    fn category(&self, chemical_id: &str) -> u8 {
+        self.input.categories.get(chemical_id).copied().unwrap_or(3)
+    }
+
+    fn single(
+        &self,
+        code: Code,
+        severity: Severity,
+        e: &Entry,
+        quantity: Option<i64>,
+        zh: String,
+        en: String,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            firm_id: e.firm_id.clone(),
+            counterparty_firm_id: match &e.counterparty {
+                Some(Party::Registered(id)) => Some(id.clone()),
+                _ => None,
+            },
+            chemical_id: Some(e.chemical_id.clone()),
+            lot: e.lot.clone(),
+            quantity,
+            entry_ids: vec![e.id.clone()],
+            counterparty_entry_ids: vec![],
+            message_zh: zh,
+            message_en: en,
+        }
+    }
+
+    fn pair(
+        &self,
+        code: Code,
+        severity: Severity,
+        d: &Entry,
+        r: &Entry,
+        quantity: Option<i64>,
+        zh: String,
+        en: String,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            firm_id: d.firm_id.clone(),
+            counterparty_firm_id: Some(r.firm_id.clone()),
+            chemical_id: Some(d.chemical_id.clone()),
+            lot: d.lot.clone(),
+            quantity,
+            entry_ids: vec![d.id.clone()],
+            counterparty_entry_ids: vec![r.id.clone()],
+            message_zh: zh,
+            message_en: en,
+        }
+    }
+
+    /// Dispatches (sales to registered firms) matched to receipts (purchases from registered firms).
+    fn shipments(&self, out: &mut Vec<Finding>) {
+        let registered = |e: &&'a Entry| match &e.counterparty {
+            Some(Party::Registered(other)) => Some(other.as_str()),
+            _ => None,
+        };
+        let dispatches: Vec<&Entry> = self
+            .entries
+            .iter()
+            .copied()
+            .filter(|e| e.kind == EntryKind::Sale && registered(e).is_some())
+            .collect();
+        let receipts: Vec<&Entry> = self
+            .entries
+            .iter()
+            .copied()
+            .filter(|e| e.kind == EntryKind::Purchase && registered(e).is_some())
+            .collect();
+        let party = |e: &Entry| match &e.counterparty {
+            Some(Party::Registered(other)) => other.clone(),
+            _ => String::new(),
+        };
+        let mut d_used = vec![false; dispatches.len()];
+        let mut r_used = vec![false; receipts.len()];
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+
+        // 1. Same seller, buyer, chemical and shipment ref: pair them in time order.
+        type RefKey = (String, String, String, String);
+        let mut by_ref: HashMap<RefKey, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        for (i, d) in dispatches.iter().enumerate() {
+            if let Some(r) = &d.shipment_ref {
+                by_ref
+                    .entry((
+                        d.firm_id.clone(),
+                        party(d),
+                        d.chemical_id.clone(),
+                        r.clone(),
+                    ))
+                    .or_default()
+                    .0
+                    .push(i);
+            }
+        }
+        for (j, r) in receipts.iter().enumerate() {
+            if let Some(sr) = &r.shipment_ref {
+                by_ref
+                    .entry((
+                        party(r),
+                        r.firm_id.clone(),
+                        r.chemical_id.clone(),
+                        sr.clone(),
+                    ))
+                    .or_default()
+                    .1
+                    .push(j);
+            }
+        }
+        let mut groups: Vec<(RefKey, (Vec<usize>, Vec<usize>))> = by_ref.into_iter().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, (mut ds, mut rs)) in groups {
+            ds.sort_by_key(|&i| order_key(dispatches[i]));
+            rs.sort_by_key(|&j| order_key(receipts[j]));
+            for (&i, &j) in ds.iter().zip(&rs) {
+                d_used[i] = true;
+                r_used[j] = true;
+                pairs.push((i, j));
+            }
+        }
+
+        // 2. The rest by seller, buyer, chemical and lot, quantity within tolerance, received within
+        //    the transit window, nearest in time first. Two different shipment refs never match.
+        type LotKey = (String, String, String, Option<String>);
+        let mut by_lot: HashMap<LotKey, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        for (i, d) in dispatches.iter().enumerate().filter(|(i, _)| !d_used[*i]) {
+            by_lot
+                .entry((
+                    d.firm_id.clone(),
+                    party(d),
+                    d.chemical_id.clone(),
+                    d.lot.clone(),
+                ))
+                .or_default()
+                .0
+                .push(i);
+        }
+        for (j, r) in receipts.iter().enumerate().filter(|(j, _)| !r_used[*j]) {
+            by_lot
+                .entry((
+                    party(r),
+                    r.firm_id.clone(),
+                    r.chemical_id.clone(),
+                    r.lot.clone(),
+                ))
+                .or_default()
+                .1
+                .push(j);
+        }
+        let mut groups: Vec<(LotKey, (Vec<usize>, Vec<usize>))> = by_lot.into_iter().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, (mut ds, mut rs)) in groups {
+            if ds.is_empty() || rs.is_empty() {
+                continue;
+            }
+            ds.sort_by_key(|&i| order_key(dispatches[i]));
+            rs.sort_by_key(|&j| order_key(receipts[j]));
+            for &i in &ds {
+                let d = dispatches[i];
+                let start = rs.partition_point(|&j| receipts[j].occurred_at < d.occurred_at);
+                let found = rs[start..]
+                    .iter()
+                    .copied()
+                    .take_while(|&j| {
+                        receipts[j].occurred_at <= d.occurred_at + self.s.transit_window
+                    })
+                    .find(|&j| {
+                        let r = receipts[j];
+                        !r_used[j]
+                            && (d.shipment_ref.is_none() || r.shipment_ref.is_none())
+                            && self.s.agree(d.quantity, r.quantity)
+                    });
+                if let Some(j) = found {
+                    d_used[i] = true;
+                    r_used[j] = true;
+                    pairs.push((i, j));
+                }
+            }
+        }
+
+        for (d, _) in dispatches.iter().zip(&d_used).filter(|(_, used)| !**used) {
+            if self.s.as_of > d.occurred_at + self.s.transit_window {
+                let buyer = self.name(&party(d));
+                out.push(self.single(
+                    Code::UnmatchedDispatch,
+                    Severity::Critical,
+                    d,
+                    Some(d.quantity),
+                    format!("发往{buyer}的{}（批号{}）超过在途期限仍无对应入库记录", qty(d.quantity), lot_text(&d.lot)),
+                    format!("{} dispatched to {buyer} (lot {}) has no matching receipt after the transit window", qty(d.quantity), lot_text(&d.lot)),
+                ));
+            }
+        }
+        for (r, _) in receipts.iter().zip(&r_used).filter(|(_, used)| !**used) {
+            let seller = self.name(&party(r));
+            out.push(self.single(
+                Code::UnmatchedReceipt,
+                Severity::Major,
+                r,
+                Some(r.quantity),
+                format!("自{seller}购入的{}（批号{}）在对方台账中无对应出库记录", qty(r.quantity), lot_text(&r.lot)),
+                format!("{} received from {seller} (lot {}) has no matching dispatch in the seller's ledger", qty(r.quantity), lot_text(&r.lot)),
+            ));
+        }
+
+        pairs.sort_by_key(|&(i, j)| (order_key(dispatches[i]), order_key(receipts[j])));
+        for (i, j) in pairs {
+            let (d, r) = (dispatches[i], receipts[j]);
+            let buyer = self.name(&r.firm_id);
+            if !self.s.agree(d.quantity, r.quantity) {
+                let short_by_more_than_5pc =
+                    r.quantity < d.quantity && (d.quantity - r.quantity) * 100 > d.quantity * 5;
+                let severity = if short_by_more_than_5pc {
+                    Severity::Critical
+                } else {
+                    Severity::Major
+                };
+                out.push(self.pair(
+                    Code::QuantityMismatch,
+                    severity,
+                    d,
+                    r,
+                    Some((d.quantity - r.quantity).abs()),
+                    format!(
+                        "出库{}，{buyer}入库{}，差额超出允许误差",
+                        qty(d.quantity),
+                        qty(r.quantity)
+                    ),
+                    format!(
+                        "dispatched {}, {buyer} received {}: the difference exceeds the tolerance",
+                        qty(d.quantity),
+                        qty(r.quantity)
+                    ),
+                ));
+            }
+            if d.lot != r.lot {
+                out.push(self.pair(
+                    Code::LotMismatch,
+                    Severity::Minor,
+                    d,
+                    r,
+                    None,
+                    format!(
+                        "出库批号{}与{buyer}入库批号{}不一致",
+                        lot_text(&d.lot),
+                        lot_text(&r.lot)
+                    ),
+                    format!(
+                        "dispatched lot {} but {buyer} received lot {}",
+                        lot_text(&d.lot),
+                        lot_text(&r.lot)
+                    ),
+                ));
+            }
+            if r.occurred_at < d.occurred_at {
+                out.push(self.pair(
+                    Code::TimeInversion,
+                    Severity::Minor,
+                    d,
+                    r,
+                    None,
+                    format!("{buyer}的入库时间早于出库时间"),
+                    format!("{buyer} recorded the receipt before the dispatch happened"),
+                ));
+            } else if r.occurred_at > d.occurred_at + self.s.transit_window {
+                let days = (r.occurred_at - d.occurred_at).num_days();
+                out.push(self.pair(
+                    Code::LateReceipt,
+                    Severity::Minor,
+                    d,
+                    r,
+                    None,
+                    format!("{buyer}在出库{days}天后才入库，超过在途期限"),
+                    format!("{buyer} received the shipment {days} days after dispatch, past the transit window"),
+                ));
+            }
+        }
+    }
+
+    /// Running balance per (firm, chemical, lot) in business order.
+    fn balances(&self, out: &mut Vec<Finding>) {
+        #[derive(Default)]
+        struct Lot {
+            balance: i64,
+            came_in: bool,
+            negative: bool,
+        }
+        let mut lots: HashMap<(&str, &str, Option<&str>), Lot> = HashMap::new();
+        for e in &self.entries {
+            let state = lots
+                .entry((e.firm_id.as_str(), e.chemical_id.as_str(), e.lot.as_deref()))
+                .or_default();
+            match e.kind {
+                EntryKind::Purchase | EntryKind::Production => {
+                    state.balance += e.quantity;
+                    state.came_in = true;
+                    state.negative = state.balance < 0;
+                }
+                EntryKind::Sale
+                | EntryKind::Consumption
+                | EntryKind::Loss
+                | EntryKind::Disposal => {
+                    state.balance -= e.quantity;
+                    if e.lot.is_some() && !state.came_in {
+                        out.push(self.single(
+                            Code::OrphanLot,
+                            Severity::Critical,
+                            e,
+                            Some(e.quantity),
+                            format!(
+                                "批号{}从未购入或生产，却有{}出库/使用",
+                                lot_text(&e.lot),
+                                qty(e.quantity)
+                            ),
+                            format!(
+                                "lot {} never came into the firm, yet {} went out",
+                                lot_text(&e.lot),
+                                qty(e.quantity)
+                            ),
+                        ));
+                    } else if state.balance < 0 && !state.negative {
+                        out.push(self.single(
+                            Code::NegativeBalance,
+                            Severity::Critical,
+                            e,
+                            Some(-state.balance),
+                            format!(
+                                "批号{}账面结存为负：出多于进{}",
+                                lot_text(&e.lot),
+                                qty(-state.balance)
+                            ),
+                            format!(
+                                "lot {} went negative: {} more went out than ever came in",
+                                lot_text(&e.lot),
+                                qty(-state.balance)
+                            ),
+                        ));
+                    }
+                    state.negative = state.balance < 0;
+                }
+                EntryKind::Stocktake => {
+                    let book = state.balance;
+                    if !self.s.agree(book, e.quantity) {
+                        let shortfall = book - e.quantity;
+                        let severity = if shortfall > 0 && shortfall * 100 > book * 5 {
+                            Severity::Critical
+                        } else {
+                            Severity::Major
+                        };
+                        out.push(self.single(
+                            Code::StocktakeDiscrepancy,
+                            severity,
+                            e,
+                            Some((book - e.quantity).abs()),
+                            format!(
+                                "盘点数{}与账面数{}不符（批号{}）",
+                                qty(e.quantity),
+                                qty(book),
+                                lot_text(&e.lot)
+                            ),
+                            format!(
+                                "counted {} but the book says {} (lot {})",
+                                qty(e.quantity),
+                                qty(book),
+                                lot_text(&e.lot)
+                            ),
+                        ));
+                    }
+                    state.balance = e.quantity;
+                    state.came_in |= e.quantity > 0;
+                    state.negative = false;
+                }
+                EntryKind::Reversal => {}
+            }
+        }
+    }
+
+    fn holds_purchase_right(&self, firm_id: &str, chemical_id: &str, at: DateTime<Utc>) -> bool {
+        let category = self.category(chemical_id);
+        self.permits_by_firm.get(firm_id).is_some_and(|permits| {
+            permits.iter().any(|p| {
+                p.covers(chemical_id, at)
+                    && (p.kind == PermitKind::PurchasePermit
+                        || (p.kind == PermitKind::PurchaseFiling && category >= 2))
+            })
+        })
+    }
+
+    fn permits(&self, out: &mut Vec<Finding>) {
+        let mut used: HashMap<&str, i64> = HashMap::new();
+        let mut purchases: Vec<&Entry> = self
+            .entries
+            .iter()
+            .copied()
+            .filter(|e| e.kind == EntryKind::Purchase)
+            .collect();
+        purchases.sort_by_key(|e| order_key(e));
+        for e in &self.entries {
+            if e.kind != EntryKind::Sale {
+                continue;
+            }
+            let Some(Party::Registered(buyer)) = &e.counterparty else {
+                continue;
+            };
+            let active = self
+                .input
+                .firms
+                .get(buyer)
+                .is_some_and(|f| f.status_at(e.occurred_at) == FirmStatus::Active);
+            if !active || !self.holds_purchase_right(buyer, &e.chemical_id, e.occurred_at) {
+                let name = self.name(buyer);
+                let why_zh = if active {
+                    "无有效的购买许可证或备案证明"
+                } else {
+                    "已被停业或吊销"
+                };
+                let why_en = if active {
+                    "held no valid purchase permit or filing for it"
+                } else {
+                    "was suspended or revoked"
+                };
+                out.push(self.single(
+                    Code::UnlicensedCounterparty,
+                    Severity::Critical,
+                    e,
+                    Some(e.quantity),
+                    format!("向{name}销售{}，但对方当时{why_zh}", qty(e.quantity)),
+                    format!(
+                        "sold {} to {name}, which at the time {why_en}",
+                        qty(e.quantity)
+                    ),
+                ));
+            }
+        }
+        for e in purchases {
+            if !self.holds_purchase_right(&e.firm_id, &e.chemical_id, e.occurred_at) {
+                let (zh, en) = if self.category(&e.chemical_id) == 1 {
+                    ("购买许可证", "purchase permit")
+                } else {
+                    ("购买备案证明", "purchase filing")
+                };
+                out.push(self.single(
+                    Code::PermitMissing,
+                    Severity::Critical,
+                    e,
+                    Some(e.quantity),
+                    format!("购入{}时无有效的{zh}", qty(e.quantity)),
+                    format!("bought {} without a valid {en}", qty(e.quantity)),
+                ));
+                continue;
+            }
+            // The permit a purchase draws on: the one it names, else the earliest that covers it.
+            let Some(permits) = self.permits_by_firm.get(e.firm_id.as_str()) else {
+                continue;
+            };
+            let covering = |p: &&&Permit| {
+                p.covers(&e.chemical_id, e.occurred_at)
+                    && matches!(
+                        p.kind,
+                        PermitKind::PurchasePermit | PermitKind::PurchaseFiling
+                    )
+            };
+            let permit = permits
+                .iter()
+                .filter(covering)
+                .find(|p| e.permit_no.as_deref() == Some(p.number.as_str()))
+                .or_else(|| permits.iter().find(covering));
+            let Some(permit) = permit else { continue };
+            let Some(limit) = permit.quantity_limit else {
+                continue;
+            };
+            let total = used.entry(permit.id.as_str()).or_insert(0);
+            *total += e.quantity;
+            if *total > limit {
+                let over = (*total - limit).min(e.quantity);
+                out.push(self.single(
+                    Code::PermitExceeded,
+                    Severity::Critical,
+                    e,
+                    Some(over),
+                    format!(
+                        "许可/备案{}的累计购买量超出限额{}（超出{}）",
+                        permit.number,
+                        qty(limit),
+                        qty(over)
+                    ),
+                    format!(
+                        "purchases under {} exceed its limit of {} (by {})",
+                        permit.number,
+                        qty(limit),
+                        qty(over)
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Paperwork: outside parties, transport documents, filing delays, loss reasons.
+    fn documents(&self, out: &mut Vec<Finding>) {
+        for e in &self.entries {
+            if matches!(e.kind, EntryKind::Sale | EntryKind::Purchase) {
+                if let Some(Party::External {
+                    name,
+                    credit_code,
+                    permit_no,
+                }) = &e.counterparty
+                {
+                    let mut missing_zh = Vec::new();
+                    let mut missing_en = Vec::new();
+                    for (value, zh, en) in [
+                        (name, "名称", "name"),
+                        (credit_code, "统一社会信用代码", "credit code"),
+                        (permit_no, "许可证号", "permit number"),
+                    ] {
+                        if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                            missing_zh.push(zh);
+                            missing_en.push(en);
+                        }
+                    }
+                    if !missing_zh.is_empty() {
+                        out.push(self.single(
+                            Code::UndocumentedCounterparty,
+                            Severity::Major,
+                            e,
+                            Some(e.quantity),
+                            format!("外部交易方缺少{}", missing_zh.join("、")),
+                            format!(
+                                "the outside counterparty lacks its {}",
+                                missing_en.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            if e.kind == EntryKind::Sale
+                && self.category(&e.chemical_id) <= 2
+                && e.transport_permit_no
+                    .as_deref()
+                    .is_none_or(|t| t.trim().is_empty())
+            {
+                out.push(self.single(
+                    Code::MissingTransportDoc,
+                    Severity::Minor,
+                    e,
+                    Some(e.quantity),
+                    "第一、二类易制毒化学品销售未记录运输许可证号".to_string(),
+                    "a category 1 or 2 sale without a transport permit number".to_string(),
+                ));
+            }
+            if e.recorded_at - e.occurred_at > self.s.filing_deadline {
+                let hours = (e.recorded_at - e.occurred_at).num_hours();
+                out.push(self.single(
+                    Code::LateFiling,
+                    Severity::Minor,
+                    e,
+                    None,
+                    format!("业务发生{hours}小时后才登记，超过72小时时限"),
+                    format!("filed {hours} hours after it happened, past the filing deadline"),
+                ));
+            }
+            if e.kind == EntryKind::Loss && e.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                out.push(self.single(
+                    Code::UnexplainedLoss,
+                    Severity::Major,
+                    e,
+                    Some(e.quantity),
+                    format!("损失{}未说明原因", qty(e.quantity)),
+                    format!("a loss of {} without a reason", qty(e.quantity)),
+                ));
+            }
+        }
+    }
+
+    fn chains(&self, out: &mut Vec<Finding>) {
+        let by_id: HashMap<&str, &Entry> = self
+            .input
+            .entries
+            .iter()
+            .map(|e| (e.id.as_str(), e))
+            .collect();
+        for (firm_id, seq, entry_id) in &self.input.broken_chains {
+            let entry = entry_id.as_deref().and_then(|id| by_id.get(id));
+            out.push(Finding {
+                code: Code::ChainBroken,
+                severity: Severity::Critical,
+                firm_id: firm_id.clone(),
+                counterparty_firm_id: None,
+                chemical_id: entry.map(|e| e.chemical_id.clone()),
+                lot: entry.and_then(|e| e.lot.clone()),
+                quantity: None,
+                entry_ids: entry_id.iter().cloned().collect(),
+                counterparty_entry_ids: vec![],
+                message_zh: format!("台账哈希链在第{seq}条处校验失败：记录被改动、删除或插入"),
+                message_en: format!("the ledger's hash chain breaks at seq {seq}: an entry was altered, removed or inserted"),
+            });
+        }
+    }
+}
