@@ -70,7 +70,8 @@ impl Application {
                         .configure(chemicals::http::routes)
                         .configure(firms::http::routes)
                         .configure(permits::http::routes)
-                        .configure(crate::ledger::http::routes),
+                        .configure(crate::ledger::http::routes)
+                        .configure(crate::custody::http::routes),
                 )
                 .default_service(web::to(plumbing::not_found))
         })

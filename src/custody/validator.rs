@@ -23,6 +23,62 @@ pub fn validate(input: &Input, settings: &Settings) -> Vec<Finding> {
     findings
 }
 
+/// The outcome of matching: which dispatch went with which receipt (indexes), and what is left.
+struct Matching<'a> {
+    dispatches: Vec<&'a Entry>,
+    receipts: Vec<&'a Entry>,
+    d_used: Vec<bool>,
+    r_used: Vec<bool>,
+    pairs: Vec<(usize, usize)>,
+}
+
+/// One shipment between registered firms as matching sees it: both ends, or one end alone.
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    pub dispatch: Option<Entry>,
+    pub receipt: Option<Entry>,
+}
+
+/// Every dispatch and receipt among counted entries, paired where they match (for the lot trace).
+pub fn shipments(input: &Input, settings: &Settings) -> Vec<Shipment> {
+    let v = Validator::new(input, settings);
+    let m = v.matching();
+    let mut out: Vec<Shipment> = m
+        .pairs
+        .iter()
+        .map(|&(i, j)| Shipment {
+            dispatch: Some(m.dispatches[i].clone()),
+            receipt: Some(m.receipts[j].clone()),
+        })
+        .collect();
+    out.extend(
+        m.dispatches
+            .iter()
+            .zip(&m.d_used)
+            .filter(|(_, u)| !**u)
+            .map(|(d, _)| Shipment {
+                dispatch: Some((*d).clone()),
+                receipt: None,
+            }),
+    );
+    out.extend(
+        m.receipts
+            .iter()
+            .zip(&m.r_used)
+            .filter(|(_, u)| !**u)
+            .map(|(r, _)| Shipment {
+                dispatch: None,
+                receipt: Some((*r).clone()),
+            }),
+    );
+    out
+}
+
+/// Entries that count (not reversals, not reversed, occurred by `as_of`).
+pub fn counted_entries<'a>(input: &'a Input, settings: &'a Settings) -> Vec<&'a Entry> {
+    Validator::new(input, settings).entries
+}
+
 struct Validator<'a> {
     input: &'a Input,
     s: &'a Settings,
@@ -143,7 +199,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Dispatches (sales to registered firms) matched to receipts (purchases from registered firms).
-    fn shipments(&self, out: &mut Vec<Finding>) {
+    fn matching(&self) -> Matching<'a> {
         let registered = |e: &&'a Entry| match &e.counterparty {
             Some(Party::Registered(other)) => Some(other.as_str()),
             _ => None,
@@ -270,6 +326,28 @@ impl<'a> Validator<'a> {
             }
         }
 
+        pairs.sort_by_key(|&(i, j)| (order_key(dispatches[i]), order_key(receipts[j])));
+        Matching {
+            dispatches,
+            receipts,
+            d_used,
+            r_used,
+            pairs,
+        }
+    }
+
+    fn shipments(&self, out: &mut Vec<Finding>) {
+        let Matching {
+            dispatches,
+            receipts,
+            d_used,
+            r_used,
+            pairs,
+        } = self.matching();
+        let party = |e: &Entry| match &e.counterparty {
+            Some(Party::Registered(other)) => other.clone(),
+            _ => String::new(),
+        };
         for (d, _) in dispatches.iter().zip(&d_used).filter(|(_, used)| !**used) {
             if self.s.as_of > d.occurred_at + self.s.transit_window {
                 let buyer = self.name(&party(d));
@@ -295,7 +373,6 @@ impl<'a> Validator<'a> {
             ));
         }
 
-        pairs.sort_by_key(|&(i, j)| (order_key(dispatches[i]), order_key(receipts[j])));
         for (i, j) in pairs {
             let (d, r) = (dispatches[i], receipts[j]);
             let buyer = self.name(&r.firm_id);

@@ -139,7 +139,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    custody_runs (id) {
+        id -> Text,
+        firm_id -> Nullable<Text>,
+        as_of -> Timestamp,
+        run_by -> Text,
+        started_at -> Timestamp,
+        duration_ms -> BigInt,
+        entries_checked -> BigInt,
+        findings_by_code -> Text,
+        new_findings -> BigInt,
+        resolved_findings -> BigInt,
+    }
+}
+
+diesel::table! {
+    custody_findings (id) {
+        id -> Text,
+        identity -> Text,
+        code -> Text,
+        severity -> Text,
+        status -> Text,
+        firm_id -> Text,
+        counterparty_firm_id -> Nullable<Text>,
+        chemical_id -> Nullable<Text>,
+        lot -> Nullable<Text>,
+        quantity -> Nullable<BigInt>,
+        entry_ids -> Text,
+        counterparty_entry_ids -> Text,
+        message_zh -> Text,
+        message_en -> Text,
+        first_seen_at -> Timestamp,
+        first_seen_run -> Text,
+        last_seen_run -> Text,
+        resolved_by_run -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custody_finding_notes (id) {
+        id -> Text,
+        finding_id -> Text,
+        action -> Text,
+        text -> Nullable<Text>,
+        by_user -> Nullable<Text>,
+        run_id -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    custody_runs,
+    custody_findings,
+    custody_finding_notes,
     ledger_entries,
     idempotency_keys,
     users,

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, chemicals, firms, ledger, permits, users, web};
+use crate::{auth, chemicals, custody, firms, ledger, permits, users, web};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,6 +34,12 @@ use crate::{auth, chemicals, firms, ledger, permits, users, web};
         ledger::http::get,
         ledger::http::verify,
         ledger::http::inventory,
+        custody::http::run,
+        custody::http::list,
+        custody::http::get,
+        custody::http::explain,
+        custody::http::decide,
+        custody::http::trace,
         web::ops::healthz,
         web::ops::readyz,
         web::ops::metrics,
@@ -47,6 +53,7 @@ use crate::{auth, chemicals, firms, ledger, permits, users, web};
         (name = "firms", description = "Registered enterprises"),
         (name = "permits", description = "Licences and filings"),
         (name = "ledger", description = "The append-only, hash-chained ledger"),
+        (name = "custody", description = "Chain-of-custody validation, findings and lot trace"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -1,0 +1,3 @@
+DROP TABLE custody_finding_notes;
+DROP TABLE custody_findings;
+DROP TABLE custody_runs;

@@ -1,0 +1,188 @@
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::trace::Trace;
+use super::{
+    DecisionRequest, ExplanationRequest, FindingQuery, FindingView, RunRequest, RunSummary,
+};
+use crate::auth::{policy, AuthUser};
+use crate::domain::{time, Role};
+use crate::error::{AppError, Problem};
+use crate::paging::{PageOf, PageQuery};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/custody/validations").route(web::post().to(run)))
+        .service(web::resource("/custody/findings").route(web::get().to(list)))
+        .service(
+            web::resource("/custody/findings/{finding_id}")
+                .route(web::get().to(get))
+                .route(web::patch().to(decide)),
+        )
+        .service(
+            web::resource("/custody/findings/{finding_id}/explanations")
+                .route(web::post().to(explain)),
+        )
+        .service(web::resource("/custody/trace").route(web::get().to(trace)));
+}
+
+/// Run the custody validator (regulator: one firm or all; enterprise: its own firm).
+#[utoipa::path(post, path = "/api/v1/custody/validations", tag = "custody", request_body = RunRequest,
+    responses((status = 201, body = RunSummary), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn run(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    body: Option<web::Json<RunRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let request = body.map(web::Json::into_inner).unwrap_or_default();
+    let summary = state
+        .db
+        .run(move |conn| super::run(conn, &who, request))
+        .await?;
+    Ok(HttpResponse::Created().json(summary))
+}
+
+/// Findings: all for regulators; an enterprise sees those about its own firm.
+#[utoipa::path(get, path = "/api/v1/custody/findings", tag = "custody", params(FindingQuery, PageQuery),
+    responses((status = 200, body = PageOf<FindingView>), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    query: web::Query<FindingQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page.parse()?;
+    let findings = state
+        .db
+        .run(move |conn| super::list(conn, &who, query.into_inner(), page))
+        .await?;
+    Ok(HttpResponse::Ok().json(findings))
+}
+
+/// One finding with its history.
+#[utoipa::path(get, path = "/api/v1/custody/findings/{finding_id}", tag = "custody", params(("finding_id" = Uuid, Path)),
+    responses((status = 200, body = FindingView), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let finding = state.db.run(move |conn| super::get(conn, &who, id)).await?;
+    Ok(HttpResponse::Ok().json(finding))
+}
+
+/// Explain a finding about the firm (enterprise): status → explained.
+#[utoipa::path(post, path = "/api/v1/custody/findings/{finding_id}/explanations", tag = "custody", params(("finding_id" = Uuid, Path)),
+    request_body = ExplanationRequest,
+    responses((status = 201, body = FindingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn explain(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<ExplanationRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let finding = state
+        .db
+        .run(move |conn| super::explain(conn, &who, id, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Created().json(finding))
+}
+
+/// Resolve or dismiss a finding with a note (regulator).
+#[utoipa::path(patch, path = "/api/v1/custody/findings/{finding_id}", tag = "custody", params(("finding_id" = Uuid, Path)),
+    request_body = DecisionRequest,
+    responses((status = 200, body = FindingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn decide(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<DecisionRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let finding = state
+        .db
+        .run(move |conn| super::decide(conn, &who, id, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok().json(finding))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TraceQuery {
+    pub chemical_id: Option<String>,
+    pub lot: Option<String>,
+}
+
+/// The custody graph of one lot (regulator); `Accept: text/vnd.graphviz` for DOT.
+#[utoipa::path(get, path = "/api/v1/custody/trace", tag = "custody", params(TraceQuery),
+    responses((status = 200, body = Trace), (status = 200, content_type = "text/vnd.graphviz", body = String),
+        (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn trace(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    query: web::Query<TraceQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::require_role(&who, &[Role::Regulator])?;
+    let mut errors = Vec::new();
+    let chemical = query
+        .chemical_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| Uuid::parse_str(c).is_ok());
+    if chemical.is_none() {
+        errors.push(crate::error::FieldError::new(
+            "chemical_id",
+            "invalid_id",
+            "give the catalog id of the chemical",
+        ));
+    }
+    let lot = query
+        .lot
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    if lot.is_none() {
+        errors.push(crate::error::FieldError::new(
+            "lot",
+            "required",
+            "give the lot to trace",
+        ));
+    }
+    let (Some(chemical), Some(lot)) = (chemical.map(str::to_string), lot.map(str::to_string))
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let trace = state
+        .db
+        .run(move |conn| {
+            let input = super::store::load_input(conn)?;
+            let settings = super::model::Settings::defaults(time::from_db(time::now()));
+            let findings = super::validate(&input, &settings);
+            Ok(super::trace::build(
+                &input, &settings, &findings, &chemical, &lot,
+            ))
+        })
+        .await?;
+    let wants_dot = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/vnd.graphviz"));
+    if wants_dot {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/vnd.graphviz; charset=utf-8")
+            .body(super::trace::to_dot(&trace)));
+    }
+    Ok(HttpResponse::Ok().json(trace))
+}

@@ -1,0 +1,424 @@
+//! Loading the validator's input from the database, and keeping runs and findings.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{Entry, Firm, Input, Party, Permit};
+use crate::db::schema::{
+    chemicals, custody_finding_notes, custody_findings, custody_runs, firm_status_changes, firms,
+    ledger_entries, permit_chemicals, permits,
+};
+use crate::db::DbConnection;
+use crate::domain::{time, EntryKind, FirmStatus, PermitKind};
+use crate::error::AppError;
+use crate::ledger::{chain, LedgerRow};
+
+/// Ledger rows are read in pages so that memory holds the compact entries, not the rows.
+const PAGE: i64 = 20_000;
+
+fn bad(what: &str) -> AppError {
+    AppError::internal(format!("stored {what} is invalid"))
+}
+
+/// Reads every entry (verifying each firm's chain on the way), firm, permit and category.
+pub fn load_input(conn: &mut DbConnection) -> Result<Input, AppError> {
+    let mut input = Input::default();
+    let mut last: Option<(String, i64)> = None;
+    let mut verifier: Option<(String, chain::Verifier)> = None;
+    let finish = |verifier: Option<(String, chain::Verifier)>, input: &mut Input| {
+        if let Some((firm, v)) = verifier {
+            let result = v.finish();
+            if let Some(seq) = result.first_bad_seq {
+                input.broken_chains.push((firm, seq, None));
+            }
+        }
+    };
+    loop {
+        let mut query = ledger_entries::table
+            .order((ledger_entries::firm_id.asc(), ledger_entries::seq.asc()))
+            .limit(PAGE)
+            .select(LedgerRow::as_select())
+            .into_boxed();
+        if let Some((firm, seq)) = &last {
+            query = query.filter(
+                ledger_entries::firm_id
+                    .gt(firm.clone())
+                    .or(ledger_entries::firm_id
+                        .eq(firm.clone())
+                        .and(ledger_entries::seq.gt(*seq))),
+            );
+        }
+        let rows: Vec<LedgerRow> = query.load(conn)?;
+        let done = (rows.len() as i64) < PAGE;
+        for row in &rows {
+            if verifier
+                .as_ref()
+                .is_none_or(|(firm, _)| *firm != row.firm_id)
+            {
+                finish(verifier.take(), &mut input);
+                verifier = Some((row.firm_id.clone(), chain::Verifier::default()));
+            }
+            if let Some((_, v)) = verifier.as_mut() {
+                v.push(&chain::StoredLink {
+                    fields: row.hashed_fields(),
+                    prev_hash: &row.prev_hash,
+                    hash: &row.hash,
+                });
+            }
+        }
+        if let Some(row) = rows.last() {
+            last = Some((row.firm_id.clone(), row.seq));
+        }
+        input.entries.extend(
+            rows.into_iter()
+                .map(to_entry)
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        if done {
+            break;
+        }
+    }
+    finish(verifier.take(), &mut input);
+    // Name the entry at each break, where there is one.
+    let at: HashMap<(&str, i64), &str> = input
+        .entries
+        .iter()
+        .map(|e| ((e.firm_id.as_str(), e.seq), e.id.as_str()))
+        .collect();
+    let named: Vec<(String, i64, Option<String>)> = input
+        .broken_chains
+        .iter()
+        .map(|(firm, seq, _)| {
+            (
+                firm.clone(),
+                *seq,
+                at.get(&(firm.as_str(), *seq)).map(|s| s.to_string()),
+            )
+        })
+        .collect();
+    input.broken_chains = named;
+
+    let firm_rows: Vec<(String, String)> =
+        firms::table.select((firms::id, firms::name)).load(conn)?;
+    for (id, name) in firm_rows {
+        input.firms.insert(
+            id.clone(),
+            Firm {
+                id,
+                name,
+                status_history: vec![],
+            },
+        );
+    }
+    let changes: Vec<(String, String, NaiveDateTime)> = firm_status_changes::table
+        .order(firm_status_changes::changed_at.asc())
+        .select((
+            firm_status_changes::firm_id,
+            firm_status_changes::status,
+            firm_status_changes::changed_at,
+        ))
+        .load(conn)?;
+    for (firm_id, status, at) in changes {
+        if let Some(firm) = input.firms.get_mut(&firm_id) {
+            firm.status_history.push((
+                time::from_db(at),
+                FirmStatus::parse(&status).ok_or_else(|| bad("firm status"))?,
+            ));
+        }
+    }
+    let scope: Vec<(String, String)> = permit_chemicals::table
+        .select((permit_chemicals::permit_id, permit_chemicals::chemical_id))
+        .load(conn)?;
+    let mut scopes: HashMap<String, Vec<String>> = HashMap::new();
+    for (permit, chemical) in scope {
+        scopes.entry(permit).or_default().push(chemical);
+    }
+    type PermitTuple = (
+        String,
+        String,
+        String,
+        String,
+        NaiveDateTime,
+        NaiveDateTime,
+        Option<i64>,
+    );
+    let permit_rows: Vec<PermitTuple> = permits::table
+        .select((
+            permits::id,
+            permits::firm_id,
+            permits::kind,
+            permits::number,
+            permits::valid_from,
+            permits::valid_until,
+            permits::quantity_limit,
+        ))
+        .load(conn)?;
+    for (id, firm_id, kind, number, from, until, limit) in permit_rows {
+        input.permits.push(Permit {
+            chemical_ids: scopes.remove(&id).unwrap_or_default(),
+            id,
+            firm_id,
+            kind: PermitKind::parse(&kind).ok_or_else(|| bad("permit kind"))?,
+            number,
+            valid_from: time::from_db(from),
+            valid_until: time::from_db(until),
+            quantity_limit: limit,
+        });
+    }
+    let categories: Vec<(String, i32)> = chemicals::table
+        .select((chemicals::id, chemicals::category))
+        .load(conn)?;
+    input.categories = categories
+        .into_iter()
+        .map(|(id, c)| (id, c as u8))
+        .collect();
+    Ok(input)
+}
+
+fn to_entry(row: LedgerRow) -> Result<Entry, AppError> {
+    let counterparty = match (
+        row.counterparty_firm_id,
+        row.counterparty_name,
+        row.counterparty_credit_code,
+        row.counterparty_permit_no,
+    ) {
+        (Some(firm), _, _, _) => Some(Party::Registered(firm)),
+        (None, None, None, None) => None,
+        (None, name, credit_code, permit_no) => Some(Party::External {
+            name,
+            credit_code,
+            permit_no,
+        }),
+    };
+    Ok(Entry {
+        kind: EntryKind::parse(&row.kind).ok_or_else(|| bad("entry kind"))?,
+        id: row.id,
+        firm_id: row.firm_id,
+        seq: row.seq,
+        chemical_id: row.chemical_id,
+        lot: row.lot,
+        quantity: row.quantity,
+        occurred_at: time::from_db(row.occurred_at),
+        recorded_at: time::from_db(row.recorded_at),
+        counterparty,
+        shipment_ref: row.shipment_ref,
+        permit_no: row.permit_no,
+        transport_permit_no: row.transport_permit_no,
+        note: row.note,
+        reverses: row.reverses,
+    })
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = custody_runs)]
+pub struct RunRow {
+    pub id: String,
+    pub firm_id: Option<String>,
+    pub as_of: NaiveDateTime,
+    pub run_by: String,
+    pub started_at: NaiveDateTime,
+    pub duration_ms: i64,
+    pub entries_checked: i64,
+    pub findings_by_code: String,
+    pub new_findings: i64,
+    pub resolved_findings: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = custody_findings, treat_none_as_default_value = false)]
+pub struct FindingRow {
+    pub id: String,
+    pub identity: String,
+    pub code: String,
+    pub severity: String,
+    pub status: String,
+    pub firm_id: String,
+    pub counterparty_firm_id: Option<String>,
+    pub chemical_id: Option<String>,
+    pub lot: Option<String>,
+    pub quantity: Option<i64>,
+    pub entry_ids: String,
+    pub counterparty_entry_ids: String,
+    pub message_zh: String,
+    pub message_en: String,
+    pub first_seen_at: NaiveDateTime,
+    pub first_seen_run: String,
+    pub last_seen_run: String,
+    pub resolved_by_run: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_run(conn: &mut DbConnection, row: &RunRow) -> Result<(), AppError> {
+    diesel::insert_into(custody_runs::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_findings(conn: &mut DbConnection, rows: &[FindingRow]) -> Result<(), AppError> {
+    // 19 columns × 1000 rows stays below the parameter limits of both backends.
+    for chunk in rows.chunks(1000) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(custody_findings::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(custody_findings::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Findings a run may update: every finding about the scoped firm (or all findings).
+pub fn findings_in_scope(
+    conn: &mut DbConnection,
+    firm_id: Option<&str>,
+) -> Result<Vec<FindingRow>, AppError> {
+    let mut query = custody_findings::table
+        .select(FindingRow::as_select())
+        .into_boxed();
+    if let Some(firm) = firm_id {
+        query = query.filter(
+            custody_findings::firm_id
+                .eq(firm.to_string())
+                .or(custody_findings::counterparty_firm_id.eq(firm.to_string())),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn mark_seen(conn: &mut DbConnection, ids: &[String], run_id: &str) -> Result<(), AppError> {
+    for chunk in ids.chunks(1000) {
+        diesel::update(custody_findings::table.filter(custody_findings::id.eq_any(chunk)))
+            .set(custody_findings::last_seen_run.eq(run_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    ids: &[String],
+    status: &str,
+    resolved_by_run: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    for chunk in ids.chunks(1000) {
+        diesel::update(custody_findings::table.filter(custody_findings::id.eq_any(chunk)))
+            .set((
+                custody_findings::status.eq(status),
+                custody_findings::resolved_by_run.eq(resolved_by_run),
+                custody_findings::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub struct Note<'a> {
+    pub finding_id: &'a str,
+    pub action: &'a str,
+    pub text: Option<&'a str>,
+    pub by_user: Option<String>,
+    pub run_id: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+pub fn add_notes(conn: &mut DbConnection, notes: &[Note<'_>]) -> Result<(), AppError> {
+    for note in notes {
+        diesel::insert_into(custody_finding_notes::table)
+            .values((
+                custody_finding_notes::id.eq(uuid::Uuid::now_v7().to_string()),
+                custody_finding_notes::finding_id.eq(note.finding_id),
+                custody_finding_notes::action.eq(note.action),
+                custody_finding_notes::text.eq(note.text),
+                custody_finding_notes::by_user.eq(note.by_user.as_deref()),
+                custody_finding_notes::run_id.eq(note.run_id),
+                custody_finding_notes::at.eq(note.at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<FindingRow>, AppError> {
+    Ok(custody_findings::table
+        .filter(custody_findings::id.eq(id))
+        .select(FindingRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The notes of a finding, oldest first: (action, text, by_user, at).
+pub fn notes(
+    conn: &mut DbConnection,
+    finding_id: &str,
+) -> Result<Vec<(String, Option<String>, Option<String>, NaiveDateTime)>, AppError> {
+    Ok(custody_finding_notes::table
+        .filter(custody_finding_notes::finding_id.eq(finding_id))
+        .order((
+            custody_finding_notes::at.asc(),
+            custody_finding_notes::id.asc(),
+        ))
+        .select((
+            custody_finding_notes::action,
+            custody_finding_notes::text,
+            custody_finding_notes::by_user,
+            custody_finding_notes::at,
+        ))
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    /// Findings about this firm, as the finding's firm or its counterparty.
+    pub firm_id: Option<String>,
+    pub code: Option<String>,
+    pub severity: Option<String>,
+    pub status: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &FindingFilter,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<FindingRow>, AppError> {
+    let mut query = custody_findings::table
+        .filter(custody_findings::id.gt(after.to_string()))
+        .order(custody_findings::id.asc())
+        .limit(limit)
+        .select(FindingRow::as_select())
+        .into_boxed();
+    if let Some(firm) = &filter.firm_id {
+        query = query.filter(
+            custody_findings::firm_id
+                .eq(firm.clone())
+                .or(custody_findings::counterparty_firm_id.eq(firm.clone())),
+        );
+    }
+    if let Some(code) = &filter.code {
+        query = query.filter(custody_findings::code.eq(code.clone()));
+    }
+    if let Some(severity) = &filter.severity {
+        query = query.filter(custody_findings::severity.eq(severity.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(custody_findings::status.eq(status.clone()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn firm_names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    let rows: Vec<(String, String)> = firms::table
+        .filter(firms::id.eq_any(ids))
+        .select((firms::id, firms::name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
