@@ -37,6 +37,9 @@ struct World {
     /// An entry in each firm's ledger, for the per-entry route.
     own_entry: String,
     other_entry: String,
+    /// A custody finding about each firm.
+    own_finding: String,
+    other_finding: String,
 }
 
 fn world(app: &TestApp) -> World {
@@ -58,12 +61,40 @@ fn world(app: &TestApp) -> World {
     };
     let own_entry = entry(&clerk, &own_firm);
     let other_entry = entry(&other_clerk, &other_firm);
+    // A consumption of a lot that never came in: one ORPHAN_LOT finding per firm.
+    let orphan = json!({"kind": "consumption", "chemical_id": chemical, "lot": "NOWHERE", "quantity": "1", "occurred_at": chrono::Utc::now().to_rfc3339()});
+    for (token, firm) in [(&clerk, &own_firm), (&other_clerk, &other_firm)] {
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/firms/{firm}/ledger"),
+                Some(token),
+                &orphan
+            )
+            .status,
+            201
+        );
+    }
+    assert_eq!(
+        app.post("/api/v1/custody/validations", Some(&regulator), &json!({}))
+            .status,
+        201
+    );
+    let finding_of = |firm: &str| {
+        let r = app.get(
+            &format!("/api/v1/custody/findings?firm_id={firm}&code=ORPHAN_LOT"),
+            Some(&regulator),
+        );
+        r.body["items"][0]["id"].as_str().unwrap().to_string()
+    };
+    let (own_finding, other_finding) = (finding_of(&own_firm), finding_of(&other_firm));
     World {
         admin: app.admin(),
         association: app.association(),
         clerk,
         own_entry,
         other_entry,
+        own_finding,
+        other_finding,
         regulator,
         own_firm,
         other_firm,
@@ -92,6 +123,14 @@ impl World {
         }
     }
 
+    fn finding(&self, caller: Caller) -> &str {
+        if caller == Caller::EnterpriseOther {
+            &self.other_finding
+        } else {
+            &self.own_finding
+        }
+    }
+
     fn firm(&self, caller: Caller) -> &str {
         if caller == Caller::EnterpriseOther {
             &self.other_firm
@@ -104,12 +143,12 @@ impl World {
 struct Route {
     method: &'static str,
     path: fn(&World, Caller) -> String,
-    body: fn(&TestApp, &World) -> Option<Value>,
+    body: fn(&TestApp, &World, Caller) -> Option<Value>,
     /// Expected status for Anonymous, Admin, Regulator, Association, EnterpriseOwn, EnterpriseOther.
     expect: [u16; 6],
 }
 
-fn no_body(_: &TestApp, _: &World) -> Option<Value> {
+fn no_body(_: &TestApp, _: &World, _: Caller) -> Option<Value> {
     None
 }
 
@@ -128,7 +167,7 @@ fn routes() -> Vec<Route> {
         Route {
             method: "POST",
             path: |_, _| "/api/v1/users".into(),
-            body: |app, _| {
+            body: |app, _, _| {
                 Some(
                     json!({"username": format!("user{}", app.next()), "password": PASSWORD, "role": "regulator"}),
                 )
@@ -144,7 +183,7 @@ fn routes() -> Vec<Route> {
         Route {
             method: "PATCH",
             path: |w, _| format!("/api/v1/users/{}", w.victim_user),
-            body: |_, _| Some(json!({"disabled": false})),
+            body: |_, _, _| Some(json!({"disabled": false})),
             expect: [401, 200, 403, 403, 403, 403],
         },
         Route {
@@ -162,7 +201,7 @@ fn routes() -> Vec<Route> {
         Route {
             method: "POST",
             path: |_, _| "/api/v1/firms".into(),
-            body: |app, _| Some(app.firm_body("新企业")),
+            body: |app, _, _| Some(app.firm_body("新企业")),
             expect: [401, 403, 201, 403, 403, 403],
         },
         Route {
@@ -180,13 +219,13 @@ fn routes() -> Vec<Route> {
         Route {
             method: "PATCH",
             path: |w, c| format!("/api/v1/firms/{}", w.firm(c)),
-            body: |_, _| Some(json!({"status": "active", "reason": "复核"})),
+            body: |_, _, _| Some(json!({"status": "active", "reason": "复核"})),
             expect: [401, 403, 200, 403, 403, 403],
         },
         Route {
             method: "POST",
             path: |w, c| format!("/api/v1/firms/{}/permits", w.firm(c)),
-            body: |app, w| {
+            body: |app, w, _| {
                 Some(json!({
                     "kind": "purchase_filing",
                     "number": format!("F-{}", app.next()),
@@ -206,13 +245,13 @@ fn routes() -> Vec<Route> {
         Route {
             method: "POST",
             path: |w, c| format!("/api/v1/firms/{}/ledger", w.firm(c)),
-            body: |_, w| Some(stocktake(&w.chemical)),
+            body: |_, w, _| Some(stocktake(&w.chemical)),
             expect: [401, 403, 403, 403, 201, 404],
         },
         Route {
             method: "POST",
             path: |w, c| format!("/api/v1/firms/{}/ledger/batch", w.firm(c)),
-            body: |_, w| Some(json!({"entries": [stocktake(&w.chemical)]})),
+            body: |_, w, _| Some(json!({"entries": [stocktake(&w.chemical)]})),
             expect: [401, 403, 403, 403, 201, 404],
         },
         Route {
@@ -241,8 +280,61 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
+            path: |_, _| "/api/v1/custody/validations".into(),
+            body: |_, w, c| {
+                Some(if c == Caller::EnterpriseOther {
+                    json!({"firm_id": w.other_firm})
+                } else {
+                    json!({})
+                })
+            },
+            expect: [401, 403, 201, 403, 201, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| {
+                if c == Caller::EnterpriseOther {
+                    format!("/api/v1/custody/findings?firm_id={}", w.other_firm)
+                } else {
+                    "/api/v1/custody/findings".into()
+                }
+            },
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/custody/findings/{}", w.finding(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/custody/findings/{}/explanations", w.finding(c)),
+            body: |_, _, _| Some(json!({"text": "批号录入错误"})),
+            expect: [401, 403, 403, 403, 201, 404],
+        },
+        Route {
+            method: "PATCH",
+            path: |w, c| format!("/api/v1/custody/findings/{}", w.finding(c)),
+            body: |_, _, _| Some(json!({"status": "dismissed", "note": "核实无误"})),
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |w, _| {
+                format!(
+                    "/api/v1/custody/trace?chemical_id={}&lot=NOWHERE",
+                    w.chemical
+                )
+            },
+            body: no_body,
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "POST",
             path: |_, _| "/api/v1/auth/logout".into(),
-            body: |_, _| Some(json!({"refresh_token": "0".repeat(64)})),
+            body: |_, _, _| Some(json!({"refresh_token": "0".repeat(64)})),
             expect: [401, 204, 204, 204, 204, 204],
         },
     ]
@@ -256,7 +348,7 @@ fn every_route_answers_every_role_with_the_exact_status() {
         for route in routes() {
             for (caller, expected) in CALLERS.iter().zip(route.expect) {
                 let path = (route.path)(&w, *caller);
-                let body = (route.body)(app, &w).map(|b| b.to_string());
+                let body = (route.body)(app, &w, *caller).map(|b| b.to_string());
                 let content_type = body.as_ref().map(|_| "application/json");
                 let r = app.request(
                     route.method,

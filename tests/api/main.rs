@@ -4,6 +4,7 @@ mod accounts;
 mod authentication;
 mod authorization;
 mod catalog;
+mod custody;
 mod firms;
 mod helpers;
 mod ledger;

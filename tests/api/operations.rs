@@ -96,6 +96,12 @@ fn the_openapi_document_covers_every_route() {
             "GET /api/v1/firms/{firm_id}/ledger/verify",
             "GET /api/v1/firms/{firm_id}/ledger/{entry_id}",
             "GET /api/v1/firms/{firm_id}/inventory",
+            "POST /api/v1/custody/validations",
+            "GET /api/v1/custody/findings",
+            "GET /api/v1/custody/findings/{finding_id}",
+            "PATCH /api/v1/custody/findings/{finding_id}",
+            "POST /api/v1/custody/findings/{finding_id}/explanations",
+            "GET /api/v1/custody/trace",
             "GET /healthz",
             "GET /readyz",
             "GET /metrics",
@@ -113,7 +119,8 @@ fn the_openapi_document_covers_every_route() {
                 .replace("{user_id}", "x")
                 .replace("{chemical_id}", "x")
                 .replace("{firm_id}", "x")
-                .replace("{entry_id}", "x");
+                .replace("{entry_id}", "x")
+                .replace("{finding_id}", "x");
             app.request(
                 method,
                 &concrete,
