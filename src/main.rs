@@ -7,9 +7,9 @@ use precursor_registry::config::{Secret, Settings};
 use precursor_registry::db::{DatabaseUrl, Db};
 use precursor_registry::domain::Role;
 use precursor_registry::error::AppError;
-use precursor_registry::ledger;
 use precursor_registry::users::{self, NewUser};
 use precursor_registry::Application;
+use precursor_registry::{custody, ledger};
 use uuid::Uuid;
 
 /// The registry of precursor chemicals shared by regulators, enterprises and their association.
@@ -59,6 +59,19 @@ enum Command {
         #[command(flatten)]
         storage: Storage,
     },
+    /// Run the custody validator against the configured database and record the run.
+    Validate {
+        /// One firm (default: every firm).
+        #[arg(long)]
+        firm_id: Option<Uuid>,
+        /// Validate as of this time (RFC 3339; default now).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        #[command(flatten)]
+        storage: Storage,
+    },
     /// Recompute ledger hash chains (one firm, or every firm); exits 1 if any chain is broken.
     Verify {
         #[arg(long)]
@@ -83,6 +96,12 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OutputFormat {
+    Table,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -155,6 +174,12 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Verify { firm_id, storage } => verify(&settings(&storage)?, firm_id),
+        Command::Validate {
+            firm_id,
+            as_of,
+            format,
+            storage,
+        } => validate(&settings(&storage)?, firm_id, as_of.as_deref(), format),
         Command::Import {
             firm_id,
             username,
@@ -204,6 +229,109 @@ fn describe(err: AppError) -> String {
             .join("\n"),
         other => other.to_string(),
     }
+}
+
+/// A one-line progress bar on stderr, drawn only on a terminal.
+struct Progress {
+    steps: usize,
+    started: std::time::Instant,
+    on_terminal: bool,
+}
+
+impl Progress {
+    fn new(steps: usize) -> Progress {
+        Progress {
+            steps,
+            started: std::time::Instant::now(),
+            on_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn step(&self, done: usize, label: &str) {
+        if self.on_terminal {
+            let width = 30;
+            let filled = width * done / self.steps;
+            eprint!(
+                "\r[{}{}] {done}/{} {label:<28} {:>6.1} s",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                self.steps,
+                self.started.elapsed().as_secs_f64()
+            );
+            if done == self.steps {
+                eprintln!();
+            }
+        }
+    }
+}
+
+fn validate(
+    settings: &Settings,
+    firm_id: Option<Uuid>,
+    as_of: Option<&str>,
+    format: OutputFormat,
+) -> Result<(), String> {
+    let as_of = match as_of {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|_| format!("--as-of {text:?} is not an RFC 3339 time"))?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    let progress = Progress::new(2);
+    progress.step(0, "connecting");
+    let db = Db::connect(&settings.database_url(), 1)?;
+    let mut conn = db.get().map_err(describe)?;
+    progress.step(1, "loading and validating");
+    let (summary, timings) =
+        custody::run_validation(&mut conn, "cli", firm_id, as_of).map_err(describe)?;
+    progress.step(2, "done");
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
+        ),
+        OutputFormat::Table => {
+            println!(
+                "run {}  as of {}  scope {}",
+                summary.id,
+                summary.as_of.to_rfc3339(),
+                firm_id
+                    .map(|f| f.to_string())
+                    .unwrap_or_else(|| "all firms".into())
+            );
+            println!(
+                "entries checked {}  new findings {}  resolved {}",
+                summary.entries_checked, summary.new_findings, summary.resolved_findings
+            );
+            println!(
+                "load {} ms  validate {} ms  save {} ms",
+                timings.load_ms, timings.validate_ms, timings.persist_ms
+            );
+            println!();
+            println!("{:<28} {:>8}", "code", "findings");
+            for (code, n) in &summary.findings_by_code {
+                println!("{code:<28} {n:>8}");
+            }
+            println!(
+                "{:<28} {:>8}",
+                "total",
+                summary.findings_by_code.values().sum::<i64>()
+            );
+            println!();
+            println!("{:<28} {:>8}", "severity", "findings");
+            for severity in ["critical", "major", "minor"] {
+                println!(
+                    "{severity:<28} {:>8}",
+                    summary
+                        .findings_by_severity
+                        .get(severity)
+                        .copied()
+                        .unwrap_or(0)
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn verify(settings: &Settings, firm_id: Option<Uuid>) -> Result<(), String> {

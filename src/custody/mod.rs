@@ -75,6 +75,7 @@ pub struct RunSummary {
     pub entries_checked: i64,
     /// Findings that fire now, by code (within the run's scope).
     pub findings_by_code: BTreeMap<String, i64>,
+    pub findings_by_severity: BTreeMap<String, i64>,
     pub new_findings: i64,
     /// Findings that no longer fire and were resolved by this run.
     pub resolved_findings: i64,
@@ -149,8 +150,12 @@ pub fn run_validation(
         )
     })?;
     let mut by_code: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_severity: BTreeMap<String, i64> = BTreeMap::new();
     for f in &findings {
         *by_code.entry(f.code.as_str().to_string()).or_default() += 1;
+        *by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_default() += 1;
     }
     let summary = RunSummary {
         id: run_id,
@@ -158,6 +163,7 @@ pub fn run_validation(
         as_of,
         entries_checked: input.entries.len() as i64,
         findings_by_code: by_code,
+        findings_by_severity: by_severity,
         new_findings,
         resolved_findings: resolved,
         duration_ms: started.elapsed().as_millis() as i64,
