@@ -9,14 +9,18 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod activity;
+pub mod audits;
 pub mod auth;
 pub mod chemicals;
 pub mod config;
 pub mod custody;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod firms;
+pub mod grading;
 pub mod ledger;
 pub mod paging;
 pub mod permits;

@@ -9,7 +9,7 @@ use precursor_registry::domain::Role;
 use precursor_registry::error::AppError;
 use precursor_registry::users::{self, NewUser};
 use precursor_registry::Application;
-use precursor_registry::{custody, ledger};
+use precursor_registry::{custody, grading, ledger};
 use uuid::Uuid;
 
 /// The registry of precursor chemicals shared by regulators, enterprises and their association.
@@ -67,6 +67,16 @@ enum Command {
         /// Validate as of this time (RFC 3339; default now).
         #[arg(long)]
         as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Print the current confirmed grades and their distribution.
+    Grades {
+        /// A year such as 2026 (default: each firm's newest grade).
+        #[arg(long)]
+        period: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
         #[command(flatten)]
@@ -174,6 +184,11 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Verify { firm_id, storage } => verify(&settings(&storage)?, firm_id),
+        Command::Grades {
+            period,
+            format,
+            storage,
+        } => grades(&settings(&storage)?, period, format),
         Command::Validate {
             firm_id,
             as_of,
@@ -328,6 +343,50 @@ fn validate(
                         .copied()
                         .unwrap_or(0)
                 );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn grades(settings: &Settings, period: Option<String>, format: OutputFormat) -> Result<(), String> {
+    let db = Db::connect(&settings.database_url(), 1)?;
+    let mut conn = db.get().map_err(describe)?;
+    let query = grading::GradeQuery {
+        period: period.clone(),
+        ..Default::default()
+    };
+    let current = grading::list_current(&mut conn, query).map_err(describe)?;
+    let summary = grading::summarize(&current, period);
+    match format {
+        OutputFormat::Json => {
+            let out = serde_json::json!({ "grades": current, "summary": summary });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+            );
+        }
+        OutputFormat::Table => {
+            println!(
+                "{:<8} {:<6} {:>5}  {:<10} firm",
+                "region", "grade", "score", "period"
+            );
+            for g in &current {
+                println!(
+                    "{:<8} {:<6} {:>5}  {:<10} {}",
+                    g.region_code,
+                    g.grade.as_str(),
+                    g.score,
+                    g.period,
+                    g.firm_name
+                );
+            }
+            println!();
+            println!("{} graded firms", summary.graded_firms);
+            let most = summary.by_grade.values().copied().max().unwrap_or(0).max(1);
+            for (grade, n) in &summary.by_grade {
+                let bar = "█".repeat((n * 40).div_ceil(most));
+                println!("{grade} {n:>5} {bar}");
             }
         }
     }

@@ -71,7 +71,10 @@ impl Application {
                         .configure(firms::http::routes)
                         .configure(permits::http::routes)
                         .configure(crate::ledger::http::routes)
-                        .configure(crate::custody::http::routes),
+                        .configure(crate::custody::http::routes)
+                        .configure(crate::audits::http::routes)
+                        .configure(crate::grading::http::routes)
+                        .configure(crate::activity::http::routes),
                 )
                 .default_service(web::to(plumbing::not_found))
         })

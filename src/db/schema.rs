@@ -190,7 +190,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audits (id) {
+        id -> Text,
+        firm_id -> Text,
+        kind -> Text,
+        status -> Text,
+        started_at -> Timestamp,
+        opened_by -> Text,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<Text>,
+        conclusion -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_findings (id) {
+        id -> Text,
+        audit_id -> Text,
+        firm_id -> Text,
+        severity -> Text,
+        description -> Text,
+        entry_ids -> Text,
+        corrective_action -> Nullable<Text>,
+        deadline -> Nullable<Timestamp>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grades (id) {
+        id -> Text,
+        firm_id -> Text,
+        period -> Text,
+        score -> Integer,
+        computed_grade -> Text,
+        grade -> Text,
+        overridden -> Bool,
+        reason -> Nullable<Text>,
+        rules_version -> Text,
+        breakdown -> Text,
+        confirmed_by -> Text,
+        confirmed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        user_id -> Nullable<Text>,
+        role -> Nullable<Text>,
+        action -> Text,
+        target -> Text,
+        status -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    audits,
+    audit_findings,
+    grades,
+    activity_log,
     custody_runs,
     custody_findings,
     custody_finding_notes,

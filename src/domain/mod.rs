@@ -44,6 +44,8 @@ macro_rules! named_enum {
     };
 }
 
+pub(crate) use named_enum;
+
 named_enum!(
     /// What a user may do is decided by exactly one role.
     Role {

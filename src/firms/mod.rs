@@ -149,6 +149,8 @@ pub struct Firm {
     pub activities: Vec<Activity>,
     pub status: FirmStatus,
     pub status_reason: Option<String>,
+    /// The current confirmed grade (A–D), if the firm has been graded.
+    pub current_grade: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -189,19 +191,23 @@ impl FirmRow {
             activities,
             status: FirmStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             status_reason: self.status_reason.clone(),
+            current_grade: None,
             created_at: time::from_db(self.created_at),
             updated_at: time::from_db(self.updated_at),
         })
     }
 
-    fn for_view(&self, view: FirmView) -> Result<FirmForCaller, AppError> {
+    fn for_view(&self, view: FirmView, grade: Option<String>) -> Result<FirmForCaller, AppError> {
         Ok(match view {
-            FirmView::Full => FirmForCaller::Full(self.to_firm()?),
+            FirmView::Full => FirmForCaller::Full(Firm {
+                current_grade: grade,
+                ..self.to_firm()?
+            }),
             FirmView::Directory => FirmForCaller::Directory(FirmDirectoryEntry {
                 id: Uuid::parse_str(&self.id).map_err(AppError::internal)?,
                 name: self.name.clone(),
                 region_code: self.region_code.clone(),
-                current_grade: None,
+                current_grade: grade,
             }),
         })
     }
@@ -259,9 +265,15 @@ pub fn list(
         Some(_) => Vec::new(),
         None => store::list(conn, page)?,
     };
+    let grades = crate::grading::current_grades(conn, None)?;
     let items = rows
         .iter()
-        .map(|row| Ok((row.id.clone(), row.for_view(view)?)))
+        .map(|row| {
+            Ok((
+                row.id.clone(),
+                row.for_view(view, grades.get(&row.id).map(|g| g.grade.clone()))?,
+            ))
+        })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(PageOf::from_rows(
         items,
@@ -277,9 +289,12 @@ pub fn get(
     firm_id: Uuid,
 ) -> Result<FirmForCaller, AppError> {
     let view = policy::view_firm(who, firm_id)?;
-    store::find(conn, firm_id)?
-        .ok_or(AppError::NotFound)?
-        .for_view(view)
+    let row = store::find(conn, firm_id)?.ok_or(AppError::NotFound)?;
+    let grade = crate::grading::store::history(conn, &row.id)?
+        .into_iter()
+        .next()
+        .map(|g| g.grade);
+    row.for_view(view, grade)
 }
 
 /// The firm, or 404. For slices that hang records off a firm (permits, ledger).

@@ -91,3 +91,31 @@ pub fn set_status(
         .execute(conn)?;
     Ok(())
 }
+
+/// (name, region code) by firm id, for the given firms.
+pub fn directory(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, (String, String)>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(String, String, String)> = firms::table
+            .filter(firms::id.eq_any(chunk))
+            .select((firms::id, firms::name, firms::region_code))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(id, name, region)| (id, (name, region))),
+        );
+    }
+    Ok(out)
+}
+
+/// Firms not revoked, in id order (the supervision worklist covers them).
+pub fn all_active(conn: &mut DbConnection) -> Result<Vec<FirmRow>, AppError> {
+    Ok(firms::table
+        .filter(firms::status.ne("revoked"))
+        .order(firms::id.asc())
+        .select(FirmRow::as_select())
+        .load(conn)?)
+}

@@ -63,6 +63,14 @@ pub async fn observe(
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
+    let changes_state = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    let target = req.path().to_string();
+    let caller = state.as_ref().and_then(|s| {
+        let header = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+        s.tokens
+            .verify_access(header.strip_prefix("Bearer ")?.trim())
+            .ok()
+    });
     let response = next.call(req).await?.map_into_boxed_body();
     let response = rewrite_plain_error(response);
     let route = response
@@ -73,6 +81,25 @@ pub async fn observe(
     let elapsed = started.elapsed();
     if let Some(state) = state {
         state.metrics.record(&method, &route, status, elapsed);
+        if changes_state {
+            let row = crate::activity::ActivityRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                at: crate::domain::time::now(),
+                user_id: caller.as_ref().map(|c| c.user_id.to_string()),
+                role: caller.as_ref().map(|c| c.role.as_str().to_string()),
+                action: format!("{method} {route}"),
+                target,
+                status: i32::from(status),
+            };
+            // The request has happened; a failure to log it is reported, not turned into an error.
+            if let Err(err) = state
+                .db
+                .run(move |conn| crate::activity::record(conn, &row))
+                .await
+            {
+                tracing::error!(error = %err, "could not record activity");
+            }
+        }
     }
     tracing::info!(method = %method, route = %route, status, elapsed_ms = elapsed.as_millis() as u64, "request");
     Ok(response)

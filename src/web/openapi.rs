@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, chemicals, custody, firms, ledger, permits, users, web};
+use crate::{
+    activity, audits, auth, chemicals, custody, firms, grading, ledger, permits, users, web,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +42,18 @@ use crate::{auth, chemicals, custody, firms, ledger, permits, users, web};
         custody::http::explain,
         custody::http::decide,
         custody::http::trace,
+        audits::http::open,
+        audits::http::list,
+        audits::http::get,
+        audits::http::record_finding,
+        audits::http::close,
+        grading::http::assess,
+        grading::http::confirm,
+        grading::http::history,
+        grading::http::current,
+        grading::http::summary,
+        grading::http::due,
+        activity::http::list,
         web::ops::healthz,
         web::ops::readyz,
         web::ops::metrics,
@@ -54,6 +68,9 @@ use crate::{auth, chemicals, custody, firms, ledger, permits, users, web};
         (name = "permits", description = "Licences and filings"),
         (name = "ledger", description = "The append-only, hash-chained ledger"),
         (name = "custody", description = "Chain-of-custody validation, findings and lot trace"),
+        (name = "audits", description = "Inspections of firms"),
+        (name = "grading", description = "Grades, their history and the supervision worklist"),
+        (name = "activity", description = "The log of state-changing requests"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -37,6 +37,9 @@ struct World {
     /// An entry in each firm's ledger, for the per-entry route.
     own_entry: String,
     other_entry: String,
+    /// A closed audit of each firm.
+    own_audit: String,
+    other_audit: String,
     /// A custody finding about each firm.
     own_finding: String,
     other_finding: String,
@@ -87,6 +90,22 @@ fn world(app: &TestApp) -> World {
         r.body["items"][0]["id"].as_str().unwrap().to_string()
     };
     let (own_finding, other_finding) = (finding_of(&own_firm), finding_of(&other_firm));
+    let closed_audit = |firm: &str| {
+        let r = app.post(
+            "/api/v1/audits",
+            Some(&regulator),
+            &json!({"firm_id": firm, "kind": "spot"}),
+        );
+        let id = r.body["id"].as_str().unwrap().to_string();
+        let r = app.patch(
+            &format!("/api/v1/audits/{id}"),
+            Some(&regulator),
+            &json!({"status": "closed", "conclusion": "合规"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        id
+    };
+    let (own_audit, other_audit) = (closed_audit(&own_firm), closed_audit(&other_firm));
     World {
         admin: app.admin(),
         association: app.association(),
@@ -95,6 +114,8 @@ fn world(app: &TestApp) -> World {
         other_entry,
         own_finding,
         other_finding,
+        own_audit,
+        other_audit,
         regulator,
         own_firm,
         other_firm,
@@ -120,6 +141,14 @@ impl World {
             &self.other_entry
         } else {
             &self.own_entry
+        }
+    }
+
+    fn audit(&self, caller: Caller) -> &str {
+        if caller == Caller::EnterpriseOther {
+            &self.other_audit
+        } else {
+            &self.own_audit
         }
     }
 
@@ -330,6 +359,85 @@ fn routes() -> Vec<Route> {
             },
             body: no_body,
             expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "POST",
+            path: |_, _| "/api/v1/audits".into(),
+            body: |_, w, _| Some(json!({"firm_id": w.own_firm, "kind": "routine"})),
+            expect: [401, 403, 201, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| {
+                if c == Caller::EnterpriseOther {
+                    format!("/api/v1/audits?firm_id={}", w.other_firm)
+                } else {
+                    "/api/v1/audits".into()
+                }
+            },
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/audits/{}", w.audit(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/audits/{}/findings", w.audit(c)),
+            body: |_, _, _| Some(json!({"severity": "minor", "description": "x"})),
+            // The regulator reaches the rule that a closed audit is read-only.
+            expect: [401, 403, 409, 403, 403, 403],
+        },
+        Route {
+            method: "PATCH",
+            path: |w, c| format!("/api/v1/audits/{}", w.audit(c)),
+            body: |_, _, _| Some(json!({"status": "closed", "conclusion": "x"})),
+            expect: [401, 403, 409, 403, 403, 403],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/grades/assessment", w.firm(c)),
+            body: |_, _, _| Some(json!({"period": "2026"})),
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/grades", w.firm(c)),
+            body: |_, _, _| Some(json!({"period": "2026"})),
+            expect: [401, 403, 201, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/grades", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 200, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/grades".into(),
+            body: no_body,
+            expect: [401, 403, 200, 200, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/grades/summary".into(),
+            body: no_body,
+            expect: [401, 403, 200, 200, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/supervision/due".into(),
+            body: no_body,
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/activity".into(),
+            body: no_body,
+            expect: [401, 200, 200, 403, 403, 403],
         },
         Route {
             method: "POST",

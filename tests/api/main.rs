@@ -6,6 +6,7 @@ mod authorization;
 mod catalog;
 mod custody;
 mod firms;
+mod grading;
 mod helpers;
 mod ledger;
 mod ledger_model;

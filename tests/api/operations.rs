@@ -102,6 +102,18 @@ fn the_openapi_document_covers_every_route() {
             "PATCH /api/v1/custody/findings/{finding_id}",
             "POST /api/v1/custody/findings/{finding_id}/explanations",
             "GET /api/v1/custody/trace",
+            "POST /api/v1/audits",
+            "GET /api/v1/audits",
+            "GET /api/v1/audits/{audit_id}",
+            "PATCH /api/v1/audits/{audit_id}",
+            "POST /api/v1/audits/{audit_id}/findings",
+            "POST /api/v1/firms/{firm_id}/grades/assessment",
+            "POST /api/v1/firms/{firm_id}/grades",
+            "GET /api/v1/firms/{firm_id}/grades",
+            "GET /api/v1/grades",
+            "GET /api/v1/grades/summary",
+            "GET /api/v1/supervision/due",
+            "GET /api/v1/activity",
             "GET /healthz",
             "GET /readyz",
             "GET /metrics",
@@ -120,7 +132,8 @@ fn the_openapi_document_covers_every_route() {
                 .replace("{chemical_id}", "x")
                 .replace("{firm_id}", "x")
                 .replace("{entry_id}", "x")
-                .replace("{finding_id}", "x");
+                .replace("{finding_id}", "x")
+                .replace("{audit_id}", "x");
             app.request(
                 method,
                 &concrete,

@@ -1,0 +1,29 @@
+use actix_web::{web, HttpResponse};
+
+use super::{Activity, ActivityQuery};
+use crate::auth::AuthUser;
+use crate::error::{AppError, Problem};
+use crate::paging::{PageOf, PageQuery};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/activity").route(web::get().to(list)));
+}
+
+/// The activity log of state-changing requests (regulator, admin).
+#[utoipa::path(get, path = "/api/v1/activity", tag = "activity", params(ActivityQuery, PageQuery),
+    responses((status = 200, body = PageOf<Activity>), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    query: web::Query<ActivityQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page.parse()?;
+    let items = state
+        .db
+        .run(move |conn| super::list(conn, &who, query.into_inner(), page))
+        .await?;
+    Ok(HttpResponse::Ok().json(items))
+}

@@ -1,0 +1,144 @@
+//! The activity log: every state-changing request — who, role, action, target, when, outcome —
+//! appended, never changed. Ledger filings are their own record, so only the request is logged.
+
+pub mod http;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{policy, Principal};
+use crate::db::schema::activity_log;
+use crate::db::DbConnection;
+use crate::domain::{time, Role};
+use crate::error::{AppError, FieldError};
+use crate::paging::{Page, PageOf};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = activity_log, treat_none_as_default_value = false)]
+pub struct ActivityRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub user_id: Option<String>,
+    pub role: Option<String>,
+    /// `METHOD route-pattern`, e.g. `PATCH /api/v1/firms/{firm_id}`.
+    pub action: String,
+    /// The concrete path acted on.
+    pub target: String,
+    pub status: i32,
+}
+
+pub fn record(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), AppError> {
+    diesel::insert_into(activity_log::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Activity {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub user_id: Option<Uuid>,
+    pub role: Option<String>,
+    pub action: String,
+    pub target: String,
+    /// HTTP status of the outcome.
+    pub status: i32,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityQuery {
+    pub user_id: Option<String>,
+    /// Part of the action, e.g. `firms` or `PATCH`.
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    who: &Principal,
+    query: ActivityQuery,
+    page: Page,
+) -> Result<PageOf<Activity>, AppError> {
+    policy::require_role(who, &[Role::Regulator, Role::Admin])?;
+    let mut errors = Vec::new();
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    let time_of = |field: &str, v: &Option<String>, errors: &mut Vec<FieldError>| {
+        given(v).and_then(|t| match DateTime::parse_from_rfc3339(&t) {
+            Ok(t) => Some(time::to_db(t.with_timezone(&Utc))),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    field,
+                    "invalid_time",
+                    "must be an RFC 3339 time",
+                ));
+                None
+            }
+        })
+    };
+    let from = time_of("from", &query.from, &mut errors);
+    let to = time_of("to", &query.to, &mut errors);
+    let user = given(&query.user_id);
+    if user.as_deref().is_some_and(|u| Uuid::parse_str(u).is_err()) {
+        errors.push(FieldError::new("user_id", "invalid_id", "is not a user id"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let mut q = activity_log::table
+        .filter(activity_log::id.gt(page.after_key()))
+        .order(activity_log::id.asc())
+        .limit(page.fetch_limit())
+        .select(ActivityRow::as_select())
+        .into_boxed();
+    if let Some(user) = user {
+        q = q.filter(activity_log::user_id.eq(user));
+    }
+    if let Some(action) = given(&query.action) {
+        q = q.filter(
+            activity_log::action.like(format!("%{}%", action.replace('%', "").replace('_', ""))),
+        );
+    }
+    if let Some(from) = from {
+        q = q.filter(activity_log::at.ge(from));
+    }
+    if let Some(to) = to {
+        q = q.filter(activity_log::at.lt(to));
+    }
+    let rows: Vec<ActivityRow> = q.load(conn)?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let activity = Activity {
+                id: Uuid::parse_str(&r.id).map_err(|_| AppError::internal("stored activity id"))?,
+                at: time::from_db(r.at),
+                user_id: r
+                    .user_id
+                    .as_deref()
+                    .map(Uuid::parse_str)
+                    .transpose()
+                    .map_err(|_| AppError::internal("stored user id"))?,
+                role: r.role.clone(),
+                action: r.action.clone(),
+                target: r.target.clone(),
+                status: r.status,
+            };
+            Ok((r.id.clone(), activity))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(PageOf::from_rows(
+        items,
+        page,
+        |(id, _)| id.as_str(),
+        |(_, a)| a,
+    ))
+}

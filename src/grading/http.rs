@@ -1,0 +1,129 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    AssessmentRequest, AssessmentView, ConfirmRequest, DueInspection, GradeHistory, GradeQuery,
+    GradeSummary, GradeView, PublicGrade,
+};
+use crate::auth::AuthUser;
+use crate::error::{AppError, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/firms/{firm_id}/grades/assessment").route(web::post().to(assess)))
+        .service(
+            web::resource("/firms/{firm_id}/grades")
+                .route(web::post().to(confirm))
+                .route(web::get().to(history)),
+        )
+        .service(web::resource("/grades").route(web::get().to(current)))
+        .service(web::resource("/grades/summary").route(web::get().to(summary)))
+        .service(web::resource("/supervision/due").route(web::get().to(due)));
+}
+
+/// Compute a firm's score, grade and breakdown for a period, without storing it (regulator).
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/grades/assessment", tag = "grading", params(("firm_id" = Uuid, Path)),
+    request_body = AssessmentRequest,
+    responses((status = 200, body = AssessmentView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn assess(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    body: web::Json<AssessmentRequest>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let view = state
+        .db
+        .run(move |conn| super::assess(conn, &who, firm_id, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Confirm the computed grade, or override it with a written reason (regulator).
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/grades", tag = "grading", params(("firm_id" = Uuid, Path)),
+    request_body = ConfirmRequest,
+    responses((status = 201, body = GradeView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    body: web::Json<ConfirmRequest>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let grade = state
+        .db
+        .run(move |conn| super::confirm(conn, &who, firm_id, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Created().json(grade))
+}
+
+/// A firm's grade history, newest first (regulator, association, the firm itself).
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/grades", tag = "grading", params(("firm_id" = Uuid, Path)),
+    responses((status = 200, body = GradeHistory), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn history(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let history = state
+        .db
+        .run(move |conn| super::history(conn, &who, firm_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(history))
+}
+
+/// The current confirmed grade of each firm (regulator, association).
+#[utoipa::path(get, path = "/api/v1/grades", tag = "grading", params(GradeQuery),
+    responses((status = 200, body = Vec<PublicGrade>), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn current(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    query: web::Query<GradeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let grades = state
+        .db
+        .run(move |conn| super::current(conn, &who, query.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": grades })))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    pub period: Option<String>,
+}
+
+/// Counts of firms by grade and by region (regulator, association).
+#[utoipa::path(get, path = "/api/v1/grades/summary", tag = "grading", params(SummaryQuery),
+    responses((status = 200, body = GradeSummary), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn summary(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    query: web::Query<SummaryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let period = query.into_inner().period;
+    let summary = state
+        .db
+        .run(move |conn| super::summary(conn, &who, period))
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// Firms whose inspection is due or overdue, most overdue first (regulator).
+#[utoipa::path(get, path = "/api/v1/supervision/due", tag = "grading",
+    responses((status = 200, body = Vec<DueInspection>), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn due(state: web::Data<AppState>, who: AuthUser) -> Result<HttpResponse, AppError> {
+    let due = state
+        .db
+        .run(move |conn| super::due(conn, &who, chrono::Utc::now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": due })))
+}

@@ -1,0 +1,100 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{custody_findings, firm_status_changes, grades, ledger_entries};
+use crate::db::DbConnection;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = grades, treat_none_as_default_value = false)]
+pub struct GradeRow {
+    pub id: String,
+    pub firm_id: String,
+    pub period: String,
+    pub score: i32,
+    pub computed_grade: String,
+    pub grade: String,
+    pub overridden: bool,
+    pub reason: Option<String>,
+    pub rules_version: String,
+    pub breakdown: String,
+    pub confirmed_by: String,
+    pub confirmed_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &GradeRow) -> Result<(), AppError> {
+    diesel::insert_into(grades::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A firm's grades, newest first.
+pub fn history(conn: &mut DbConnection, firm_id: &str) -> Result<Vec<GradeRow>, AppError> {
+    Ok(grades::table
+        .filter(grades::firm_id.eq(firm_id))
+        .order((grades::confirmed_at.desc(), grades::id.desc()))
+        .select(GradeRow::as_select())
+        .load(conn)?)
+}
+
+/// Every grade (of one period, if given), oldest first; the caller keeps the newest per firm.
+pub fn all(conn: &mut DbConnection, period: Option<&str>) -> Result<Vec<GradeRow>, AppError> {
+    let mut query = grades::table
+        .order((grades::confirmed_at.asc(), grades::id.asc()))
+        .select(GradeRow::as_select())
+        .into_boxed();
+    if let Some(p) = period {
+        query = query.filter(grades::period.eq(p.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Custody findings about the firm first seen in [from, to): (id, code, severity, status).
+pub fn custody_findings_in(
+    conn: &mut DbConnection,
+    firm_id: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(String, String, String, String)>, AppError> {
+    Ok(custody_findings::table
+        .filter(custody_findings::firm_id.eq(firm_id))
+        .filter(custody_findings::first_seen_at.ge(from))
+        .filter(custody_findings::first_seen_at.lt(to))
+        .order(custody_findings::id.asc())
+        .select((
+            custody_findings::id,
+            custody_findings::code,
+            custody_findings::severity,
+            custody_findings::status,
+        ))
+        .load(conn)?)
+}
+
+/// (recorded_at, occurred_at) of the firm's entries that occurred in [from, to), reversals excluded.
+pub fn filing_times(
+    conn: &mut DbConnection,
+    firm_id: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(NaiveDateTime, NaiveDateTime)>, AppError> {
+    Ok(ledger_entries::table
+        .filter(ledger_entries::firm_id.eq(firm_id))
+        .filter(ledger_entries::kind.ne("reversal"))
+        .filter(ledger_entries::occurred_at.ge(from))
+        .filter(ledger_entries::occurred_at.lt(to))
+        .select((ledger_entries::recorded_at, ledger_entries::occurred_at))
+        .load(conn)?)
+}
+
+/// The firm's status changes, oldest first: (status, changed_at).
+pub fn status_changes(
+    conn: &mut DbConnection,
+    firm_id: &str,
+) -> Result<Vec<(String, NaiveDateTime)>, AppError> {
+    Ok(firm_status_changes::table
+        .filter(firm_status_changes::firm_id.eq(firm_id))
+        .order(firm_status_changes::changed_at.asc())
+        .select((firm_status_changes::status, firm_status_changes::changed_at))
+        .load(conn)?)
+}
