@@ -5,6 +5,7 @@ mod authentication;
 mod authorization;
 mod catalog;
 mod custody;
+mod demo;
 mod firms;
 mod grading;
 mod helpers;
