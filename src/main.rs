@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use precursor_registry::config::{Secret, Settings};
 use precursor_registry::db::{DatabaseUrl, Db};
+use precursor_registry::demo::{self, DemoOptions};
 use precursor_registry::domain::Role;
 use precursor_registry::error::AppError;
 use precursor_registry::users::{self, NewUser};
@@ -53,6 +54,21 @@ enum Command {
         /// HTTP worker threads (default: one per core).
         #[arg(long, env = "PRECURSOR_WORKERS")]
         workers: Option<usize>,
+        /// On an empty database, first fill it with the demo province (see `demo`).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill an empty database with a demo province: Ningde firms, permits, a year of ledger
+    /// traffic with one documented gap per custody code, inspections and grades.
+    Demo {
+        #[arg(long, default_value_t = 421)]
+        firms: usize,
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        #[arg(long, default_value_t = precursor_registry::demo::DEFAULT_SEED)]
+        seed: u64,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -160,16 +176,47 @@ fn read_password() -> Result<String, String> {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        Command::Demo {
+            firms,
+            months,
+            seed,
+            storage,
+        } => {
+            let options = DemoOptions {
+                firms,
+                months,
+                seed,
+                end: chrono::Utc::now(),
+                break_one_chain: true,
+            };
+            let report = fill_with_demo(&settings(&storage)?, &options)?;
+            print!("{report}");
+            Ok(())
+        }
         Command::Serve {
             bind,
             storage,
             max_connections,
             workers,
+            demo,
         } => {
             let mut settings = settings(&storage)?;
             settings.bind = bind;
             settings.max_connections = max_connections;
             settings.workers = workers;
+            if demo {
+                let options = DemoOptions {
+                    end: chrono::Utc::now(),
+                    ..DemoOptions::default()
+                };
+                match fill_with_demo(&settings, &options) {
+                    Ok(report) => eprint!("{report}"),
+                    Err(e) if e.contains("demo_not_empty") => {
+                        tracing::info!("the registry already has firms; serving them as they are")
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             let backend = settings.database_url().backend_name();
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(settings)?;
@@ -347,6 +394,67 @@ fn validate(
         }
     }
     Ok(())
+}
+
+/// Prepares the database (migrations, catalog, admin), generates the demo province and its year
+/// of supervision, and describes what was made — including the accounts, shown only here.
+fn fill_with_demo(settings: &Settings, options: &DemoOptions) -> Result<String, String> {
+    use std::fmt::Write;
+    let state = precursor_registry::startup::prepare(settings)?;
+    let mut conn = state.db.get().map_err(describe)?;
+    let started = std::time::Instant::now();
+    let report = demo::generate(&mut conn, options).map_err(|e| match e {
+        AppError::Conflict { code, detail } => format!("{code}: {detail}"),
+        other => describe(other),
+    })?;
+    let regulator = users::store::find_by_username(&mut conn, "demo.regulator")
+        .map_err(describe)?
+        .ok_or("the demo regulator is missing")?
+        .principal()
+        .map_err(describe)?;
+    let supervision =
+        demo::supervision::supervise(&mut conn, &regulator, options.seed, options.end)
+            .map_err(describe)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nDemo province: {} firms, {} permits, {} ledger entries ({:.1} s)",
+        report.firms,
+        report.permits,
+        report.entries,
+        started.elapsed().as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "  {} custody findings, {} closed inspections with {} findings, {} confirmed grades",
+        supervision.custody_findings,
+        supervision.audits,
+        supervision.audit_findings,
+        supervision.grades
+    );
+    let _ = writeln!(out, "\nAccounts (passwords are shown only now):");
+    for a in &report.accounts {
+        let firm = a.firm_id.map(|f| format!("  firm {f}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<20} {}{firm}",
+            a.role.as_str(),
+            a.username,
+            a.password
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nInjected custody gaps (each should be exactly one finding):"
+    );
+    for gap in &report.injected {
+        let _ = writeln!(
+            out,
+            "  {:<26} firm {}  {}",
+            gap.code, gap.firm_id, gap.description
+        );
+    }
+    Ok(out)
 }
 
 fn grades(settings: &Settings, period: Option<String>, format: OutputFormat) -> Result<(), String> {

@@ -104,9 +104,7 @@ pub fn list(
         q = q.filter(activity_log::user_id.eq(user));
     }
     if let Some(action) = given(&query.action) {
-        q = q.filter(
-            activity_log::action.like(format!("%{}%", action.replace('%', "").replace('_', ""))),
-        );
+        q = q.filter(activity_log::action.like(format!("%{}%", action.replace(['%', '_'], ""))));
     }
     if let Some(from) = from {
         q = q.filter(activity_log::at.ge(from));

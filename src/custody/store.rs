@@ -352,11 +352,11 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<FindingRow>, App
         .optional()?)
 }
 
-/// The notes of a finding, oldest first: (action, text, by_user, at).
-pub fn notes(
-    conn: &mut DbConnection,
-    finding_id: &str,
-) -> Result<Vec<(String, Option<String>, Option<String>, NaiveDateTime)>, AppError> {
+/// (action, text, by_user, at) of one note.
+pub type NoteRow = (String, Option<String>, Option<String>, NaiveDateTime);
+
+/// The notes of a finding, oldest first.
+pub fn notes(conn: &mut DbConnection, finding_id: &str) -> Result<Vec<NoteRow>, AppError> {
     Ok(custody_finding_notes::table
         .filter(custody_finding_notes::finding_id.eq(finding_id))
         .order((

@@ -19,9 +19,12 @@ pub fn validate(input: &Input, settings: &Settings) -> Vec<Finding> {
     v.permits(&mut findings);
     v.documents(&mut findings);
     v.chains(&mut findings);
-    findings.sort_by(|a, b| (a.code, a.identity()).cmp(&(b.code, b.identity())));
+    findings.sort_by_cached_key(|f| (f.code, f.identity()));
     findings
 }
+
+/// Indexes of the dispatches and of the receipts that share a matching key.
+type Sides = (Vec<usize>, Vec<usize>);
 
 /// The outcome of matching: which dispatch went with which receipt (indexes), and what is left.
 struct Matching<'a> {
@@ -177,8 +180,7 @@ impl<'a> Validator<'a> {
         &self,
         code: Code,
         severity: Severity,
-        d: &Entry,
-        r: &Entry,
+        (d, r): (&Entry, &Entry),
         quantity: Option<i64>,
         zh: String,
         en: String,
@@ -226,7 +228,7 @@ impl<'a> Validator<'a> {
 
         // 1. Same seller, buyer, chemical and shipment ref: pair them in time order.
         type RefKey = (String, String, String, String);
-        let mut by_ref: HashMap<RefKey, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        let mut by_ref: HashMap<RefKey, Sides> = HashMap::new();
         for (i, d) in dispatches.iter().enumerate() {
             if let Some(r) = &d.shipment_ref {
                 by_ref
@@ -255,7 +257,7 @@ impl<'a> Validator<'a> {
                     .push(j);
             }
         }
-        let mut groups: Vec<(RefKey, (Vec<usize>, Vec<usize>))> = by_ref.into_iter().collect();
+        let mut groups: Vec<(RefKey, Sides)> = by_ref.into_iter().collect();
         groups.sort_by(|a, b| a.0.cmp(&b.0));
         for (_, (mut ds, mut rs)) in groups {
             ds.sort_by_key(|&i| order_key(dispatches[i]));
@@ -270,7 +272,7 @@ impl<'a> Validator<'a> {
         // 2. The rest by seller, buyer, chemical and lot, quantity within tolerance, received within
         //    the transit window, nearest in time first. Two different shipment refs never match.
         type LotKey = (String, String, String, Option<String>);
-        let mut by_lot: HashMap<LotKey, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        let mut by_lot: HashMap<LotKey, Sides> = HashMap::new();
         for (i, d) in dispatches.iter().enumerate().filter(|(i, _)| !d_used[*i]) {
             by_lot
                 .entry((
@@ -295,7 +297,7 @@ impl<'a> Validator<'a> {
                 .1
                 .push(j);
         }
-        let mut groups: Vec<(LotKey, (Vec<usize>, Vec<usize>))> = by_lot.into_iter().collect();
+        let mut groups: Vec<(LotKey, Sides)> = by_lot.into_iter().collect();
         groups.sort_by(|a, b| a.0.cmp(&b.0));
         for (_, (mut ds, mut rs)) in groups {
             if ds.is_empty() || rs.is_empty() {
@@ -387,8 +389,7 @@ impl<'a> Validator<'a> {
                 out.push(self.pair(
                     Code::QuantityMismatch,
                     severity,
-                    d,
-                    r,
+                    (d, r),
                     Some((d.quantity - r.quantity).abs()),
                     format!(
                         "出库{}，{buyer}入库{}，差额超出允许误差",
@@ -406,8 +407,7 @@ impl<'a> Validator<'a> {
                 out.push(self.pair(
                     Code::LotMismatch,
                     Severity::Minor,
-                    d,
-                    r,
+                    (d, r),
                     None,
                     format!(
                         "出库批号{}与{buyer}入库批号{}不一致",
@@ -425,8 +425,7 @@ impl<'a> Validator<'a> {
                 out.push(self.pair(
                     Code::TimeInversion,
                     Severity::Minor,
-                    d,
-                    r,
+                    (d, r),
                     None,
                     format!("{buyer}的入库时间早于出库时间"),
                     format!("{buyer} recorded the receipt before the dispatch happened"),
@@ -436,8 +435,7 @@ impl<'a> Validator<'a> {
                 out.push(self.pair(
                     Code::LateReceipt,
                     Severity::Minor,
-                    d,
-                    r,
+                    (d, r),
                     None,
                     format!("{buyer}在出库{days}天后才入库，超过在途期限"),
                     format!("{buyer} received the shipment {days} days after dispatch, past the transit window"),

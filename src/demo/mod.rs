@@ -11,6 +11,7 @@ pub mod inject;
 pub mod plan;
 pub mod rng;
 pub mod sim;
+pub mod supervision;
 pub mod world;
 
 use std::collections::{HashMap, HashSet};
