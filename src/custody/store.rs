@@ -15,90 +15,117 @@ use crate::domain::{time, EntryKind, FirmStatus, PermitKind};
 use crate::error::AppError;
 use crate::ledger::{chain, LedgerRow};
 
-/// Ledger rows are read in pages so that memory holds the compact entries, not the rows.
-const PAGE: i64 = 20_000;
+/// Rows per read: large enough to stream, small enough that memory holds the compact entries,
+/// not the rows.
+const PAGE_ROWS: i64 = 20_000;
 
 fn bad(what: &str) -> AppError {
     AppError::internal(format!("stored {what} is invalid"))
 }
 
+/// Groups firms (with their entry counts, in id order) into reads of about `PAGE_ROWS` rows.
+fn pages(counts: &[(String, i64)]) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut page = Vec::new();
+    let mut rows = 0;
+    for (firm, n) in counts {
+        if rows + n > PAGE_ROWS && !page.is_empty() {
+            pages.push(std::mem::take(&mut page));
+            rows = 0;
+        }
+        page.push(firm.clone());
+        rows += n;
+    }
+    if !page.is_empty() {
+        pages.push(page);
+    }
+    pages
+}
+
+/// Verifies the chains of whole firms in one page of rows (firm, seq order) and converts them.
+fn digest(
+    rows: Vec<LedgerRow>,
+    entries: &mut Vec<Entry>,
+    broken: &mut Vec<(String, i64, Option<String>)>,
+) -> Result<(), AppError> {
+    let mut start = 0;
+    while start < rows.len() {
+        let firm = &rows[start].firm_id;
+        let end = rows[start..]
+            .iter()
+            .position(|r| r.firm_id != *firm)
+            .map_or(rows.len(), |n| start + n);
+        let mut verifier = chain::Verifier::default();
+        for row in &rows[start..end] {
+            verifier.push(&chain::StoredLink {
+                fields: row.hashed_fields(),
+                prev_hash: &row.prev_hash,
+                hash: &row.hash,
+            });
+        }
+        if let Some(seq) = verifier.finish().first_bad_seq {
+            let at = rows[start..end]
+                .iter()
+                .find(|r| r.seq == seq)
+                .map(|r| r.id.clone());
+            broken.push((firm.clone(), seq, at));
+        }
+        start = end;
+    }
+    for row in rows {
+        entries.push(to_entry(row)?);
+    }
+    Ok(())
+}
+
 /// Reads every entry (verifying each firm's chain on the way), firm, permit and category.
+/// Reading and verifying overlap: one thread reads pages while another hashes and converts.
 pub fn load_input(conn: &mut DbConnection) -> Result<Input, AppError> {
     let mut input = Input::default();
-    let mut last: Option<(String, i64)> = None;
-    let mut verifier: Option<(String, chain::Verifier)> = None;
-    let finish = |verifier: Option<(String, chain::Verifier)>, input: &mut Input| {
-        if let Some((firm, v)) = verifier {
-            let result = v.finish();
-            if let Some(seq) = result.first_bad_seq {
-                input.broken_chains.push((firm, seq, None));
+    let counts: Vec<(String, i64)> = ledger_entries::table
+        .group_by(ledger_entries::firm_id)
+        .select((ledger_entries::firm_id, diesel::dsl::count_star()))
+        .order(ledger_entries::firm_id.asc())
+        .load(conn)?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<LedgerRow>>(1);
+    let worker_result = std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let mut entries = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+            let mut broken = Vec::new();
+            for rows in rx {
+                digest(rows, &mut entries, &mut broken)?;
+            }
+            Ok::<_, AppError>((entries, broken))
+        });
+        let mut read: Result<(), AppError> = Ok(());
+        for page in pages(&counts) {
+            let rows = ledger_entries::table
+                .filter(ledger_entries::firm_id.eq_any(&page))
+                .order((ledger_entries::firm_id.asc(), ledger_entries::seq.asc()))
+                .select(LedgerRow::as_select())
+                .load(conn);
+            match rows {
+                Ok(rows) => {
+                    if tx.send(rows).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    read = Err(e.into());
+                    break;
+                }
             }
         }
-    };
-    loop {
-        let mut query = ledger_entries::table
-            .order((ledger_entries::firm_id.asc(), ledger_entries::seq.asc()))
-            .limit(PAGE)
-            .select(LedgerRow::as_select())
-            .into_boxed();
-        if let Some((firm, seq)) = &last {
-            query = query.filter(
-                ledger_entries::firm_id
-                    .gt(firm.clone())
-                    .or(ledger_entries::firm_id
-                        .eq(firm.clone())
-                        .and(ledger_entries::seq.gt(*seq))),
-            );
-        }
-        let rows: Vec<LedgerRow> = query.load(conn)?;
-        let done = (rows.len() as i64) < PAGE;
-        for row in &rows {
-            if verifier
-                .as_ref()
-                .is_none_or(|(firm, _)| *firm != row.firm_id)
-            {
-                finish(verifier.take(), &mut input);
-                verifier = Some((row.firm_id.clone(), chain::Verifier::default()));
-            }
-            if let Some((_, v)) = verifier.as_mut() {
-                v.push(&chain::StoredLink {
-                    fields: row.hashed_fields(),
-                    prev_hash: &row.prev_hash,
-                    hash: &row.hash,
-                });
-            }
-        }
-        if let Some(row) = rows.last() {
-            last = Some((row.firm_id.clone(), row.seq));
-        }
-        input.entries.extend(
-            rows.into_iter()
-                .map(to_entry)
-                .collect::<Result<Vec<_>, _>>()?,
-        );
-        if done {
-            break;
-        }
-    }
-    finish(verifier.take(), &mut input);
-    // Name the entry at each break, where there is one.
-    let at: HashMap<(&str, i64), &str> = input
-        .entries
-        .iter()
-        .map(|e| ((e.firm_id.as_str(), e.seq), e.id.as_str()))
-        .collect();
-    let named: Vec<(String, i64, Option<String>)> = input
-        .broken_chains
-        .iter()
-        .map(|(firm, seq, _)| {
-            (
-                firm.clone(),
-                *seq,
-                at.get(&(firm.as_str(), *seq)).map(|s| s.to_string()),
-            )
-        })
-        .collect();
-    input.broken_chains = named;
+        drop(tx);
+        let digested = worker
+            .join()
+            .map_err(|_| AppError::internal("the verifying thread panicked"))?;
+        read.and(digested)
+    });
+    let (entries, broken) = worker_result?;
+    input.entries = entries;
+    input.broken_chains = broken;
 
     let firm_rows: Vec<(String, String)> =
         firms::table.select((firms::id, firms::name)).load(conn)?;

@@ -40,7 +40,52 @@ pub struct HashedFields<'a> {
 
 /// Times as `YYYY-MM-DDTHH:MM:SS.ffffffZ`: UTC, always six fractional digits.
 pub fn canonical_time(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    let mut out = Vec::with_capacity(27);
+    write_time(&mut out, time);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn write_time(out: &mut Vec<u8>, time: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    // Written by hand, not with a format string: this runs for every entry of every verification.
+    push_num(out, u64::try_from(time.year()).unwrap_or(0), 4);
+    out.push(b'-');
+    push_num(out, u64::from(time.month()), 2);
+    out.push(b'-');
+    push_num(out, u64::from(time.day()), 2);
+    out.push(b'T');
+    push_num(out, u64::from(time.hour()), 2);
+    out.push(b':');
+    push_num(out, u64::from(time.minute()), 2);
+    out.push(b':');
+    push_num(out, u64::from(time.second()), 2);
+    out.push(b'.');
+    push_num(out, u64::from(time.nanosecond() / 1000 % 1_000_000), 6);
+    out.push(b'Z');
+}
+
+/// Appends `n` in decimal, left-padded with zeros to `width` digits.
+fn push_num(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let used = digits.len() - i;
+    out.extend(std::iter::repeat_n(b'0', width.saturating_sub(used)));
+    out.extend_from_slice(&digits[i..]);
+}
+
+fn push_signed(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_num(out, n.unsigned_abs(), 1);
 }
 
 /// Quantities as `<integer>.<three digits>`.
@@ -55,7 +100,9 @@ fn field(out: &mut Vec<u8>, name: &str, value: Option<&str>) {
     match value {
         // `name:<byte length>:<value>\n` — the length makes any value (even one with newlines) unambiguous.
         Some(v) => {
-            out.extend_from_slice(format!(":{}:", v.len()).as_bytes());
+            out.push(b':');
+            push_num(out, v.len() as u64, 1);
+            out.push(b':');
             out.extend_from_slice(v.as_bytes());
         }
         // `name:-\n` — an absent field.
@@ -64,43 +111,66 @@ fn field(out: &mut Vec<u8>, name: &str, value: Option<&str>) {
     out.push(b'\n');
 }
 
+/// A field whose value (a number or a time) is written into `scratch` first, for its length.
+fn field_with(
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    name: &str,
+    write: impl FnOnce(&mut Vec<u8>),
+) {
+    scratch.clear();
+    write(scratch);
+    out.extend_from_slice(name.as_bytes());
+    out.push(b':');
+    push_num(out, scratch.len() as u64, 1);
+    out.push(b':');
+    out.extend_from_slice(scratch);
+    out.push(b'\n');
+}
+
 pub fn canonical_bytes(e: &HashedFields<'_>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
+    let mut out = Vec::with_capacity(640);
+    write_canonical(&mut out, e);
+    out
+}
+
+/// Appends the canonical bytes of `e` to `out`.
+pub fn write_canonical(out: &mut Vec<u8>, e: &HashedFields<'_>) {
+    let mut scratch = Vec::with_capacity(32);
     out.extend_from_slice(FORMAT.as_bytes());
     out.push(b'\n');
-    field(&mut out, "id", Some(e.id));
-    field(&mut out, "firm_id", Some(e.firm_id));
-    field(&mut out, "seq", Some(&e.seq.to_string()));
-    field(&mut out, "kind", Some(e.kind));
-    field(&mut out, "chemical_id", Some(e.chemical_id));
-    field(&mut out, "lot", e.lot);
-    field(&mut out, "quantity", Some(&canonical_quantity(e.quantity)));
-    field(
-        &mut out,
-        "occurred_at",
-        Some(&canonical_time(e.occurred_at)),
-    );
-    field(
-        &mut out,
-        "recorded_at",
-        Some(&canonical_time(e.recorded_at)),
-    );
-    field(&mut out, "recorded_by", Some(e.recorded_by));
-    field(&mut out, "counterparty_firm_id", e.counterparty_firm_id);
-    field(&mut out, "counterparty_name", e.counterparty_name);
-    field(
-        &mut out,
-        "counterparty_credit_code",
-        e.counterparty_credit_code,
-    );
-    field(&mut out, "counterparty_permit_no", e.counterparty_permit_no);
-    field(&mut out, "shipment_ref", e.shipment_ref);
-    field(&mut out, "permit_no", e.permit_no);
-    field(&mut out, "transport_permit_no", e.transport_permit_no);
-    field(&mut out, "warehouse", e.warehouse);
-    field(&mut out, "note", e.note);
-    field(&mut out, "reverses", e.reverses);
-    out
+    field(out, "id", Some(e.id));
+    field(out, "firm_id", Some(e.firm_id));
+    field_with(out, &mut scratch, "seq", |v| push_signed(v, e.seq));
+    field(out, "kind", Some(e.kind));
+    field(out, "chemical_id", Some(e.chemical_id));
+    field(out, "lot", e.lot);
+    field_with(out, &mut scratch, "quantity", |v| {
+        if e.quantity < 0 {
+            v.push(b'-');
+        }
+        let abs = e.quantity.unsigned_abs();
+        push_num(v, abs / 1000, 1);
+        v.push(b'.');
+        push_num(v, abs % 1000, 3);
+    });
+    field_with(out, &mut scratch, "occurred_at", |v| {
+        write_time(v, e.occurred_at)
+    });
+    field_with(out, &mut scratch, "recorded_at", |v| {
+        write_time(v, e.recorded_at)
+    });
+    field(out, "recorded_by", Some(e.recorded_by));
+    field(out, "counterparty_firm_id", e.counterparty_firm_id);
+    field(out, "counterparty_name", e.counterparty_name);
+    field(out, "counterparty_credit_code", e.counterparty_credit_code);
+    field(out, "counterparty_permit_no", e.counterparty_permit_no);
+    field(out, "shipment_ref", e.shipment_ref);
+    field(out, "permit_no", e.permit_no);
+    field(out, "transport_permit_no", e.transport_permit_no);
+    field(out, "warehouse", e.warehouse);
+    field(out, "note", e.note);
+    field(out, "reverses", e.reverses);
 }
 
 pub fn entry_hash(prev_hash: &[u8; 32], entry: &HashedFields<'_>) -> [u8; 32] {
@@ -112,8 +182,9 @@ pub fn entry_hash(prev_hash: &[u8; 32], entry: &HashedFields<'_>) -> [u8; 32] {
 
 /// Parses a stored lowercase-hex hash.
 pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
-    let bytes = hex::decode(text).ok()?;
-    bytes.try_into().ok()
+    let mut hash = [0_u8; 32];
+    hex::decode_to_slice(text, &mut hash).ok()?;
+    Some(hash)
 }
 
 /// The outcome of re-walking a chain.

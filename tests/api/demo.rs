@@ -396,3 +396,69 @@ fn the_full_province_is_generated_quickly_and_clean() {
     assert_eq!(findings.len(), CODES.len());
     assert_eq!(by_code.len(), CODES.len());
 }
+
+/// The demo's year of supervision: every firm graded, the association sees the distribution,
+/// regulators get a worklist, and the validation run's findings are stored.
+#[test]
+fn the_demo_year_of_supervision_populates_grades_and_the_worklist() {
+    let app = TestApp::spawn(&Backend::Sqlite);
+    let mut conn = app.direct_connection();
+    let end = Utc::now();
+    let report = generate(&mut conn, &options(7, end)).unwrap();
+    let regulator = precursor_registry::users::store::find_by_username(&mut conn, "demo.regulator")
+        .unwrap()
+        .unwrap()
+        .principal()
+        .unwrap();
+    let supervision =
+        precursor_registry::demo::supervision::supervise(&mut conn, &regulator, 7, end).unwrap();
+    assert_eq!(supervision.grades, report.firms);
+    assert_eq!(supervision.custody_findings, report.injected.len() as i64);
+    assert!(supervision.audits > 0);
+
+    let association = report
+        .accounts
+        .iter()
+        .find(|a| a.username == "demo.association")
+        .unwrap();
+    let token = app.token_for(&association.username, &association.password);
+    let grades = app.get("/api/v1/grades", Some(&token));
+    assert_eq!(
+        grades.body["items"].as_array().unwrap().len(),
+        report.firms,
+        "{}",
+        grades.text
+    );
+    let summary = app.get("/api/v1/grades/summary", Some(&token));
+    let counted: u64 = summary.body["by_grade"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, report.firms as u64);
+    let firms = app.get("/api/v1/firms?limit=1000", Some(&token));
+    assert!(firms.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["current_grade"].is_string()));
+
+    let regulator = report
+        .accounts
+        .iter()
+        .find(|a| a.username == "demo.regulator")
+        .unwrap();
+    let token = app.token_for(&regulator.username, &regulator.password);
+    let findings = app.get("/api/v1/custody/findings?limit=1000", Some(&token));
+    assert_eq!(
+        findings.body["items"].as_array().unwrap().len(),
+        report.injected.len()
+    );
+    let due = app.get("/api/v1/supervision/due", Some(&token));
+    assert_eq!(due.status, 200);
+    assert!(
+        !due.body["items"].as_array().unwrap().is_empty(),
+        "the uninspected quarter is due"
+    );
+}

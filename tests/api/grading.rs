@@ -297,27 +297,20 @@ fn custody_findings_and_permit_violations_shape_the_grade() {
 fn the_association_sees_current_grades_and_their_distribution() {
     each_backend(|app| {
         let regulator = app.regulator();
-        let graded: Vec<(String, &str)> = [("甲", "A"), ("乙", "B"), ("丙", "A")]
-            .into_iter()
-            .map(|(name, grade)| {
-                let firm = app.register_firm(&regulator, name);
-                let body = if grade == "A" {
-                    json!({"period": year()})
-                } else {
-                    json!({"period": year(), "grade": grade, "reason": "专项检查"})
-                };
-                assert_eq!(
-                    app.post(
-                        &format!("/api/v1/firms/{firm}/grades"),
-                        Some(&regulator),
-                        &body
-                    )
-                    .status,
-                    201
-                );
-                (firm, grade)
-            })
-            .collect();
+        for (name, grade) in [("甲", "A"), ("乙", "B"), ("丙", "A")] {
+            let firm = app.register_firm(&regulator, name);
+            let body = if grade == "A" {
+                json!({"period": year()})
+            } else {
+                json!({"period": year(), "grade": grade, "reason": "专项检查"})
+            };
+            let r = app.post(
+                &format!("/api/v1/firms/{firm}/grades"),
+                Some(&regulator),
+                &body,
+            );
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
         app.register_firm(&regulator, "未评级企业");
         let association = app.association();
         let all = app.get("/api/v1/grades", Some(&association));
