@@ -52,20 +52,24 @@ fn generate(path: &str, firms: usize, months: u32) -> usize {
     report.entries
 }
 
-/// One measured run in this (child) process; prints one tab-separated line.
-fn run(path: &str) {
+/// The floor, in its own process: the same rows, read and decoded, nothing else.
+fn bare(path: &str) {
     let db = Db::connect(&DatabaseUrl::Sqlite(path.into()), 1).unwrap();
     let mut conn = db.get().unwrap();
-    let baseline = rss_kib();
-    // The floor: the same rows, read and decoded, nothing else.
     let t = Instant::now();
     let rows: Vec<LedgerRow> = precursor_registry::db::schema::ledger_entries::table
         .select(LedgerRow::as_select())
         .load(&mut *conn)
         .unwrap();
-    let bare = t.elapsed();
-    let n = rows.len();
-    drop(rows);
+    println!("{}\t{}", rows.len(), t.elapsed().as_millis());
+}
+
+/// One measured run in this (child) process; prints one tab-separated line.
+fn run(path: &str, bare_ms: u64, n: usize) {
+    let db = Db::connect(&DatabaseUrl::Sqlite(path.into()), 1).unwrap();
+    let mut conn = db.get().unwrap();
+    let baseline = rss_kib();
+    let bare = std::time::Duration::from_millis(bare_ms);
     let t = Instant::now();
     let input = custody::store::load_input(&mut conn).unwrap();
     let load = t.elapsed();
@@ -94,8 +98,16 @@ fn run(path: &str) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--bare") {
+        bare(&args[i + 1]);
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--run") {
-        run(&args[i + 1]);
+        run(
+            &args[i + 1],
+            args[i + 2].parse().unwrap(),
+            args[i + 3].parse().unwrap(),
+        );
         return;
     }
     if !args.iter().any(|a| a == "--bench") {

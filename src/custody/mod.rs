@@ -634,3 +634,6 @@ pub fn decide(
     })?;
     get(conn, who, id)
 }
+
+#[cfg(test)]
+mod tests;

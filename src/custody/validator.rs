@@ -218,25 +218,26 @@ impl<'a> Validator<'a> {
             .copied()
             .filter(|e| e.kind == EntryKind::Purchase && registered(e).is_some())
             .collect();
-        let party = |e: &Entry| match &e.counterparty {
-            Some(Party::Registered(other)) => other.clone(),
-            _ => String::new(),
+        // Borrowed keys: matching a province must not copy its strings.
+        let party = |e: &'a Entry| match &e.counterparty {
+            Some(Party::Registered(other)) => other.as_str(),
+            _ => "",
         };
         let mut d_used = vec![false; dispatches.len()];
         let mut r_used = vec![false; receipts.len()];
         let mut pairs: Vec<(usize, usize)> = Vec::new();
 
         // 1. Same seller, buyer, chemical and shipment ref: pair them in time order.
-        type RefKey = (String, String, String, String);
+        type RefKey<'k> = (&'k str, &'k str, &'k str, &'k str);
         let mut by_ref: HashMap<RefKey, Sides> = HashMap::new();
         for (i, d) in dispatches.iter().enumerate() {
             if let Some(r) = &d.shipment_ref {
                 by_ref
                     .entry((
-                        d.firm_id.clone(),
+                        d.firm_id.as_str(),
                         party(d),
-                        d.chemical_id.clone(),
-                        r.clone(),
+                        d.chemical_id.as_str(),
+                        r.as_str(),
                     ))
                     .or_default()
                     .0
@@ -248,9 +249,9 @@ impl<'a> Validator<'a> {
                 by_ref
                     .entry((
                         party(r),
-                        r.firm_id.clone(),
-                        r.chemical_id.clone(),
-                        sr.clone(),
+                        r.firm_id.as_str(),
+                        r.chemical_id.as_str(),
+                        sr.as_str(),
                     ))
                     .or_default()
                     .1
@@ -258,7 +259,7 @@ impl<'a> Validator<'a> {
             }
         }
         let mut groups: Vec<(RefKey, Sides)> = by_ref.into_iter().collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (_, (mut ds, mut rs)) in groups {
             ds.sort_by_key(|&i| order_key(dispatches[i]));
             rs.sort_by_key(|&j| order_key(receipts[j]));
@@ -271,15 +272,15 @@ impl<'a> Validator<'a> {
 
         // 2. The rest by seller, buyer, chemical and lot, quantity within tolerance, received within
         //    the transit window, nearest in time first. Two different shipment refs never match.
-        type LotKey = (String, String, String, Option<String>);
+        type LotKey<'k> = (&'k str, &'k str, &'k str, Option<&'k str>);
         let mut by_lot: HashMap<LotKey, Sides> = HashMap::new();
         for (i, d) in dispatches.iter().enumerate().filter(|(i, _)| !d_used[*i]) {
             by_lot
                 .entry((
-                    d.firm_id.clone(),
+                    d.firm_id.as_str(),
                     party(d),
-                    d.chemical_id.clone(),
-                    d.lot.clone(),
+                    d.chemical_id.as_str(),
+                    d.lot.as_deref(),
                 ))
                 .or_default()
                 .0
@@ -289,16 +290,16 @@ impl<'a> Validator<'a> {
             by_lot
                 .entry((
                     party(r),
-                    r.firm_id.clone(),
-                    r.chemical_id.clone(),
-                    r.lot.clone(),
+                    r.firm_id.as_str(),
+                    r.chemical_id.as_str(),
+                    r.lot.as_deref(),
                 ))
                 .or_default()
                 .1
                 .push(j);
         }
         let mut groups: Vec<(LotKey, Sides)> = by_lot.into_iter().collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (_, (mut ds, mut rs)) in groups {
             if ds.is_empty() || rs.is_empty() {
                 continue;
@@ -739,14 +740,11 @@ impl<'a> Validator<'a> {
     }
 
     fn chains(&self, out: &mut Vec<Finding>) {
-        let by_id: HashMap<&str, &Entry> = self
-            .input
-            .entries
-            .iter()
-            .map(|e| (e.id.as_str(), e))
-            .collect();
+        // Broken chains are rare: look their entries up one by one rather than index all entries.
         for (firm_id, seq, entry_id) in &self.input.broken_chains {
-            let entry = entry_id.as_deref().and_then(|id| by_id.get(id));
+            let entry = entry_id
+                .as_deref()
+                .and_then(|id| self.input.entries.iter().find(|e| e.id == id));
             out.push(Finding {
                 code: Code::ChainBroken,
                 severity: Severity::Critical,
