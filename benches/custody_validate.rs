@@ -146,9 +146,19 @@ fn main() {
         let t = Instant::now();
         let entries = generate(path.to_str().unwrap(), firms, months);
         let generated = t.elapsed();
-        let out = Command::new(std::env::current_exe().unwrap())
+        let exe = std::env::current_exe().unwrap();
+        let floor = Command::new(&exe)
+            .arg("--bare")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let floor = String::from_utf8_lossy(&floor.stdout).trim().to_string();
+        let (rows, bare_ms) = floor.split_once('\t').unwrap_or(("0", "0"));
+        let out = Command::new(&exe)
             .arg("--run")
             .arg(&path)
+            .arg(bare_ms)
+            .arg(rows)
             .output()
             .unwrap();
         let line = String::from_utf8_lossy(&out.stdout);

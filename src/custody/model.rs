@@ -1,40 +1,48 @@
 //! What the custody validator reads and what it reports: plain values, no I/O, no diesel.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::{EntryKind, FirmStatus, PermitKind};
 
-/// A ledger entry as the validator sees it.
+/// A ledger entry as the validator sees it: only what the rules read, kept compact because a
+/// province holds millions (ids of firms, chemicals and lots are shared, not copied).
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub id: String,
-    pub firm_id: String,
+    pub id: Box<str>,
+    pub firm_id: Arc<str>,
     pub seq: i64,
     pub kind: EntryKind,
-    pub chemical_id: String,
-    pub lot: Option<String>,
+    pub chemical_id: Arc<str>,
+    pub lot: Option<Arc<str>>,
     /// Thousandths of the chemical's unit.
     pub quantity: i64,
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub counterparty: Option<Party>,
-    pub shipment_ref: Option<String>,
-    pub permit_no: Option<String>,
-    pub transport_permit_no: Option<String>,
-    pub note: Option<String>,
-    pub reverses: Option<String>,
+    pub shipment_ref: Option<Box<str>>,
+    pub permit_no: Option<Box<str>>,
+    /// A transport permit or filing number was recorded.
+    pub transport_doc: bool,
+    /// A non-blank note was given (for a loss: its reason).
+    pub has_note: bool,
+    pub reverses: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Party {
-    Registered(String),
-    External {
-        name: Option<String>,
-        credit_code: Option<String>,
-        permit_no: Option<String>,
-    },
+    Registered(Arc<str>),
+    External(Box<ExternalParty>),
+}
+
+/// An unregistered counterparty as filed; any part may be missing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExternalParty {
+    pub name: Option<String>,
+    pub credit_code: Option<String>,
+    pub permit_no: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,11 +1,12 @@
 //! Loading the validator's input from the database, and keeping runs and findings.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{Entry, Firm, Input, Party, Permit};
+use super::model::{Entry, ExternalParty, Firm, Input, Party, Permit};
 use crate::db::schema::{
     chemicals, custody_finding_notes, custody_findings, custody_runs, firm_status_changes, firms,
     ledger_entries, permit_chemicals, permits,
@@ -17,7 +18,7 @@ use crate::ledger::{chain, LedgerRow};
 
 /// Rows per read: large enough to stream, small enough that memory holds the compact entries,
 /// not the rows.
-const PAGE_ROWS: i64 = 20_000;
+const PAGE_ROWS: i64 = 5_000;
 
 fn bad(what: &str) -> AppError {
     AppError::internal(format!("stored {what} is invalid"))
@@ -45,6 +46,7 @@ fn pages(counts: &[(String, i64)]) -> Vec<Vec<String>> {
 /// Verifies the chains of whole firms in one page of rows (firm, seq order) and converts them.
 fn digest(
     rows: Vec<LedgerRow>,
+    names: &mut Interner,
     entries: &mut Vec<Entry>,
     broken: &mut Vec<(String, i64, Option<String>)>,
 ) -> Result<(), AppError> {
@@ -73,7 +75,7 @@ fn digest(
         start = end;
     }
     for row in rows {
-        entries.push(to_entry(row)?);
+        entries.push(to_entry(row, names)?);
     }
     Ok(())
 }
@@ -93,8 +95,9 @@ pub fn load_input(conn: &mut DbConnection) -> Result<Input, AppError> {
         let worker = scope.spawn(move || {
             let mut entries = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
             let mut broken = Vec::new();
+            let mut names = Interner::default();
             for rows in rx {
-                digest(rows, &mut entries, &mut broken)?;
+                digest(rows, &mut names, &mut entries, &mut broken)?;
             }
             Ok::<_, AppError>((entries, broken))
         });
@@ -204,37 +207,54 @@ pub fn load_input(conn: &mut DbConnection) -> Result<Input, AppError> {
     Ok(input)
 }
 
-fn to_entry(row: LedgerRow) -> Result<Entry, AppError> {
+/// Shares one allocation among all entries that name the same firm, chemical or lot.
+#[derive(Default)]
+struct Interner(HashMap<String, Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, text: String) -> Arc<str> {
+        if let Some(shared) = self.0.get(&text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text.as_str());
+        self.0.insert(text, shared.clone());
+        shared
+    }
+}
+
+fn to_entry(row: LedgerRow, names: &mut Interner) -> Result<Entry, AppError> {
     let counterparty = match (
         row.counterparty_firm_id,
         row.counterparty_name,
         row.counterparty_credit_code,
         row.counterparty_permit_no,
     ) {
-        (Some(firm), _, _, _) => Some(Party::Registered(firm)),
+        (Some(firm), _, _, _) => Some(Party::Registered(names.get(firm))),
         (None, None, None, None) => None,
-        (None, name, credit_code, permit_no) => Some(Party::External {
+        (None, name, credit_code, permit_no) => Some(Party::External(Box::new(ExternalParty {
             name,
             credit_code,
             permit_no,
-        }),
+        }))),
     };
     Ok(Entry {
         kind: EntryKind::parse(&row.kind).ok_or_else(|| bad("entry kind"))?,
-        id: row.id,
-        firm_id: row.firm_id,
+        id: row.id.into_boxed_str(),
+        firm_id: names.get(row.firm_id),
         seq: row.seq,
-        chemical_id: row.chemical_id,
-        lot: row.lot,
+        chemical_id: names.get(row.chemical_id),
+        lot: row.lot.map(|l| names.get(l)),
         quantity: row.quantity,
         occurred_at: time::from_db(row.occurred_at),
         recorded_at: time::from_db(row.recorded_at),
         counterparty,
-        shipment_ref: row.shipment_ref,
-        permit_no: row.permit_no,
-        transport_permit_no: row.transport_permit_no,
-        note: row.note,
-        reverses: row.reverses,
+        shipment_ref: row.shipment_ref.map(String::into_boxed_str),
+        permit_no: row.permit_no.map(String::into_boxed_str),
+        transport_doc: row
+            .transport_permit_no
+            .is_some_and(|t| !t.trim().is_empty()),
+        has_note: row.note.is_some_and(|n| !n.trim().is_empty()),
+        reverses: row.reverses.map(String::into_boxed_str),
     })
 }
 

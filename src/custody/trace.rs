@@ -6,7 +6,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::model::{Entry, Finding, Input, Party, Settings};
+use super::model::{Entry, ExternalParty, Finding, Input, Party, Settings};
 use super::validator::{counted_entries, shipments};
 use crate::domain::EntryKind;
 use crate::ledger::chain::canonical_quantity as qty;
@@ -78,9 +78,10 @@ struct Totals {
 
 fn external_id(party: &Party) -> Option<(String, String)> {
     match party {
-        Party::External {
-            name, credit_code, ..
-        } => {
+        Party::External(outside) => {
+            let ExternalParty {
+                name, credit_code, ..
+            } = &**outside;
             let key = credit_code
                 .clone()
                 .or_else(|| name.clone())
@@ -101,7 +102,7 @@ pub fn build(
     chemical_id: &str,
     lot: &str,
 ) -> Trace {
-    let in_lot = |e: &Entry| e.chemical_id == chemical_id && e.lot.as_deref() == Some(lot);
+    let in_lot = |e: &Entry| &*e.chemical_id == chemical_id && e.lot.as_deref() == Some(lot);
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
     let mut externals: BTreeMap<String, String> = BTreeMap::new();
     let mut edges = Vec::new();
@@ -110,10 +111,10 @@ pub fn build(
         .into_iter()
         .filter(|e| in_lot(e))
         .collect();
-    ordered.sort_by_key(|e| (e.firm_id.clone(), e.occurred_at, e.seq));
+    ordered.sort_by_key(|e| (e.firm_id.to_string(), e.occurred_at, e.seq));
     for e in ordered {
-        entries_by_id.insert(e.id.as_str(), e);
-        let t = totals.entry(e.firm_id.clone()).or_default();
+        entries_by_id.insert(&*e.id, e);
+        let t = totals.entry(e.firm_id.to_string()).or_default();
         match e.kind {
             EntryKind::Purchase => t.received += e.quantity,
             EntryKind::Production => t.produced += e.quantity,
@@ -133,20 +134,20 @@ pub fn build(
         if let Some((ext, name)) = e.counterparty.as_ref().and_then(external_id) {
             externals.insert(ext.clone(), name);
             let (from, to, state) = if e.kind == EntryKind::Sale {
-                (e.firm_id.clone(), ext, "external_sale")
+                (e.firm_id.to_string(), ext, "external_sale")
             } else {
-                (ext, e.firm_id.clone(), "external_purchase")
+                (ext, e.firm_id.to_string(), "external_purchase")
             };
             edges.push(TraceEdge {
                 from,
                 to,
                 quantity: qty(e.quantity),
                 state,
-                shipment_ref: e.shipment_ref.clone(),
+                shipment_ref: e.shipment_ref.as_deref().map(str::to_string),
                 dispatched_at: Some(e.occurred_at),
                 received_at: None,
-                dispatch_entry_id: (e.kind == EntryKind::Sale).then(|| e.id.clone()),
-                receipt_entry_id: (e.kind == EntryKind::Purchase).then(|| e.id.clone()),
+                dispatch_entry_id: (e.kind == EntryKind::Sale).then(|| e.id.to_string()),
+                receipt_entry_id: (e.kind == EntryKind::Purchase).then(|| e.id.to_string()),
                 finding_codes: vec![],
             });
         }
@@ -158,10 +159,10 @@ pub fn build(
             continue;
         }
         let (from, to, state) = match (&s.dispatch, &s.receipt) {
-            (Some(d), Some(r)) => (d.firm_id.clone(), r.firm_id.clone(), "matched"),
+            (Some(d), Some(r)) => (d.firm_id.to_string(), r.firm_id.to_string(), "matched"),
             (Some(d), None) => {
                 let buyer = match &d.counterparty {
-                    Some(Party::Registered(b)) => b.clone(),
+                    Some(Party::Registered(b)) => b.to_string(),
                     _ => String::new(),
                 };
                 let state = if settings.as_of > d.occurred_at + settings.transit_window {
@@ -169,14 +170,14 @@ pub fn build(
                 } else {
                     "in_transit"
                 };
-                (d.firm_id.clone(), buyer, state)
+                (d.firm_id.to_string(), buyer, state)
             }
             (None, Some(r)) => {
                 let seller = match &r.counterparty {
-                    Some(Party::Registered(b)) => b.clone(),
+                    Some(Party::Registered(b)) => b.to_string(),
                     _ => String::new(),
                 };
-                (seller, r.firm_id.clone(), "unmatched_receipt")
+                (seller, r.firm_id.to_string(), "unmatched_receipt")
             }
             (None, None) => continue,
         };
@@ -197,12 +198,13 @@ pub fn build(
             shipment_ref: s
                 .dispatch
                 .as_ref()
-                .and_then(|d| d.shipment_ref.clone())
-                .or_else(|| s.receipt.as_ref().and_then(|r| r.shipment_ref.clone())),
+                .and_then(|d| d.shipment_ref.as_deref())
+                .or_else(|| s.receipt.as_ref().and_then(|r| r.shipment_ref.as_deref()))
+                .map(str::to_string),
             dispatched_at: s.dispatch.as_ref().map(|d| d.occurred_at),
             received_at: s.receipt.as_ref().map(|r| r.occurred_at),
-            dispatch_entry_id: s.dispatch.as_ref().map(|d| d.id.clone()),
-            receipt_entry_id: s.receipt.as_ref().map(|r| r.id.clone()),
+            dispatch_entry_id: s.dispatch.as_ref().map(|d| d.id.to_string()),
+            receipt_entry_id: s.receipt.as_ref().map(|r| r.id.to_string()),
             finding_codes: vec![],
         });
     }
@@ -295,7 +297,7 @@ pub fn build(
             .map(|f| TraceFinding {
                 code: f.code.as_str().to_string(),
                 severity: f.severity.as_str().to_string(),
-                firm_id: f.firm_id.clone(),
+                firm_id: f.firm_id.to_string(),
                 entry_ids: f
                     .entry_ids
                     .iter()

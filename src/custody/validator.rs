@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::model::{Code, Entry, Finding, Input, Party, Permit, Settings, Severity};
+use super::model::{Code, Entry, ExternalParty, Finding, Input, Party, Permit, Settings, Severity};
 use crate::domain::{EntryKind, FirmStatus, PermitKind};
 use crate::ledger::chain::canonical_quantity as qty;
 
@@ -93,11 +93,11 @@ struct Validator<'a> {
 /// Business order inside a firm (`occurred_at`, then `seq`); the id settles anything else so
 /// that the input order never matters.
 fn order_key(e: &Entry) -> (DateTime<Utc>, i64, &str) {
-    (e.occurred_at, e.seq, e.id.as_str())
+    (e.occurred_at, e.seq, &*e.id)
 }
 
-fn lot_text(lot: &Option<String>) -> String {
-    lot.clone().unwrap_or_else(|| "—".into())
+fn lot_text(lot: Option<&str>) -> String {
+    lot.unwrap_or("—").to_string()
 }
 
 impl<'a> Validator<'a> {
@@ -112,19 +112,14 @@ impl<'a> Validator<'a> {
             .iter()
             .filter(|e| {
                 e.kind != EntryKind::Reversal
-                    && !reversed.contains(e.id.as_str())
+                    && !reversed.contains(&*e.id)
                     && e.occurred_at <= s.as_of
             })
             .collect();
-        entries.sort_by(|a, b| {
-            (a.firm_id.as_str(), order_key(a)).cmp(&(b.firm_id.as_str(), order_key(b)))
-        });
+        entries.sort_by(|a, b| (&*a.firm_id, order_key(a)).cmp(&(&*b.firm_id, order_key(b))));
         let mut permits_by_firm: HashMap<&str, Vec<&Permit>> = HashMap::new();
         for p in &input.permits {
-            permits_by_firm
-                .entry(p.firm_id.as_str())
-                .or_default()
-                .push(p);
+            permits_by_firm.entry(&*p.firm_id).or_default().push(p);
         }
         for list in permits_by_firm.values_mut() {
             list.sort_by(|a, b| (a.valid_from, &a.id).cmp(&(b.valid_from, &b.id)));
@@ -161,15 +156,15 @@ impl<'a> Validator<'a> {
         Finding {
             code,
             severity,
-            firm_id: e.firm_id.clone(),
+            firm_id: e.firm_id.to_string(),
             counterparty_firm_id: match &e.counterparty {
-                Some(Party::Registered(id)) => Some(id.clone()),
+                Some(Party::Registered(id)) => Some(id.to_string()),
                 _ => None,
             },
-            chemical_id: Some(e.chemical_id.clone()),
-            lot: e.lot.clone(),
+            chemical_id: Some(e.chemical_id.to_string()),
+            lot: e.lot.as_deref().map(str::to_string),
             quantity,
-            entry_ids: vec![e.id.clone()],
+            entry_ids: vec![e.id.to_string()],
             counterparty_entry_ids: vec![],
             message_zh: zh,
             message_en: en,
@@ -188,13 +183,13 @@ impl<'a> Validator<'a> {
         Finding {
             code,
             severity,
-            firm_id: d.firm_id.clone(),
-            counterparty_firm_id: Some(r.firm_id.clone()),
-            chemical_id: Some(d.chemical_id.clone()),
-            lot: d.lot.clone(),
+            firm_id: d.firm_id.to_string(),
+            counterparty_firm_id: Some(r.firm_id.to_string()),
+            chemical_id: Some(d.chemical_id.to_string()),
+            lot: d.lot.as_deref().map(str::to_string),
             quantity,
-            entry_ids: vec![d.id.clone()],
-            counterparty_entry_ids: vec![r.id.clone()],
+            entry_ids: vec![d.id.to_string()],
+            counterparty_entry_ids: vec![r.id.to_string()],
             message_zh: zh,
             message_en: en,
         }
@@ -203,7 +198,7 @@ impl<'a> Validator<'a> {
     /// Dispatches (sales to registered firms) matched to receipts (purchases from registered firms).
     fn matching(&self) -> Matching<'a> {
         let registered = |e: &&'a Entry| match &e.counterparty {
-            Some(Party::Registered(other)) => Some(other.as_str()),
+            Some(Party::Registered(other)) => Some(&**other),
             _ => None,
         };
         let dispatches: Vec<&Entry> = self
@@ -220,7 +215,7 @@ impl<'a> Validator<'a> {
             .collect();
         // Borrowed keys: matching a province must not copy its strings.
         let party = |e: &'a Entry| match &e.counterparty {
-            Some(Party::Registered(other)) => other.as_str(),
+            Some(Party::Registered(other)) => &**other,
             _ => "",
         };
         let mut d_used = vec![false; dispatches.len()];
@@ -233,12 +228,7 @@ impl<'a> Validator<'a> {
         for (i, d) in dispatches.iter().enumerate() {
             if let Some(r) = &d.shipment_ref {
                 by_ref
-                    .entry((
-                        d.firm_id.as_str(),
-                        party(d),
-                        d.chemical_id.as_str(),
-                        r.as_str(),
-                    ))
+                    .entry((&*d.firm_id, party(d), &*d.chemical_id, &**r))
                     .or_default()
                     .0
                     .push(i);
@@ -247,12 +237,7 @@ impl<'a> Validator<'a> {
         for (j, r) in receipts.iter().enumerate() {
             if let Some(sr) = &r.shipment_ref {
                 by_ref
-                    .entry((
-                        party(r),
-                        r.firm_id.as_str(),
-                        r.chemical_id.as_str(),
-                        sr.as_str(),
-                    ))
+                    .entry((party(r), &*r.firm_id, &*r.chemical_id, &**sr))
                     .or_default()
                     .1
                     .push(j);
@@ -276,24 +261,14 @@ impl<'a> Validator<'a> {
         let mut by_lot: HashMap<LotKey, Sides> = HashMap::new();
         for (i, d) in dispatches.iter().enumerate().filter(|(i, _)| !d_used[*i]) {
             by_lot
-                .entry((
-                    d.firm_id.as_str(),
-                    party(d),
-                    d.chemical_id.as_str(),
-                    d.lot.as_deref(),
-                ))
+                .entry((&*d.firm_id, party(d), &*d.chemical_id, d.lot.as_deref()))
                 .or_default()
                 .0
                 .push(i);
         }
         for (j, r) in receipts.iter().enumerate().filter(|(j, _)| !r_used[*j]) {
             by_lot
-                .entry((
-                    party(r),
-                    r.firm_id.as_str(),
-                    r.chemical_id.as_str(),
-                    r.lot.as_deref(),
-                ))
+                .entry((party(r), &*r.firm_id, &*r.chemical_id, r.lot.as_deref()))
                 .or_default()
                 .1
                 .push(j);
@@ -348,7 +323,7 @@ impl<'a> Validator<'a> {
             pairs,
         } = self.matching();
         let party = |e: &Entry| match &e.counterparty {
-            Some(Party::Registered(other)) => other.clone(),
+            Some(Party::Registered(other)) => other.to_string(),
             _ => String::new(),
         };
         for (d, _) in dispatches.iter().zip(&d_used).filter(|(_, used)| !**used) {
@@ -359,8 +334,8 @@ impl<'a> Validator<'a> {
                     Severity::Critical,
                     d,
                     Some(d.quantity),
-                    format!("发往{buyer}的{}（批号{}）超过在途期限仍无对应入库记录", qty(d.quantity), lot_text(&d.lot)),
-                    format!("{} dispatched to {buyer} (lot {}) has no matching receipt after the transit window", qty(d.quantity), lot_text(&d.lot)),
+                    format!("发往{buyer}的{}（批号{}）超过在途期限仍无对应入库记录", qty(d.quantity), lot_text(d.lot.as_deref())),
+                    format!("{} dispatched to {buyer} (lot {}) has no matching receipt after the transit window", qty(d.quantity), lot_text(d.lot.as_deref())),
                 ));
             }
         }
@@ -371,8 +346,8 @@ impl<'a> Validator<'a> {
                 Severity::Major,
                 r,
                 Some(r.quantity),
-                format!("自{seller}购入的{}（批号{}）在对方台账中无对应出库记录", qty(r.quantity), lot_text(&r.lot)),
-                format!("{} received from {seller} (lot {}) has no matching dispatch in the seller's ledger", qty(r.quantity), lot_text(&r.lot)),
+                format!("自{seller}购入的{}（批号{}）在对方台账中无对应出库记录", qty(r.quantity), lot_text(r.lot.as_deref())),
+                format!("{} received from {seller} (lot {}) has no matching dispatch in the seller's ledger", qty(r.quantity), lot_text(r.lot.as_deref())),
             ));
         }
 
@@ -412,13 +387,13 @@ impl<'a> Validator<'a> {
                     None,
                     format!(
                         "出库批号{}与{buyer}入库批号{}不一致",
-                        lot_text(&d.lot),
-                        lot_text(&r.lot)
+                        lot_text(d.lot.as_deref()),
+                        lot_text(r.lot.as_deref())
                     ),
                     format!(
                         "dispatched lot {} but {buyer} received lot {}",
-                        lot_text(&d.lot),
-                        lot_text(&r.lot)
+                        lot_text(d.lot.as_deref()),
+                        lot_text(r.lot.as_deref())
                     ),
                 ));
             }
@@ -456,7 +431,7 @@ impl<'a> Validator<'a> {
         let mut lots: HashMap<(&str, &str, Option<&str>), Lot> = HashMap::new();
         for e in &self.entries {
             let state = lots
-                .entry((e.firm_id.as_str(), e.chemical_id.as_str(), e.lot.as_deref()))
+                .entry((&*e.firm_id, &*e.chemical_id, e.lot.as_deref()))
                 .or_default();
             match e.kind {
                 EntryKind::Purchase | EntryKind::Production => {
@@ -477,12 +452,12 @@ impl<'a> Validator<'a> {
                             Some(e.quantity),
                             format!(
                                 "批号{}从未购入或生产，却有{}出库/使用",
-                                lot_text(&e.lot),
+                                lot_text(e.lot.as_deref()),
                                 qty(e.quantity)
                             ),
                             format!(
                                 "lot {} never came into the firm, yet {} went out",
-                                lot_text(&e.lot),
+                                lot_text(e.lot.as_deref()),
                                 qty(e.quantity)
                             ),
                         ));
@@ -494,12 +469,12 @@ impl<'a> Validator<'a> {
                             Some(-state.balance),
                             format!(
                                 "批号{}账面结存为负：出多于进{}",
-                                lot_text(&e.lot),
+                                lot_text(e.lot.as_deref()),
                                 qty(-state.balance)
                             ),
                             format!(
                                 "lot {} went negative: {} more went out than ever came in",
-                                lot_text(&e.lot),
+                                lot_text(e.lot.as_deref()),
                                 qty(-state.balance)
                             ),
                         ));
@@ -524,13 +499,13 @@ impl<'a> Validator<'a> {
                                 "盘点数{}与账面数{}不符（批号{}）",
                                 qty(e.quantity),
                                 qty(book),
-                                lot_text(&e.lot)
+                                lot_text(e.lot.as_deref())
                             ),
                             format!(
                                 "counted {} but the book says {} (lot {})",
                                 qty(e.quantity),
                                 qty(book),
-                                lot_text(&e.lot)
+                                lot_text(e.lot.as_deref())
                             ),
                         ));
                     }
@@ -573,7 +548,7 @@ impl<'a> Validator<'a> {
             let active = self
                 .input
                 .firms
-                .get(buyer)
+                .get(&**buyer)
                 .is_some_and(|f| f.status_at(e.occurred_at) == FirmStatus::Active);
             if !active || !self.holds_purchase_right(buyer, &e.chemical_id, e.occurred_at) {
                 let name = self.name(buyer);
@@ -618,7 +593,7 @@ impl<'a> Validator<'a> {
                 continue;
             }
             // The permit a purchase draws on: the one it names, else the earliest that covers it.
-            let Some(permits) = self.permits_by_firm.get(e.firm_id.as_str()) else {
+            let Some(permits) = self.permits_by_firm.get(&*e.firm_id) else {
                 continue;
             };
             let covering = |p: &&&Permit| {
@@ -637,7 +612,7 @@ impl<'a> Validator<'a> {
             let Some(limit) = permit.quantity_limit else {
                 continue;
             };
-            let total = used.entry(permit.id.as_str()).or_insert(0);
+            let total = used.entry(&*permit.id).or_insert(0);
             *total += e.quantity;
             if *total > limit {
                 let over = (*total - limit).min(e.quantity);
@@ -667,12 +642,12 @@ impl<'a> Validator<'a> {
     fn documents(&self, out: &mut Vec<Finding>) {
         for e in &self.entries {
             if matches!(e.kind, EntryKind::Sale | EntryKind::Purchase) {
-                if let Some(Party::External {
-                    name,
-                    credit_code,
-                    permit_no,
-                }) = &e.counterparty
-                {
+                if let Some(Party::External(outside)) = &e.counterparty {
+                    let ExternalParty {
+                        name,
+                        credit_code,
+                        permit_no,
+                    } = &**outside;
                     let mut missing_zh = Vec::new();
                     let mut missing_en = Vec::new();
                     for (value, zh, en) in [
@@ -700,12 +675,7 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
-            if e.kind == EntryKind::Sale
-                && self.category(&e.chemical_id) <= 2
-                && e.transport_permit_no
-                    .as_deref()
-                    .is_none_or(|t| t.trim().is_empty())
-            {
+            if e.kind == EntryKind::Sale && self.category(&e.chemical_id) <= 2 && !e.transport_doc {
                 out.push(self.single(
                     Code::MissingTransportDoc,
                     Severity::Minor,
@@ -726,7 +696,7 @@ impl<'a> Validator<'a> {
                     format!("filed {hours} hours after it happened, past the filing deadline"),
                 ));
             }
-            if e.kind == EntryKind::Loss && e.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            if e.kind == EntryKind::Loss && !e.has_note {
                 out.push(self.single(
                     Code::UnexplainedLoss,
                     Severity::Major,
@@ -744,14 +714,14 @@ impl<'a> Validator<'a> {
         for (firm_id, seq, entry_id) in &self.input.broken_chains {
             let entry = entry_id
                 .as_deref()
-                .and_then(|id| self.input.entries.iter().find(|e| e.id == id));
+                .and_then(|id| self.input.entries.iter().find(|e| &*e.id == id));
             out.push(Finding {
                 code: Code::ChainBroken,
                 severity: Severity::Critical,
                 firm_id: firm_id.clone(),
                 counterparty_firm_id: None,
-                chemical_id: entry.map(|e| e.chemical_id.clone()),
-                lot: entry.and_then(|e| e.lot.clone()),
+                chemical_id: entry.map(|e| e.chemical_id.to_string()),
+                lot: entry.and_then(|e| e.lot.as_deref().map(str::to_string)),
                 quantity: None,
                 entry_ids: entry_id.iter().cloned().collect(),
                 counterparty_entry_ids: vec![],
