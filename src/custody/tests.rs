@@ -544,7 +544,7 @@ fn clean_chain() -> impl Strategy<Value = Input> {
             w.input.firms.insert(
                 id.clone(),
                 Firm {
-                    id: id.clone().into(),
+                    id: id.clone(),
                     name: format!("买方{b}"),
                     status_history: vec![],
                 },
