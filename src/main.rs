@@ -580,6 +580,8 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A closed stderr (the terminal went away) must not take the server down with it.
+        .log_internal_errors(false)
         .init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -220,3 +220,55 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[test]
+fn the_server_keeps_serving_when_its_log_pipe_closes() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_precursor-registry"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("PRECURSOR_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env_remove("DATABASE_URL")
+        .env_remove("PRECURSOR_DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let mut port = None;
+    {
+        let stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.split("port=").nth(1) {
+                port = rest
+                    .split_whitespace()
+                    .next()
+                    .and_then(|p| p.parse::<u16>().ok());
+                break;
+            }
+        }
+        // The reader is dropped here: whoever watched the log has gone away.
+    }
+    let port = port.expect("the server reports its port");
+    for _ in 0..3 {
+        let login = ureq::post(&format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+            .send_json(serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}));
+        assert_eq!(
+            login.map(|r| r.status()).map_err(|e| e.to_string()),
+            Ok(200)
+        );
+    }
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+}
