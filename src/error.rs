@@ -25,6 +25,26 @@ impl FieldError {
     }
 }
 
+/// An optional time field of a request: absent or blank is `None`; a bad one is recorded in
+/// `errors` (code `invalid_time`) and is `None` too.
+pub fn time_field(
+    field: &str,
+    text: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    match crate::domain::time::parse_rfc3339(text?)? {
+        Ok(time) => Some(time),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "invalid_time",
+                "must be an RFC 3339 time, e.g. 2026-04-12T08:30:00+08:00",
+            ));
+            None
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("request validation failed")]

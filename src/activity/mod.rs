@@ -12,7 +12,7 @@ use crate::auth::{policy, Principal};
 use crate::db::schema::activity_log;
 use crate::db::DbConnection;
 use crate::domain::{time, Role};
-use crate::error::{AppError, FieldError};
+use crate::error::{time_field, AppError, FieldError};
 use crate::paging::{Page, PageOf};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -72,21 +72,8 @@ pub fn list(
             .filter(|t| !t.is_empty())
             .map(str::to_string)
     };
-    let time_of = |field: &str, v: &Option<String>, errors: &mut Vec<FieldError>| {
-        given(v).and_then(|t| match DateTime::parse_from_rfc3339(&t) {
-            Ok(t) => Some(time::to_db(t.with_timezone(&Utc))),
-            Err(_) => {
-                errors.push(FieldError::new(
-                    field,
-                    "invalid_time",
-                    "must be an RFC 3339 time",
-                ));
-                None
-            }
-        })
-    };
-    let from = time_of("from", &query.from, &mut errors);
-    let to = time_of("to", &query.to, &mut errors);
+    let from = time_field("from", query.from.as_deref(), &mut errors).map(time::to_db);
+    let to = time_field("to", query.to.as_deref(), &mut errors).map(time::to_db);
     let user = given(&query.user_id);
     if user.as_deref().is_some_and(|u| Uuid::parse_str(u).is_err()) {
         errors.push(FieldError::new("user_id", "invalid_id", "is not a user id"));

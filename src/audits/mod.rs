@@ -12,7 +12,7 @@ use crate::auth::{policy, Principal};
 use crate::custody::Severity;
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{named_enum, time, Role};
-use crate::error::{AppError, FieldError};
+use crate::error::{time_field, AppError, FieldError};
 use crate::firms;
 use crate::paging::{Page, PageOf};
 use store::{AuditFindingRow, AuditRow};
@@ -86,25 +86,6 @@ fn to_audit(row: &AuditRow, findings: &[AuditFindingRow]) -> Result<Audit, AppEr
     })
 }
 
-fn parse_time(
-    field: &str,
-    text: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<DateTime<Utc>> {
-    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(t) => Some(time::from_db(time::to_db(t.with_timezone(&Utc)))),
-        Err(_) => {
-            errors.push(FieldError::new(
-                field,
-                "invalid_time",
-                "must be an RFC 3339 time",
-            ));
-            None
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct OpenAuditRequest {
@@ -137,7 +118,7 @@ pub fn open(
             "name the firm inspected",
         ));
     }
-    let started_at = parse_time("started_at", request.started_at.as_deref(), &mut errors)
+    let started_at = time_field("started_at", request.started_at.as_deref(), &mut errors)
         .unwrap_or_else(|| time::from_db(time::now()));
     let (Some(kind), Some(firm_id)) = (kind, request.firm_id) else {
         return Err(AppError::Validation(errors));
@@ -301,7 +282,7 @@ pub fn record_finding(
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map(str::to_string);
-    let deadline = parse_time("deadline", request.deadline.as_deref(), &mut errors);
+    let deadline = time_field("deadline", request.deadline.as_deref(), &mut errors);
     let Some(severity) = severity.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };

@@ -91,11 +91,11 @@ pub struct RunTimings {
 }
 
 fn parse_as_of(text: Option<&str>) -> Result<DateTime<Utc>, AppError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
+    let mut errors = Vec::new();
+    match crate::error::time_field("as_of", text, &mut errors) {
+        _ if !errors.is_empty() => Err(AppError::Validation(errors)),
+        Some(t) => Ok(t),
         None => Ok(time::from_db(time::now())),
-        Some(t) => DateTime::parse_from_rfc3339(t)
-            .map(|t| time::from_db(time::to_db(t.with_timezone(&Utc))))
-            .map_err(|_| AppError::field("as_of", "invalid_time", "must be an RFC 3339 time")),
     }
 }
 

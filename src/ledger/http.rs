@@ -1,6 +1,5 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -229,16 +228,11 @@ pub async fn inventory(
     query: web::Query<InventoryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let as_of = match query.as_of.as_deref().filter(|t| !t.is_empty()) {
-        None => None,
-        Some(text) => Some(
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    AppError::field("as_of", "invalid_time", "must be an RFC 3339 time")
-                })?,
-        ),
-    };
+    let mut errors = Vec::new();
+    let as_of = crate::error::time_field("as_of", query.as_of.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     let inventory = state
         .db
         .run(move |conn| super::inventory(conn, &who, firm_id, as_of))

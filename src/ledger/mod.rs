@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::{policy, Principal};
 use crate::db::DbConnection;
 use crate::domain::{time, EntryKind, Quantity};
-use crate::error::{AppError, FieldError};
+use crate::error::{time_field, AppError, FieldError};
 use crate::firms;
 use crate::paging::PageOf;
 pub use store::LedgerRow;
@@ -177,25 +177,6 @@ pub struct LedgerListing {
     pub limit: i64,
 }
 
-fn parse_time(
-    field: &str,
-    text: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<chrono::NaiveDateTime> {
-    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(t) => Some(time::to_db(t.with_timezone(&Utc))),
-        Err(_) => {
-            errors.push(FieldError::new(
-                field,
-                "invalid_time",
-                "must be an RFC 3339 time",
-            ));
-            None
-        }
-    }
-}
-
 impl LedgerQuery {
     pub fn parse(&self) -> Result<LedgerListing, AppError> {
         let mut errors = Vec::new();
@@ -224,8 +205,8 @@ impl LedgerQuery {
                     String::new()
                 }
             });
-        let from = parse_time("from", self.from.as_deref(), &mut errors);
-        let to = parse_time("to", self.to.as_deref(), &mut errors);
+        let from = time_field("from", self.from.as_deref(), &mut errors).map(time::to_db);
+        let to = time_field("to", self.to.as_deref(), &mut errors).map(time::to_db);
         let page = crate::paging::PageQuery {
             limit: self.limit.clone(),
             cursor: None,
