@@ -293,9 +293,19 @@ fn fallback_takes_the_nearest_receipt_and_each_entry_once() {
     let d2 = w.dispatch(C3, "L1", 1_000, 2.0, None);
     let r1 = w.receive(C3, "L1", 1_000, 1.5, None);
     let r2 = w.receive(C3, "L1", 1_000, 2.5, None);
-    let findings = w.run();
-    assert_eq!(findings, vec![]);
-    let _ = (d1, d2, r1, r2);
+    assert_eq!(w.run(), vec![]);
+    // Each dispatch took the nearest receipt after it.
+    let pairs: Vec<(String, String)> =
+        super::validator::shipments(&w.input, &Settings::defaults(w.as_of))
+            .into_iter()
+            .map(|s| {
+                (
+                    s.dispatch.map(|d| d.id.to_string()).unwrap_or_default(),
+                    s.receipt.map(|r| r.id.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect();
+    assert_eq!(pairs, vec![(d1, r1), (d2, r2)]);
     // A third receipt has nothing left to match.
     let extra = w.receive(C3, "L1", 1_000, 3.0, None);
     assert_eq!(only(&w, Code::UnmatchedReceipt).entry_ids, vec![extra]);

@@ -35,8 +35,7 @@ fn production(chemical: &str, lot: &str, quantity: &str) -> Value {
     json!({"kind": "production", "chemical_id": chemical, "lot": lot, "quantity": quantity, "occurred_at": "2026-03-01T08:00:00+08:00"})
 }
 
-fn ledger(c: &Chain, firm: &str) -> String {
-    let _ = c;
+fn ledger(firm: &str) -> String {
     format!("/api/v1/firms/{firm}/ledger")
 }
 
@@ -127,10 +126,7 @@ fn filing_returns_a_receipt_and_the_entry_reads_back() {
         );
         assert_eq!(r2.body["counterparty"]["firm_id"], c.buyer.as_str());
 
-        let got = app.get(
-            &format!("{}/{id}", ledger(&c, &c.seller)),
-            Some(&c.regulator),
-        );
+        let got = app.get(&format!("{}/{id}", ledger(&c.seller)), Some(&c.regulator));
         assert_eq!(got.status, 200);
         assert_eq!(got.body, r.body);
         assert_eq!(
@@ -145,7 +141,7 @@ fn filing_returns_a_receipt_and_the_entry_reads_back() {
             Some("750.500")
         );
         let verify = app.get(
-            &format!("{}/verify", ledger(&c, &c.seller)),
+            &format!("{}/verify", ledger(&c.seller)),
             Some(&c.seller_clerk),
         );
         assert_eq!(
@@ -318,7 +314,7 @@ fn another_firms_ledger_is_invisible() {
             &production(&c.anhydride, "L1", "100"),
         );
         let id = made.body["id"].as_str().unwrap();
-        let seller_ledger = ledger(&c, &c.seller);
+        let seller_ledger = ledger(&c.seller);
         for path in [
             seller_ledger.clone(),
             format!("{seller_ledger}/{id}"),
@@ -347,11 +343,8 @@ fn another_firms_ledger_is_invisible() {
         assert_eq!(batch.status, 404);
         // The entry is not reachable under the buyer's own firm either.
         assert_eq!(
-            app.get(
-                &format!("{}/{id}", ledger(&c, &c.buyer)),
-                Some(&c.buyer_clerk)
-            )
-            .status,
+            app.get(&format!("{}/{id}", ledger(&c.buyer)), Some(&c.buyer_clerk))
+                .status,
             404
         );
         // Regulators read; they do not file.
@@ -375,7 +368,7 @@ fn another_firms_ledger_is_invisible() {
 fn an_idempotent_retry_files_nothing_twice() {
     each_backend(|app| {
         let c = chain(app);
-        let path = ledger(&c, &c.seller);
+        let path = ledger(&c.seller);
         let body = production(&c.anhydride, "L1", "100");
         let first = with_key(app, &path, &c.seller_clerk, "clerk-pc-0001", &body);
         assert_eq!(first.status, 201, "{}", first.text);
@@ -399,7 +392,7 @@ fn an_idempotent_retry_files_nothing_twice() {
         // Keys are per firm: the buyer may use the same key.
         let buyer = with_key(
             app,
-            &ledger(&c, &c.buyer),
+            &ledger(&c.buyer),
             &c.buyer_clerk,
             "clerk-pc-0001",
             &production(&c.anhydride, "L1", "100"),
@@ -420,7 +413,7 @@ fn an_idempotent_retry_files_nothing_twice() {
 fn a_batch_is_all_or_nothing_and_names_bad_items_by_index() {
     each_backend(|app| {
         let c = chain(app);
-        let path = format!("{}/batch", ledger(&c, &c.seller));
+        let path = format!("{}/batch", ledger(&c.seller));
         let mut items: Vec<Value> = (0..10)
             .map(|i| production(&c.acetone, "A", &format!("{}.5", i + 1)))
             .collect();
@@ -484,12 +477,12 @@ fn listing_filters_and_pages_by_seq() {
         batch.push(production(&c.anhydride, "L2", "9"));
         batch[2]["occurred_at"] = json!("2026-04-01T00:00:00Z");
         let r = app.post(
-            &format!("{}/batch", ledger(&c, &c.seller)),
+            &format!("{}/batch", ledger(&c.seller)),
             Some(&c.seller_clerk),
             &json!({"entries": batch}),
         );
         assert_eq!(r.status, 201);
-        let base = ledger(&c, &c.seller);
+        let base = ledger(&c.seller);
         let get = |query: &str| app.get(&format!("{base}?{query}"), Some(&c.regulator));
         assert_eq!(
             get(&format!("chemical_id={}", c.anhydride)).body["items"]
@@ -541,7 +534,7 @@ fn inventory_as_of_follows_business_time_and_stocktakes() {
         ]});
         assert_eq!(
             app.post(
-                &format!("{}/batch", ledger(&c, &c.seller)),
+                &format!("{}/batch", ledger(&c.seller)),
                 Some(&c.seller_clerk),
                 &json!(batch)
             )
@@ -571,7 +564,7 @@ fn inventory_as_of_follows_business_time_and_stocktakes() {
 fn sixty_four_concurrent_filers_get_seq_without_holes() {
     each_backend(|app| {
         let c = chain(app);
-        let path = ledger(&c, &c.seller);
+        let path = ledger(&c.seller);
         std::thread::scope(|scope| {
             for i in 0..64 {
                 let (path, token, chemical) = (&path, &c.seller_clerk, &c.acetone);
@@ -612,7 +605,7 @@ fn a_row_altered_behind_the_api_fails_verification_at_its_seq() {
             .collect();
         assert_eq!(
             app.post(
-                &format!("{}/batch", ledger(&c, &c.seller)),
+                &format!("{}/batch", ledger(&c.seller)),
                 Some(&c.seller_clerk),
                 &json!({"entries": batch})
             )
@@ -620,11 +613,8 @@ fn a_row_altered_behind_the_api_fails_verification_at_its_seq() {
             201
         );
         let verify = || {
-            app.get(
-                &format!("{}/verify", ledger(&c, &c.seller)),
-                Some(&c.regulator),
-            )
-            .body
+            app.get(&format!("{}/verify", ledger(&c.seller)), Some(&c.regulator))
+                .body
         };
         assert_eq!(verify()["ok"], true);
 
@@ -698,7 +688,7 @@ fn csv_export_imports_into_a_fresh_firm_with_the_same_balances() {
             at("2026-01-04T00:00:00Z", json!({"kind": "loss", "chemical_id": c.acetone, "quantity": "0.25", "note": "搬运时桶体破损"})),
         ]});
         let r = app.post(
-            &format!("{}/batch", ledger(&c, &c.seller)),
+            &format!("{}/batch", ledger(&c.seller)),
             Some(&c.seller_clerk),
             &batch,
         );
