@@ -80,7 +80,7 @@ fn run(path: &str, bare_ms: u64, n: usize) {
     drop(input);
     let t = Instant::now();
     let (summary, timings) =
-        custody::run_validation(&mut conn, "bench", None, chrono::Utc::now()).unwrap();
+        custody::run_validation(&mut conn, "bench", None, &settings, true).unwrap();
     let whole = t.elapsed();
     let peak = peak_rss_kib().saturating_sub(baseline);
     println!(

@@ -41,6 +41,9 @@ pub struct Settings {
     pub max_connections: u32,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    /// Custody and grading rule settings (transit window, quantity tolerance, filing deadline);
+    /// `as_of` is set per run.
+    pub custody: crate::custody::model::Settings,
 }
 
 impl Settings {
@@ -53,6 +56,9 @@ impl Settings {
             admin_password: None,
             max_connections: 8,
             workers: None,
+            custody: crate::custody::model::Settings::defaults(
+                chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+            ),
         }
     }
 

@@ -235,6 +235,11 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
                 AppError::Unavailable(info.message().to_string())
             }
+            // PostgreSQL refuses NUL bytes in text; fields are checked before, this catches the rest
+            // (query parameters) as the client's mistake it is.
+            Error::DatabaseError(_, ref info) if info.message().contains("0x00") => {
+                AppError::bad_request("invalid_text", "text must not contain NUL characters")
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -57,6 +57,8 @@ enum Command {
         /// On an empty database, first fill it with the demo province (see `demo`).
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
     /// Fill an empty database with a demo province: Ningde firms, permits, a year of ledger
     /// traffic with one documented gap per custody code, inspections and grades.
@@ -80,13 +82,15 @@ enum Command {
         /// One firm (default: every firm).
         #[arg(long)]
         firm_id: Option<Uuid>,
-        /// Validate as of this time (RFC 3339; default now).
+        /// Look at another time (RFC 3339): findings are reported, not recorded. Default now.
         #[arg(long)]
         as_of: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
         #[command(flatten)]
         storage: Storage,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
     /// Print the current confirmed grades and their distribution.
     Grades {
@@ -122,6 +126,37 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+/// The custody rule settings a deployment may change (custody.md: "overridable per deployment").
+#[derive(Args, Clone, Copy)]
+struct RuleArgs {
+    /// Hours a shipment may be in transit before a missing receipt is a finding.
+    #[arg(long, env = "PRECURSOR_TRANSIT_WINDOW_HOURS", default_value_t = 168)]
+    transit_window_hours: i64,
+    /// Quantities agree within this many basis points of the larger one (50 = 0.5 %).
+    #[arg(long, env = "PRECURSOR_QUANTITY_TOLERANCE_BP", default_value_t = 50)]
+    quantity_tolerance_bp: i64,
+    /// Hours after which filing an entry is late.
+    #[arg(long, env = "PRECURSOR_FILING_DEADLINE_HOURS", default_value_t = 72)]
+    filing_deadline_hours: i64,
+}
+
+impl RuleArgs {
+    fn settings(self) -> Result<custody::model::Settings, String> {
+        if self.transit_window_hours < 1
+            || self.filing_deadline_hours < 1
+            || !(0..=10_000).contains(&self.quantity_tolerance_bp)
+        {
+            return Err("the transit window and filing deadline must be at least 1 hour, the tolerance 0–10000 bp".into());
+        }
+        Ok(custody::model::Settings {
+            transit_window: chrono::Duration::hours(self.transit_window_hours),
+            tolerance_bp: self.quantity_tolerance_bp,
+            filing_deadline: chrono::Duration::hours(self.filing_deadline_hours),
+            ..custody::model::Settings::defaults(chrono::Utc::now())
+        })
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -199,11 +234,13 @@ fn run(cli: Cli) -> Result<(), String> {
             max_connections,
             workers,
             demo,
+            rules,
         } => {
             let mut settings = settings(&storage)?;
             settings.bind = bind;
             settings.max_connections = max_connections;
             settings.workers = workers;
+            settings.custody = rules.settings()?;
             if demo {
                 let options = DemoOptions {
                     end: chrono::Utc::now(),
@@ -241,7 +278,14 @@ fn run(cli: Cli) -> Result<(), String> {
             as_of,
             format,
             storage,
-        } => validate(&settings(&storage)?, firm_id, as_of.as_deref(), format),
+            rules,
+        } => validate(
+            &settings(&storage)?,
+            firm_id,
+            as_of.as_deref(),
+            format,
+            rules.settings()?,
+        ),
         Command::Import {
             firm_id,
             username,
@@ -330,22 +374,25 @@ impl Progress {
 fn validate(
     settings: &Settings,
     firm_id: Option<Uuid>,
-    as_of: Option<&str>,
+    as_of_text: Option<&str>,
     format: OutputFormat,
+    rules: custody::model::Settings,
 ) -> Result<(), String> {
-    let as_of = match as_of {
+    let as_of = match as_of_text {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
             .map_err(|_| format!("--as-of {text:?} is not an RFC 3339 time"))?
             .with_timezone(&chrono::Utc),
         None => chrono::Utc::now(),
     };
+    let rules = custody::model::Settings { as_of, ..rules };
     let progress = Progress::new(2);
     progress.step(0, "connecting");
     let db = Db::connect(&settings.database_url(), 1)?;
     let mut conn = db.get().map_err(describe)?;
     progress.step(1, "loading and validating");
     let (summary, timings) =
-        custody::run_validation(&mut conn, "cli", firm_id, as_of).map_err(describe)?;
+        custody::run_validation(&mut conn, "cli", firm_id, &rules, as_of_text.is_none())
+            .map_err(describe)?;
     progress.step(2, "done");
     match format {
         OutputFormat::Json => println!(

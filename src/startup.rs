@@ -25,6 +25,8 @@ pub struct AppState {
     pub db: Db,
     pub tokens: TokenKeys,
     pub metrics: Metrics,
+    /// The deployment's custody rule settings (`as_of` is set per run).
+    pub custody: crate::custody::model::Settings,
 }
 
 pub struct Application {
@@ -129,6 +131,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, String> {
         db,
         tokens,
         metrics: Metrics::default(),
+        custody: settings.custody,
     })
 }
 

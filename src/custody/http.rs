@@ -35,12 +35,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub async fn run(
     state: web::Data<AppState>,
     who: AuthUser,
-    body: Option<web::Json<RunRequest>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let request = body.map(web::Json::into_inner).unwrap_or_default();
+    // The body is optional (no body: all firms, now), but a body that is there must be valid.
+    let request: RunRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RunRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            if e.is_data() {
+                AppError::field("body", "invalid_type", e.to_string())
+            } else {
+                AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            }
+        })?
+    };
+    let rules = state.custody;
     let summary = state
         .db
-        .run(move |conn| super::run(conn, &who, request))
+        .run(move |conn| super::run(conn, &who, request, &rules))
         .await?;
     Ok(HttpResponse::Created().json(summary))
 }
@@ -119,6 +131,7 @@ pub async fn decide(
 #[into_params(parameter_in = Query)]
 pub struct TraceQuery {
     pub chemical_id: Option<String>,
+    /// Omit to trace the chemical's movements filed without a lot.
     pub lot: Option<String>,
 }
 
@@ -147,30 +160,32 @@ pub async fn trace(
             "give the catalog id of the chemical",
         ));
     }
+    // No lot: the chemical's movements filed without a lot (category 3 may be kept so).
     let lot = query
         .lot
         .as_deref()
         .map(str::trim)
-        .filter(|l| !l.is_empty());
-    if lot.is_none() {
-        errors.push(crate::error::FieldError::new(
-            "lot",
-            "required",
-            "give the lot to trace",
-        ));
-    }
-    let (Some(chemical), Some(lot)) = (chemical.map(str::to_string), lot.map(str::to_string))
-    else {
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    let Some(chemical) = chemical.map(str::to_string) else {
         return Err(AppError::Validation(errors));
     };
+    let rules = state.custody;
     let trace = state
         .db
         .run(move |conn| {
             let input = super::store::load_input(conn)?;
-            let settings = super::model::Settings::defaults(time::from_db(time::now()));
+            let settings = super::model::Settings {
+                as_of: time::from_db(time::now()),
+                ..rules
+            };
             let findings = super::validate(&input, &settings);
             Ok(super::trace::build(
-                &input, &settings, &findings, &chemical, &lot,
+                &input,
+                &settings,
+                &findings,
+                &chemical,
+                lot.as_deref(),
             ))
         })
         .await?;

@@ -63,7 +63,7 @@ impl FindingStatus {
 pub struct RunRequest {
     /// One firm, or every firm when absent (regulators only; an enterprise always runs for itself).
     pub firm_id: Option<Uuid>,
-    /// Validate as of this time (RFC 3339); default now.
+    /// Look at another time (RFC 3339): the findings are reported, not recorded. Default now.
     pub as_of: Option<String>,
 }
 
@@ -72,6 +72,8 @@ pub struct RunSummary {
     pub id: Uuid,
     pub firm_id: Option<Uuid>,
     pub as_of: DateTime<Utc>,
+    /// Whether the run recorded and resolved findings (runs as of now) or only reported them.
+    pub recorded: bool,
     pub entries_checked: i64,
     /// Findings that fire now, by code (within the run's scope).
     pub findings_by_code: BTreeMap<String, i64>,
@@ -90,20 +92,26 @@ pub struct RunTimings {
     pub persist_ms: u128,
 }
 
-fn parse_as_of(text: Option<&str>) -> Result<DateTime<Utc>, AppError> {
+fn parse_as_of(text: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
     let mut errors = Vec::new();
-    match crate::error::time_field("as_of", text, &mut errors) {
-        _ if !errors.is_empty() => Err(AppError::Validation(errors)),
-        Some(t) => Ok(t),
-        None => Ok(time::from_db(time::now())),
+    let as_of = crate::error::time_field("as_of", text, &mut errors);
+    if errors.is_empty() {
+        Ok(as_of)
+    } else {
+        Err(AppError::Validation(errors))
     }
 }
 
 /// `POST /custody/validations`: regulators for one firm or all; an enterprise for itself.
+///
+/// Only a run as of now changes findings. A run with an explicit `as_of` (a look at the past, or
+/// ahead) reports what would fire then, but records no finding and resolves none: otherwise a run
+/// "as of last year" would close today's findings.
 pub fn run(
     conn: &mut DbConnection,
     who: &Principal,
     request: RunRequest,
+    rules: &model::Settings,
 ) -> Result<RunSummary, AppError> {
     policy::require_role(who, &[Role::Regulator, Role::Enterprise])?;
     let scope = match (who.role, request.firm_id) {
@@ -117,21 +125,34 @@ pub fn run(
         crate::firms::require(conn, firm)?;
     }
     let as_of = parse_as_of(request.as_of.as_deref())?;
-    run_validation(conn, &who.user_id.to_string(), scope, as_of).map(|(summary, _)| summary)
+    let settings = model::Settings {
+        as_of: as_of.unwrap_or_else(|| time::from_db(time::now())),
+        ..*rules
+    };
+    run_validation(
+        conn,
+        &who.user_id.to_string(),
+        scope,
+        &settings,
+        as_of.is_none(),
+    )
+    .map(|(summary, _)| summary)
 }
 
-/// Loads, validates and records one run. Shared by the API, the CLI and the benchmark.
+/// Loads, validates and records one run; with `record`, also stores new findings and resolves
+/// those that no longer fire. Shared by the API, the CLI, the demo and the benchmark.
 pub fn run_validation(
     conn: &mut DbConnection,
     run_by: &str,
     scope: Option<Uuid>,
-    as_of: DateTime<Utc>,
+    settings: &model::Settings,
+    record: bool,
 ) -> Result<(RunSummary, RunTimings), AppError> {
     let started = Instant::now();
     let started_at = time::now();
     let input = store::load_input(conn)?;
     let loaded = Instant::now();
-    let mut findings = validate(&input, &model::Settings::defaults(as_of));
+    let mut findings = validate(&input, settings);
     let validated = Instant::now();
     let scope_text = scope.map(|f| f.to_string());
     if let Some(firm) = &scope_text {
@@ -139,16 +160,6 @@ pub fn run_validation(
             f.firm_id == *firm || f.counterparty_firm_id.as_deref() == Some(firm.as_str())
         });
     }
-    let run_id = Uuid::now_v7();
-    let (new_findings, resolved) = write_tx(conn, |conn| {
-        persist(
-            conn,
-            &run_id.to_string(),
-            scope_text.as_deref(),
-            &findings,
-            started_at,
-        )
-    })?;
     let mut by_code: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_severity: BTreeMap<String, i64> = BTreeMap::new();
     for f in &findings {
@@ -157,33 +168,51 @@ pub fn run_validation(
             .entry(f.severity.as_str().to_string())
             .or_default() += 1;
     }
-    let summary = RunSummary {
+    let run_id = Uuid::now_v7();
+    let mut summary = RunSummary {
         id: run_id,
         firm_id: scope,
-        as_of,
+        as_of: settings.as_of,
+        recorded: record,
         entries_checked: input.entries.len() as i64,
         findings_by_code: by_code,
         findings_by_severity: by_severity,
-        new_findings,
-        resolved_findings: resolved,
-        duration_ms: started.elapsed().as_millis() as i64,
+        new_findings: 0,
+        resolved_findings: 0,
+        duration_ms: 0,
     };
-    store::insert_run(
-        conn,
-        &RunRow {
-            id: run_id.to_string(),
-            firm_id: scope_text,
-            as_of: time::to_db(as_of),
-            run_by: run_by.to_string(),
-            started_at,
-            duration_ms: summary.duration_ms,
-            entries_checked: summary.entries_checked,
-            findings_by_code: serde_json::to_string(&summary.findings_by_code)
-                .map_err(AppError::internal)?,
-            new_findings,
-            resolved_findings: resolved,
-        },
-    )?;
+    drop(input);
+    // The run and what it changed are one transaction: no finding points at an unrecorded run.
+    write_tx(conn, |conn| {
+        if record {
+            let (new_findings, resolved) = persist(
+                conn,
+                &run_id.to_string(),
+                scope_text.as_deref(),
+                &findings,
+                started_at,
+            )?;
+            summary.new_findings = new_findings;
+            summary.resolved_findings = resolved;
+        }
+        summary.duration_ms = started.elapsed().as_millis() as i64;
+        store::insert_run(
+            conn,
+            &RunRow {
+                id: run_id.to_string(),
+                firm_id: scope_text.clone(),
+                as_of: time::to_db(settings.as_of),
+                run_by: run_by.to_string(),
+                started_at,
+                duration_ms: summary.duration_ms,
+                entries_checked: summary.entries_checked,
+                findings_by_code: serde_json::to_string(&summary.findings_by_code)
+                    .map_err(AppError::internal)?,
+                new_findings: summary.new_findings,
+                resolved_findings: summary.resolved_findings,
+            },
+        )
+    })?;
     let timings = RunTimings {
         load_ms: (loaded - started).as_millis(),
         validate_ms: (validated - loaded).as_millis(),
@@ -540,6 +569,10 @@ pub fn explain(
     }
     write_tx(conn, |conn| {
         let row = visible(conn, who, id)?;
+        // The counterparty sees the finding but explains only its own.
+        if who.firm_id.map(|f| f.to_string()).as_deref() != Some(row.firm_id.as_str()) {
+            return Err(AppError::NotFound);
+        }
         if !FindingStatus::parse(&row.status).is_some_and(FindingStatus::is_pending) {
             return Err(AppError::conflict(
                 "finding_closed",

@@ -59,7 +59,8 @@ pub struct TraceFinding {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Trace {
     pub chemical_id: String,
-    pub lot: String,
+    /// Absent for movements filed without a lot.
+    pub lot: Option<String>,
     pub nodes: Vec<TraceNode>,
     pub edges: Vec<TraceEdge>,
     pub findings: Vec<TraceFinding>,
@@ -100,9 +101,9 @@ pub fn build(
     settings: &Settings,
     findings: &[Finding],
     chemical_id: &str,
-    lot: &str,
+    lot: Option<&str>,
 ) -> Trace {
-    let in_lot = |e: &Entry| &*e.chemical_id == chemical_id && e.lot.as_deref() == Some(lot);
+    let in_lot = |e: &Entry| &*e.chemical_id == chemical_id && e.lot.as_deref() == lot;
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
     let mut externals: BTreeMap<String, String> = BTreeMap::new();
     let mut edges = Vec::new();
@@ -116,19 +117,19 @@ pub fn build(
         entries_by_id.insert(&*e.id, e);
         let t = totals.entry(e.firm_id.to_string()).or_default();
         match e.kind {
-            EntryKind::Purchase => t.received += e.quantity,
-            EntryKind::Production => t.produced += e.quantity,
-            EntryKind::Sale => t.sent += e.quantity,
-            EntryKind::Consumption => t.consumed += e.quantity,
-            EntryKind::Loss => t.lost += e.quantity,
-            EntryKind::Disposal => t.disposed += e.quantity,
+            EntryKind::Purchase => t.received = t.received.saturating_add(e.quantity),
+            EntryKind::Production => t.produced = t.produced.saturating_add(e.quantity),
+            EntryKind::Sale => t.sent = t.sent.saturating_add(e.quantity),
+            EntryKind::Consumption => t.consumed = t.consumed.saturating_add(e.quantity),
+            EntryKind::Loss => t.lost = t.lost.saturating_add(e.quantity),
+            EntryKind::Disposal => t.disposed = t.disposed.saturating_add(e.quantity),
             EntryKind::Stocktake | EntryKind::Reversal => {}
         }
         t.balance = match e.kind {
-            EntryKind::Purchase | EntryKind::Production => t.balance + e.quantity,
+            EntryKind::Purchase | EntryKind::Production => t.balance.saturating_add(e.quantity),
             EntryKind::Stocktake => e.quantity,
             EntryKind::Reversal => t.balance,
-            _ => t.balance - e.quantity,
+            _ => t.balance.saturating_sub(e.quantity),
         };
         // Movements across the registry's edge: to and from outside parties.
         if let Some((ext, name)) = e.counterparty.as_ref().and_then(external_id) {
@@ -212,8 +213,7 @@ pub fn build(
     // Findings about this lot's entries (or, for a broken chain, about a firm in the graph).
     let mut relevant = Vec::new();
     for f in findings {
-        let about_lot =
-            f.chemical_id.as_deref() == Some(chemical_id) && f.lot.as_deref() == Some(lot);
+        let about_lot = f.chemical_id.as_deref() == Some(chemical_id) && f.lot.as_deref() == lot;
         let about_entries = f
             .entry_ids
             .iter()
@@ -289,7 +289,7 @@ pub fn build(
     }));
     Trace {
         chemical_id: chemical_id.to_string(),
-        lot: lot.to_string(),
+        lot: lot.map(str::to_string),
         nodes,
         edges,
         findings: relevant
@@ -322,7 +322,11 @@ pub fn to_dot(trace: &Trace) -> String {
     let _ = writeln!(
         out,
         "  label=\"{}\";",
-        dot_escape(&format!("lot {} of {}", trace.lot, trace.chemical_id))
+        dot_escape(&format!(
+            "lot {} of {}",
+            trace.lot.as_deref().unwrap_or("(none)"),
+            trace.chemical_id
+        ))
     );
     for n in &trace.nodes {
         let shape = if n.kind == "firm" { "box" } else { "ellipse" };

@@ -102,9 +102,11 @@ fn lot_text(lot: Option<&str>) -> String {
 
 impl<'a> Validator<'a> {
     fn new(input: &'a Input, s: &'a Settings) -> Validator<'a> {
+        // A reversal counts from when it happened: as of an earlier time its target still stood.
         let reversed: HashSet<&str> = input
             .entries
             .iter()
+            .filter(|e| e.occurred_at <= s.as_of)
             .filter_map(|e| e.reverses.as_deref())
             .collect();
         let mut entries: Vec<&Entry> = input
@@ -435,7 +437,7 @@ impl<'a> Validator<'a> {
                 .or_default();
             match e.kind {
                 EntryKind::Purchase | EntryKind::Production => {
-                    state.balance += e.quantity;
+                    state.balance = state.balance.saturating_add(e.quantity);
                     state.came_in = true;
                     state.negative = state.balance < 0;
                 }
@@ -443,7 +445,7 @@ impl<'a> Validator<'a> {
                 | EntryKind::Consumption
                 | EntryKind::Loss
                 | EntryKind::Disposal => {
-                    state.balance -= e.quantity;
+                    state.balance = state.balance.saturating_sub(e.quantity);
                     if e.lot.is_some() && !state.came_in {
                         out.push(self.single(
                             Code::OrphanLot,
@@ -613,7 +615,7 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let total = used.entry(&*permit.id).or_insert(0);
-            *total += e.quantity;
+            *total = total.saturating_add(e.quantity);
             if *total > limit {
                 let over = (*total - limit).min(e.quantity);
                 out.push(self.single(

@@ -42,7 +42,14 @@ pub fn supervise(
     seed: u64,
     end: DateTime<Utc>,
 ) -> Result<SupervisionReport, AppError> {
-    let (run, _) = crate::custody::run_validation(conn, &regulator.user_id.to_string(), None, end)?;
+    let settings = crate::custody::model::Settings::defaults(end);
+    let (run, _) = crate::custody::run_validation(
+        conn,
+        &regulator.user_id.to_string(),
+        None,
+        &settings,
+        true,
+    )?;
     let mut rng = Rng::new(seed ^ 0x5eed_a0d1);
     let firms = crate::firms::store::all_active(conn)?;
     let period = Period::containing(end - Duration::days(1));
@@ -117,6 +124,7 @@ pub fn supervise(
                 grade: None,
                 reason: None,
             },
+            settings.filing_deadline,
         )?;
         grades += 1;
     }

@@ -126,6 +126,13 @@ impl EntryKind {
     }
 }
 
+/// Control characters other than line breaks and tabs have no place in registry text (and
+/// PostgreSQL refuses a NUL byte outright).
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// A chemical's category on the national list (1 is the most tightly controlled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Category(u8);

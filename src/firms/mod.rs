@@ -56,6 +56,12 @@ pub fn required_text(
     let value = value.trim();
     if value.is_empty() {
         errors.push(FieldError::new(field, "required", "is required"));
+    } else if crate::domain::has_control_characters(value) {
+        errors.push(FieldError::new(
+            field,
+            "control_characters",
+            "must not contain control characters",
+        ));
     } else if value.chars().count() > max_chars {
         errors.push(FieldError::new(
             field,

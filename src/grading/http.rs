@@ -3,11 +3,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    AssessmentRequest, AssessmentView, ConfirmRequest, DueInspection, GradeHistory, GradeQuery,
+    AssessmentRequest, AssessmentView, ConfirmRequest, DueInspection, GradeQuery, GradeRecord,
     GradeSummary, GradeView, PublicGrade,
 };
 use crate::auth::AuthUser;
 use crate::error::{AppError, Problem};
+use crate::paging::PageOf;
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -34,9 +35,10 @@ pub async fn assess(
     body: web::Json<AssessmentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
+    let deadline = state.custody.filing_deadline;
     let view = state
         .db
-        .run(move |conn| super::assess(conn, &who, firm_id, body.into_inner()))
+        .run(move |conn| super::assess(conn, &who, firm_id, body.into_inner(), deadline))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -53,16 +55,17 @@ pub async fn confirm(
     body: web::Json<ConfirmRequest>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
+    let deadline = state.custody.filing_deadline;
     let grade = state
         .db
-        .run(move |conn| super::confirm(conn, &who, firm_id, body.into_inner()))
+        .run(move |conn| super::confirm(conn, &who, firm_id, body.into_inner(), deadline))
         .await?;
     Ok(HttpResponse::Created().json(grade))
 }
 
 /// A firm's grade history, newest first (regulator, association, the firm itself).
 #[utoipa::path(get, path = "/api/v1/firms/{firm_id}/grades", tag = "grading", params(("firm_id" = Uuid, Path)),
-    responses((status = 200, body = GradeHistory), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = PageOf<GradeRecord>), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn history(
     state: web::Data<AppState>,
@@ -74,12 +77,15 @@ pub async fn history(
         .db
         .run(move |conn| super::history(conn, &who, firm_id))
         .await?;
-    Ok(HttpResponse::Ok().json(history))
+    Ok(HttpResponse::Ok().json(PageOf {
+        items: history,
+        next_cursor: None,
+    }))
 }
 
 /// The current confirmed grade of each firm (regulator, association).
 #[utoipa::path(get, path = "/api/v1/grades", tag = "grading", params(GradeQuery),
-    responses((status = 200, body = Vec<PublicGrade>), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = PageOf<PublicGrade>), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn current(
     state: web::Data<AppState>,
@@ -90,7 +96,11 @@ pub async fn current(
         .db
         .run(move |conn| super::current(conn, &who, query.into_inner()))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": grades })))
+    // Every firm's current grade fits one answer; the list shape is the API's usual one.
+    Ok(HttpResponse::Ok().json(PageOf {
+        items: grades,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -118,12 +128,15 @@ pub async fn summary(
 
 /// Firms whose inspection is due or overdue, most overdue first (regulator).
 #[utoipa::path(get, path = "/api/v1/supervision/due", tag = "grading",
-    responses((status = 200, body = Vec<DueInspection>), (status = 403, body = Problem)),
+    responses((status = 200, body = PageOf<DueInspection>), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn due(state: web::Data<AppState>, who: AuthUser) -> Result<HttpResponse, AppError> {
     let due = state
         .db
         .run(move |conn| super::due(conn, &who, chrono::Utc::now()))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": due })))
+    Ok(HttpResponse::Ok().json(PageOf {
+        items: due,
+        next_cursor: None,
+    }))
 }

@@ -20,9 +20,6 @@ use crate::firms;
 pub use rules::{Assessment, BreakdownItem, Grade, Period};
 use store::GradeRow;
 
-/// The filing deadline grading measures lateness against (the custody rule's).
-const FILING_DEADLINE_HOURS: i64 = 72;
-
 fn parse_period(text: &str) -> Result<Period, AppError> {
     Period::parse(text)
         .ok_or_else(|| AppError::field("period", "invalid_period", "must be a year such as 2026"))
@@ -33,6 +30,7 @@ pub fn facts(
     conn: &mut DbConnection,
     firm_id: Uuid,
     period: Period,
+    filing_deadline: Duration,
 ) -> Result<rules::Facts, AppError> {
     let (from, to) = (time::to_db(period.start()), time::to_db(period.end()));
     let firm = firm_id.to_string();
@@ -63,9 +61,7 @@ pub fn facts(
     let times = store::filing_times(conn, &firm, from, to)?;
     let late_entries = times
         .iter()
-        .filter(|(recorded, occurred)| {
-            *recorded - *occurred > Duration::hours(FILING_DEADLINE_HOURS)
-        })
+        .filter(|(recorded, occurred)| *recorded - *occurred > filing_deadline)
         .count() as u64;
     // Suspended (or revoked) at any moment of the period.
     let mut status_at_start = "active".to_string();
@@ -107,11 +103,12 @@ pub fn assess(
     who: &Principal,
     firm_id: Uuid,
     request: AssessmentRequest,
+    filing_deadline: Duration,
 ) -> Result<AssessmentView, AppError> {
     policy::supervise_firms(who)?;
     let period = parse_period(&request.period)?;
     firms::require(conn, firm_id)?;
-    let assessment = rules::assess(&facts(conn, firm_id, period)?);
+    let assessment = rules::assess(&facts(conn, firm_id, period, filing_deadline)?);
     Ok(AssessmentView {
         firm_id,
         period: period.to_string(),
@@ -181,6 +178,7 @@ pub fn confirm(
     who: &Principal,
     firm_id: Uuid,
     request: ConfirmRequest,
+    filing_deadline: Duration,
 ) -> Result<GradeView, AppError> {
     policy::supervise_firms(who)?;
     let mut errors = Vec::new();
@@ -229,7 +227,7 @@ pub fn confirm(
     };
     write_tx(conn, |conn| {
         firms::require(conn, firm_id)?;
-        let assessment = rules::assess(&facts(conn, firm_id, period)?);
+        let assessment = rules::assess(&facts(conn, firm_id, period, filing_deadline)?);
         let grade = override_grade.unwrap_or(assessment.grade);
         let row = GradeRow {
             id: Uuid::now_v7().to_string(),
@@ -250,11 +248,12 @@ pub fn confirm(
     })
 }
 
+/// One grade of a firm's history, in the shape the caller may see.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-pub enum GradeHistory {
-    Full(Vec<GradeView>),
-    Public(Vec<PublicGrade>),
+pub enum GradeRecord {
+    Full(GradeView),
+    Public(PublicGrade),
 }
 
 /// A firm's grade history: regulators and the firm itself see the breakdown; the association
@@ -263,23 +262,22 @@ pub fn history(
     conn: &mut DbConnection,
     who: &Principal,
     firm_id: Uuid,
-) -> Result<GradeHistory, AppError> {
+) -> Result<Vec<GradeRecord>, AppError> {
     policy::require_role(who, &[Role::Regulator, Role::Association, Role::Enterprise])?;
     if who.role == Role::Enterprise && who.firm_id != Some(firm_id) {
         return Err(AppError::NotFound);
     }
     let firm = firms::require(conn, firm_id)?;
     let rows = store::history(conn, &firm_id.to_string())?;
-    if who.role == Role::Association {
-        return Ok(GradeHistory::Public(
-            rows.iter()
-                .map(|r| public(r, &firm.name, &firm.region_code))
-                .collect::<Result<_, _>>()?,
-        ));
-    }
-    Ok(GradeHistory::Full(
-        rows.iter().map(grade_view).collect::<Result<_, _>>()?,
-    ))
+    rows.iter()
+        .map(|r| {
+            Ok(if who.role == Role::Association {
+                GradeRecord::Public(public(r, &firm.name, &firm.region_code)?)
+            } else {
+                GradeRecord::Full(grade_view(r)?)
+            })
+        })
+        .collect()
 }
 
 fn public(row: &GradeRow, name: &str, region: &str) -> Result<PublicGrade, AppError> {

@@ -95,6 +95,13 @@ impl Errors<'_> {
     /// Trims an optional text; empty means absent; too long is an error.
     fn text(&mut self, field: &str, value: &Option<String>, max: usize) -> Option<String> {
         let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        if crate::domain::has_control_characters(value) {
+            self.push(
+                field,
+                "control_characters",
+                "must not contain control characters",
+            );
+        }
         if value.chars().count() > max {
             self.push(
                 field,

@@ -58,8 +58,8 @@ pub fn balances<'a>(
     for m in counted {
         let balance = out.entry((m.chemical_id, m.lot)).or_insert(0_i64);
         match effect(m.kind, m.quantity) {
-            Effect::Add(q) => *balance += q,
-            Effect::Remove(q) => *balance -= q,
+            Effect::Add(q) => *balance = balance.saturating_add(q),
+            Effect::Remove(q) => *balance = balance.saturating_sub(q),
             Effect::SetTo(q) => *balance = q,
             Effect::None => {}
         }

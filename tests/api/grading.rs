@@ -198,7 +198,7 @@ fn assessment_explains_the_grade_and_confirmation_keeps_history() {
             (Some("C"), Some("B"), Some(true))
         );
         let history = app.get(&grades, Some(&regulator));
-        let list = history.body.as_array().unwrap();
+        let list = history.body["items"].as_array().unwrap();
         assert_eq!(
             list.iter()
                 .map(|g| g["grade"].as_str().unwrap())
@@ -211,7 +211,8 @@ fn assessment_explains_the_grade_and_confirmation_keeps_history() {
         let public = app.get(&grades, Some(&association));
         assert_eq!(public.status, 200);
         assert!(
-            public.body[0].get("breakdown").is_none() && public.body[0].get("reason").is_none(),
+            public.body["items"][0].get("breakdown").is_none()
+                && public.body["items"][0].get("reason").is_none(),
             "{}",
             public.text
         );
@@ -219,7 +220,7 @@ fn assessment_explains_the_grade_and_confirmation_keeps_history() {
         assert_eq!(directory.body["current_grade"], "C");
         let clerk = app.enterprise(&firm);
         assert_eq!(
-            app.get(&grades, Some(&clerk)).body[0]["breakdown"]
+            app.get(&grades, Some(&clerk)).body["items"][0]["breakdown"]
                 .as_array()
                 .map(Vec::len),
             Some(2)

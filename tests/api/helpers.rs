@@ -112,6 +112,8 @@ pub fn settings_for(
     settings.bind = "127.0.0.1:0".into();
     settings.admin_password = Some(Secret::new(ADMIN_PASSWORD));
     settings.workers = Some(2);
+    // A short transit window, so that tests need not wait a week for a shipment to be overdue.
+    settings.custody.transit_window = chrono::Duration::hours(24);
     settings.max_connections = 8;
     let mut cleanup = None;
     if let Backend::Postgres(admin_url) = backend {

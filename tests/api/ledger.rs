@@ -793,3 +793,34 @@ fn the_cli_imports_a_csv_for_a_firm() {
         Some("10.500")
     );
 }
+
+#[test]
+fn control_characters_are_refused_not_stored_and_never_a_500() {
+    each_backend(|app| {
+        let c = chain(app);
+        let mut entry = production(&c.anhydride, "L\u{0}1", "1");
+        let r = file(app, &c.seller_clerk, &c.seller, &entry);
+        assert!(r.has_field_error("lot", "control_characters"), "{}", r.text);
+        entry["lot"] = json!("L1");
+        entry["note"] = json!("bad\u{7}bell");
+        assert!(file(app, &c.seller_clerk, &c.seller, &entry)
+            .has_field_error("note", "control_characters"));
+        let mut firm = app.firm_body("名\u{0}称");
+        firm["address"] = json!("地址");
+        let r = app.post("/api/v1/firms", Some(&c.regulator), &firm);
+        assert!(
+            r.has_field_error("name", "control_characters"),
+            "{}",
+            r.text
+        );
+        // In a query parameter it is the client's mistake, not the server's.
+        let r = app.get(
+            &format!("{}?lot=%00", ledger(&c.seller)),
+            Some(&c.regulator),
+        );
+        assert!(r.status < 500, "{} {}", r.status, r.text);
+        let r = app.get("/api/v1/chemicals?q=%00", Some(&c.regulator));
+        assert!(r.status < 500, "{} {}", r.status, r.text);
+        assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
+    });
+}
