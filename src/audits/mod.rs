@@ -295,7 +295,9 @@ pub fn record_finding(
             ));
         }
         let firm_id = uuid(&audit.firm_id)?;
-        let ids: Vec<String> = request.entry_ids.iter().map(Uuid::to_string).collect();
+        let mut ids: Vec<String> = request.entry_ids.iter().map(Uuid::to_string).collect();
+        ids.sort_unstable();
+        ids.dedup();
         if crate::ledger::store::find_many(conn, firm_id, &ids)?.len() != ids.len() {
             return Err(AppError::field(
                 "entry_ids",

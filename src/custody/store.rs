@@ -83,6 +83,11 @@ fn digest(
 /// Reads every entry (verifying each firm's chain on the way), firm, permit and category.
 /// Reading and verifying overlap: one thread reads pages while another hashes and converts.
 pub fn load_input(conn: &mut DbConnection) -> Result<Input, AppError> {
+    // Every read below sees the same moment, even while firms keep filing.
+    crate::db::read_snapshot(conn, load_consistent)
+}
+
+fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
     let mut input = Input::default();
     let counts: Vec<(String, i64)> = ledger_entries::table
         .group_by(ledger_entries::firm_id)

@@ -121,8 +121,15 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection still inside a transaction (its work panicked half-way) must not go back
+    /// to the pool: on SQLite it would hold the write lock for ever.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::connection::TransactionManagerStatus;
+        match <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        {
+            TransactionManagerStatus::Valid(status) => status.transaction_depth().is_some(),
+            TransactionManagerStatus::InError => true,
+        }
     }
 }
 
@@ -192,21 +199,49 @@ pub fn write_tx<T, F>(conn: &mut DbConnection, work: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
 {
+    transaction(conn, "BEGIN IMMEDIATE", "BEGIN", work)
+}
+
+/// Runs `work` on one consistent snapshot of the database: many reads that must agree with each
+/// other (the custody validator's input), without blocking writers.
+pub fn read_snapshot<T, F>(conn: &mut DbConnection, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+{
+    transaction(
+        conn,
+        "BEGIN DEFERRED",
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        work,
+    )
+}
+
+fn transaction<T, F>(
+    conn: &mut DbConnection,
+    sqlite_begin: &str,
+    postgres_begin: &str,
+    work: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+{
     match conn {
-        DbConnection::Postgres(_) => conn.transaction(work),
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-            match work(conn) {
-                Ok(value) => {
-                    <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
-                    Ok(value)
-                }
-                Err(err) => {
-                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
-                        .map_err(|e| AppError::internal(format!("rollback failed: {e}")))?;
-                    Err(err)
-                }
-            }
+            AnsiTransactionManager::begin_transaction_sql(inner, sqlite_begin)?
+        }
+        DbConnection::Postgres(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, postgres_begin)?
+        }
+    }
+    match work(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+                .map_err(|e| AppError::internal(format!("rollback failed: {e}")))?;
+            Err(err)
         }
     }
 }
