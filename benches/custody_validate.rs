@@ -141,10 +141,16 @@ fn main() {
         "findings"
     );
     for size in sizes {
+        // Reach the size with whole months of traffic; below two months, with more firms instead.
         let months = ((size as f64 / per_month as f64).round() as u32).clamp(1, 120);
+        let province = if months == 1 {
+            ((firms as f64 * size as f64 / per_month as f64).round() as usize).max(firms)
+        } else {
+            firms
+        };
         let path = dir.path().join(format!("province-{size}.db"));
         let t = Instant::now();
-        let entries = generate(path.to_str().unwrap(), firms, months);
+        let entries = generate(path.to_str().unwrap(), province, months);
         let generated = t.elapsed();
         let exe = std::env::current_exe().unwrap();
         let floor = Command::new(&exe)
@@ -173,7 +179,7 @@ fn main() {
         }
         let (bare, whole, peak_kib) = (f[1], f[5], f[6]);
         println!(
-            "{entries:>9} {bare:>9} {:>9} {:>10} {:>9} {whole:>9} {:>8.2} {:>10.1} {:>8.0} {:>9}   (generated in {:.0} s, {months} months)",
+            "{entries:>9} {bare:>9} {:>9} {:>10} {:>9} {whole:>9} {:>8.2} {:>10.1} {:>8.0} {:>9}   ({province} firms, {months} months, generated in {:.0} s)",
             f[2],
             f[3],
             f[4],
