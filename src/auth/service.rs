@@ -101,7 +101,12 @@ pub fn login(
         }
     };
     let Some(user) = user.filter(|_| verified) else {
-        store::record_failure(conn, &username, now)?;
+        store::record_failure(
+            conn,
+            &username,
+            now,
+            now - Duration::minutes(LOCKOUT_WINDOW_MINUTES),
+        )?;
         return Err(invalid_credentials());
     };
     if user.disabled {

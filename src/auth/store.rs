@@ -91,11 +91,20 @@ pub fn revoke_all_for_user(
     Ok(())
 }
 
+/// Records a failed sign-in and forgets this username's failures older than `forget_before`, so
+/// that the table stays as small as the lockout window needs.
 pub fn record_failure(
     conn: &mut DbConnection,
     username: &str,
     at: NaiveDateTime,
+    forget_before: NaiveDateTime,
 ) -> Result<(), AppError> {
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::username.eq(username))
+            .filter(login_failures::failed_at.lt(forget_before)),
+    )
+    .execute(conn)?;
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::id.eq(Uuid::now_v7().to_string()),
