@@ -28,8 +28,8 @@ pub struct Page {
 impl PageQuery {
     pub fn parse(&self) -> Result<Page, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let limit = match self.limit.as_deref() {
-            None => DEFAULT_LIMIT,
+        let limit = match self.limit.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_LIMIT,
             Some(text) => match text.parse::<i64>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
                 _ => {

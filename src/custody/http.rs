@@ -137,7 +137,7 @@ pub struct TraceQuery {
 
 /// The custody graph of one lot (regulator); `Accept: text/vnd.graphviz` for DOT.
 #[utoipa::path(get, path = "/api/v1/custody/trace", tag = "custody", params(TraceQuery),
-    responses((status = 200, body = Trace), (status = 200, content_type = "text/vnd.graphviz", body = String),
+    responses((status = 200, description = "the custody graph, as JSON or as Graphviz DOT", content((Trace = "application/json"), (String = "text/vnd.graphviz"))),
         (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn trace(

@@ -140,7 +140,7 @@ fn wants_csv(req: &HttpRequest) -> bool {
 
 /// The firm's ledger in seq order, filtered; `Accept: text/csv` exports every match as CSV.
 #[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger", tag = "ledger", params(("firm_id" = Uuid, Path), LedgerQuery),
-    responses((status = 200, body = PageOf<LedgerEntry>), (status = 200, content_type = "text/csv", body = String),
+    responses((status = 200, description = "a page of entries, or with `Accept: text/csv` every match as CSV", content((PageOf<LedgerEntry> = "application/json"), (String = "text/csv"))),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(

@@ -59,7 +59,7 @@ use crate::{
         web::ops::metrics,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "auth", description = "Sign-in and tokens"),
         (name = "users", description = "Accounts (admin)"),
@@ -90,5 +90,71 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every error is `application/problem+json` with the `Problem` schema: this says so once for all
+/// operations, and adds the answers any operation can give (400 malformed request, 401 without a
+/// valid token on a secured route, 422 invalid fields, 500) where a handler did not list them.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem_ref = "#/components/schemas/Problem";
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::new(problem_ref)))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                for response in op.responses.responses.values_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let is_problem = response.content.get("application/json").is_some_and(|c| {
+                        matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location == problem_ref)
+                    });
+                    if is_problem {
+                        if let Some(content) = response.content.shift_remove("application/json") {
+                            response
+                                .content
+                                .insert("application/problem+json".to_string(), content);
+                        }
+                    }
+                }
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut generic = vec![
+                    ("400", "malformed request"),
+                    ("422", "invalid fields or parameters"),
+                    ("500", "internal error (details in the log)"),
+                ];
+                if secured {
+                    generic.push(("401", "missing, invalid or expired access token"));
+                }
+                for (code, description) in generic {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| problem(description));
+                }
+            }
+        }
     }
 }

@@ -123,6 +123,26 @@ fn the_openapi_document_covers_every_route() {
         .collect();
         assert_eq!(documented, served);
         assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
+        // The schemas say what the wire carries: enum names as sent, errors as problem+json.
+        assert_eq!(
+            doc.body["components"]["schemas"]["Role"]["enum"],
+            serde_json::json!(["admin", "regulator", "enterprise", "association"])
+        );
+        assert_eq!(
+            doc.body["components"]["schemas"]["Unit"]["enum"],
+            serde_json::json!(["kg", "L"])
+        );
+        let register = &doc.body["paths"]["/api/v1/firms"]["post"]["responses"];
+        for code in ["401", "409", "422"] {
+            assert!(
+                register[code]["content"]["application/problem+json"].is_object(),
+                "{code}: {}",
+                register[code]
+            );
+        }
+        let trace =
+            &doc.body["paths"]["/api/v1/custody/trace"]["get"]["responses"]["200"]["content"];
+        assert!(trace["application/json"].is_object() && trace["text/vnd.graphviz"].is_object());
 
         // And the server really routes each documented operation (metrics name the matched pattern).
         for op in &documented {
