@@ -95,7 +95,8 @@ impl Modify for BearerAuth {
 
 /// Every error is `application/problem+json` with the `Problem` schema: this says so once for all
 /// operations, and adds the answers any operation can give (400 malformed request, 401 without a
-/// valid token on a secured route, 422 invalid fields, 500) where a handler did not list them.
+/// valid token, 403 for a role that may never, 404 for another firm's object on a secured route,
+/// 422 invalid fields, 500) where a handler did not list them.
 struct ProblemResponses;
 
 impl Modify for ProblemResponses {
@@ -147,6 +148,8 @@ impl Modify for ProblemResponses {
                 ];
                 if secured {
                     generic.push(("401", "missing, invalid or expired access token"));
+                    generic.push(("403", "the caller's role may not do this"));
+                    generic.push(("404", "no such object, or another firm's"));
                 }
                 for (code, description) in generic {
                     op.responses
