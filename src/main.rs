@@ -597,7 +597,7 @@ fn import(
     }
     .ok_or("no enterprise user of this firm to record as filer; create one with `user add --role enterprise`")?;
     let who = filer.principal().map_err(describe)?;
-    match ledger::filing::import_csv(&mut conn, &who, firm_id, &bytes, None) {
+    match ledger::filing::import_csv(&mut conn, &who, firm_id, &bytes, None, None) {
         Ok(ledger::filing::Filed::New { rows, .. }) => {
             match (rows.first(), rows.last()) {
                 (Some(first), Some(last)) => println!(

@@ -29,6 +29,31 @@ pub struct ActivityRow {
     pub status: i32,
 }
 
+/// Put on a response whose activity row the handler already wrote in its own transaction, so
+/// that the request middleware does not write a second one.
+#[derive(Debug, Clone, Copy)]
+pub struct Logged;
+
+impl ActivityRow {
+    /// The successful outcome (201) of `req` by `who`, to be written with the change it records.
+    pub fn created(req: &actix_web::HttpRequest, who: &crate::auth::Principal) -> ActivityRow {
+        ActivityRow {
+            id: Uuid::now_v7().to_string(),
+            at: time::now(),
+            user_id: Some(who.user_id.to_string()),
+            role: Some(who.role.as_str().to_string()),
+            action: format!(
+                "{} {}",
+                req.method(),
+                req.match_pattern()
+                    .unwrap_or_else(|| req.path().to_string())
+            ),
+            target: req.path().to_string(),
+            status: 201,
+        }
+    }
+}
+
 pub fn record(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), AppError> {
     diesel::insert_into(activity_log::table)
         .values(row)

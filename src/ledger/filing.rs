@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::chain::{self, GENESIS};
 use super::entry::{Counterparty, EntryRequest, NewEntry};
 use super::store::{self, LedgerRow, StoredResponse};
+use crate::activity::ActivityRow;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, EntryKind, FirmStatus};
@@ -117,6 +118,7 @@ pub fn file(
     who: &Principal,
     firm_id: Uuid,
     idempotency: Option<Idempotency>,
+    log: Option<ActivityRow>,
     make_items: impl FnOnce(&mut DbConnection, DateTime<Utc>) -> Result<Parsed, AppError>,
     render: impl Fn(&[LedgerRow]) -> Result<String, AppError>,
 ) -> Result<Filed, AppError> {
@@ -170,6 +172,10 @@ pub fn file(
                 body: body.clone(),
             };
             store::save_idempotent(conn, firm_id, &idem.key, &stored, now)?;
+        }
+        // The filing and its line in the activity log commit together (one commit, one fsync).
+        if let Some(row) = &log {
+            crate::activity::record(conn, row)?;
         }
         Ok(Filed::New { rows, body })
     })
@@ -408,6 +414,7 @@ pub fn file_one(
     firm_id: Uuid,
     body: serde_json::Value,
     key: Option<&str>,
+    log: Option<ActivityRow>,
 ) -> Result<Filed, AppError> {
     let idempotency = key
         .map(|k| Idempotency::new(k, "entry", body.to_string().as_bytes()))
@@ -417,6 +424,7 @@ pub fn file_one(
         who,
         firm_id,
         idempotency,
+        log,
         |_, now| {
             let request: EntryRequest = serde_json::from_value(body)
                 .map_err(|e| AppError::Validation(vec![invalid_body(e)]))?;
@@ -447,6 +455,7 @@ pub fn file_batch(
     firm_id: Uuid,
     body: serde_json::Value,
     key: Option<&str>,
+    log: Option<ActivityRow>,
 ) -> Result<Filed, AppError> {
     let idempotency = key
         .map(|k| Idempotency::new(k, "batch", body.to_string().as_bytes()))
@@ -456,6 +465,7 @@ pub fn file_batch(
         who,
         firm_id,
         idempotency,
+        log,
         |_, now| {
             let entries = match body.get("entries") {
                 Some(serde_json::Value::Array(entries)) => entries,
@@ -503,6 +513,7 @@ pub fn import_csv(
     firm_id: Uuid,
     csv_bytes: &[u8],
     key: Option<&str>,
+    log: Option<ActivityRow>,
 ) -> Result<Filed, AppError> {
     let idempotency = key
         .map(|k| Idempotency::new(k, "import", csv_bytes))
@@ -512,6 +523,7 @@ pub fn import_csv(
         who,
         firm_id,
         idempotency,
+        log,
         |conn, now| {
             let cas_to_id = crate::chemicals::store::cas_index(conn)?;
             let rows = super::csv::import(csv_bytes, &cas_to_id)?;

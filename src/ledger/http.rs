@@ -38,16 +38,20 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
 }
 
 fn filed_response(filed: Filed) -> HttpResponse {
-    let (status, body) = match filed {
-        Filed::New { body, .. } => (201, body),
-        Filed::Replayed { status, body } => (status, body),
+    let (status, body, logged) = match filed {
+        Filed::New { body, .. } => (201, body, true),
+        Filed::Replayed { status, body } => (status, body, false),
     };
-    HttpResponse::build(
+    let mut response = HttpResponse::build(
         actix_web::http::StatusCode::from_u16(status)
             .unwrap_or(actix_web::http::StatusCode::CREATED),
     )
     .content_type("application/json")
-    .body(body)
+    .body(body);
+    if logged {
+        response.extensions_mut().insert(crate::activity::Logged);
+    }
+    response
 }
 
 #[derive(utoipa::ToSchema)]
@@ -79,9 +83,19 @@ pub async fn file_one(
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
     let key = idempotency_key(&req)?;
+    let log = crate::activity::ActivityRow::created(&req, &who);
     let filed = state
         .db
-        .run(move |conn| filing::file_one(conn, &who, firm_id, body.into_inner(), key.as_deref()))
+        .run(move |conn| {
+            filing::file_one(
+                conn,
+                &who,
+                firm_id,
+                body.into_inner(),
+                key.as_deref(),
+                Some(log),
+            )
+        })
         .await?;
     Ok(filed_response(filed))
 }
@@ -102,9 +116,19 @@ pub async fn file_batch(
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
     let key = idempotency_key(&req)?;
+    let log = crate::activity::ActivityRow::created(&req, &who);
     let filed = state
         .db
-        .run(move |conn| filing::file_batch(conn, &who, firm_id, body.into_inner(), key.as_deref()))
+        .run(move |conn| {
+            filing::file_batch(
+                conn,
+                &who,
+                firm_id,
+                body.into_inner(),
+                key.as_deref(),
+                Some(log),
+            )
+        })
         .await?;
     Ok(filed_response(filed))
 }
@@ -124,9 +148,10 @@ pub async fn import(
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
     let key = idempotency_key(&req)?;
+    let log = crate::activity::ActivityRow::created(&req, &who);
     let filed = state
         .db
-        .run(move |conn| filing::import_csv(conn, &who, firm_id, &body, key.as_deref()))
+        .run(move |conn| filing::import_csv(conn, &who, firm_id, &body, key.as_deref(), Some(log)))
         .await?;
     Ok(filed_response(filed))
 }

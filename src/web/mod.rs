@@ -81,7 +81,12 @@ pub async fn observe(
     let elapsed = started.elapsed();
     if let Some(state) = state {
         state.metrics.record(&method, &route, status, elapsed);
-        if changes_state {
+        let already_logged = response
+            .response()
+            .extensions()
+            .get::<crate::activity::Logged>()
+            .is_some();
+        if changes_state && !already_logged {
             let row = crate::activity::ActivityRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 at: crate::domain::time::now(),

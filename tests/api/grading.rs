@@ -445,3 +445,36 @@ fn state_changing_requests_are_logged() {
         assert_eq!(app.get("/api/v1/activity", Some(&association)).status, 403);
     });
 }
+
+#[test]
+fn a_filing_is_logged_once_with_its_outcome() {
+    each_backend(|app| {
+        let regulator = app.regulator();
+        let firm = app.register_firm(&regulator, "台账企业");
+        let clerk = app.enterprise(&firm);
+        let acetone = app.chemical(&regulator, "67-64-1");
+        let entry = json!({"kind": "stocktake", "chemical_id": acetone, "quantity": "1", "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)});
+        let path = format!("/api/v1/firms/{firm}/ledger");
+        assert_eq!(app.post(&path, Some(&clerk), &entry).status, 201);
+        let mut bad = entry.clone();
+        bad["quantity"] = json!("-1");
+        assert_eq!(app.post(&path, Some(&clerk), &bad).status, 422);
+        let log = app.get(
+            "/api/v1/activity?action=ledger&limit=1000",
+            Some(&app.admin()),
+        );
+        let rows: Vec<(i64, Option<&str>)> = log.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["action"] == "POST /api/v1/firms/{firm_id}/ledger")
+            .map(|a| (a["status"].as_i64().unwrap(), a["role"].as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [(201, Some("enterprise")), (422, Some("enterprise"))],
+            "{}",
+            log.text
+        );
+    });
+}
