@@ -271,7 +271,9 @@ pub fn list(
         Some(_) => Vec::new(),
         None => store::list(conn, page)?,
     };
-    let grades = crate::grading::current_grades(conn, None)?;
+    // Only this page's firms: the grade history of the whole province is not needed here.
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let grades = crate::grading::store::newest_of(conn, &ids)?;
     let items = rows
         .iter()
         .map(|row| {
