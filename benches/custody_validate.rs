@@ -11,9 +11,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use diesel::prelude::*;
-use precursor_registry::custody::{self, model::Settings};
+use precursor_registry::custody;
 use precursor_registry::db::{DatabaseUrl, Db};
 use precursor_registry::demo::{self, DemoOptions};
+use precursor_registry::domain::CustodyRules;
 use precursor_registry::ledger::LedgerRow;
 
 fn peak_rss_kib() -> u64 {
@@ -73,7 +74,7 @@ fn run(path: &str, bare_ms: u64, n: usize) {
     let t = Instant::now();
     let input = custody::store::load_input(&mut conn).unwrap();
     let load = t.elapsed();
-    let settings = Settings::defaults(chrono::Utc::now());
+    let settings = CustodyRules::defaults(chrono::Utc::now());
     let t = Instant::now();
     let findings = custody::validate(&input, &settings);
     let validate = t.elapsed();

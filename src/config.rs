@@ -43,7 +43,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Custody and grading rule settings (transit window, quantity tolerance, filing deadline);
     /// `as_of` is set per run.
-    pub custody: crate::custody::model::Settings,
+    pub custody: crate::domain::CustodyRules,
 }
 
 impl Settings {
@@ -56,7 +56,7 @@ impl Settings {
             admin_password: None,
             max_connections: 8,
             workers: None,
-            custody: crate::custody::model::Settings::defaults(
+            custody: crate::domain::CustodyRules::defaults(
                 chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
             ),
         }

@@ -25,6 +25,32 @@ impl FieldError {
     }
 }
 
+/// Checks a free-text field: trimmed, present, not too long.
+pub fn required_text(
+    field: &str,
+    value: &str,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "required", "is required"));
+    } else if crate::domain::has_control_characters(value) {
+        errors.push(FieldError::new(
+            field,
+            "control_characters",
+            "must not contain control characters",
+        ));
+    } else if value.chars().count() > max_chars {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    value.to_string()
+}
+
 /// An optional time field of a request: absent or blank is `None`; a bad one is recorded in
 /// `errors` (code `invalid_time`) and is `None` too.
 pub fn time_field(

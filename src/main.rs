@@ -143,18 +143,18 @@ struct RuleArgs {
 }
 
 impl RuleArgs {
-    fn settings(self) -> Result<custody::model::Settings, String> {
+    fn settings(self) -> Result<precursor_registry::domain::CustodyRules, String> {
         if self.transit_window_hours < 1
             || self.filing_deadline_hours < 1
             || !(0..=10_000).contains(&self.quantity_tolerance_bp)
         {
             return Err("the transit window and filing deadline must be at least 1 hour, the tolerance 0–10000 bp".into());
         }
-        Ok(custody::model::Settings {
+        Ok(precursor_registry::domain::CustodyRules {
             transit_window: chrono::Duration::hours(self.transit_window_hours),
             tolerance_bp: self.quantity_tolerance_bp,
             filing_deadline: chrono::Duration::hours(self.filing_deadline_hours),
-            ..custody::model::Settings::defaults(chrono::Utc::now())
+            ..precursor_registry::domain::CustodyRules::defaults(chrono::Utc::now())
         })
     }
 }
@@ -376,7 +376,7 @@ fn validate(
     firm_id: Option<Uuid>,
     as_of_text: Option<&str>,
     format: OutputFormat,
-    rules: custody::model::Settings,
+    rules: precursor_registry::domain::CustodyRules,
 ) -> Result<(), String> {
     let as_of = match as_of_text {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
@@ -384,7 +384,7 @@ fn validate(
             .with_timezone(&chrono::Utc),
         None => chrono::Utc::now(),
     };
-    let rules = custody::model::Settings { as_of, ..rules };
+    let rules = precursor_registry::domain::CustodyRules { as_of, ..rules };
     let progress = Progress::new(2);
     progress.step(0, "connecting");
     let db = Db::connect(&settings.database_url(), 1)?;

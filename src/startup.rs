@@ -26,7 +26,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub metrics: Metrics,
     /// The deployment's custody rule settings (`as_of` is set per run).
-    pub custody: crate::custody::model::Settings,
+    pub custody: crate::domain::CustodyRules,
 }
 
 pub struct Application {

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::{policy, Principal};
-use crate::custody::Severity;
 use crate::db::{write_tx, DbConnection};
+use crate::domain::Severity;
 use crate::domain::{named_enum, time, Role};
-use crate::error::{time_field, AppError, FieldError};
+use crate::error::{required_text, time_field, AppError, FieldError};
 use crate::firms;
 use crate::paging::{Page, PageOf};
 use store::{AuditFindingRow, AuditRow};
@@ -275,7 +275,7 @@ pub fn record_finding(
             "must be critical, major or minor",
         ));
     }
-    let description = firms::required_text("description", &request.description, 2000, &mut errors);
+    let description = required_text("description", &request.description, 2000, &mut errors);
     let corrective_action = request
         .corrective_action
         .as_deref()
@@ -348,7 +348,7 @@ pub fn close(
             "an audit can only be closed",
         ));
     }
-    let conclusion = firms::required_text("conclusion", &request.conclusion, 4000, &mut errors);
+    let conclusion = required_text("conclusion", &request.conclusion, 4000, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

@@ -8,7 +8,7 @@ use super::{
     DecisionRequest, ExplanationRequest, FindingQuery, FindingView, RunRequest, RunSummary,
 };
 use crate::auth::{policy, AuthUser};
-use crate::domain::{time, Role};
+use crate::domain::{time, CustodyRules, Role};
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
 use crate::startup::AppState;
@@ -175,7 +175,7 @@ pub async fn trace(
         .db
         .run(move |conn| {
             let input = super::store::load_input(conn)?;
-            let settings = super::model::Settings {
+            let settings = CustodyRules {
                 as_of: time::from_db(time::now()),
                 ..rules
             };

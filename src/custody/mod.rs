@@ -15,48 +15,13 @@ use uuid::Uuid;
 
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
-use crate::domain::{time, Role};
-use crate::error::{AppError, FieldError};
+use crate::domain::quantity::format_thousandths;
+use crate::domain::{time, Code, CustodyRules, FindingStatus, Role, Severity};
+use crate::error::{required_text, AppError, FieldError};
 use crate::paging::{Page, PageOf};
-pub use model::{Code, Finding, Severity};
+pub use model::Finding;
 use store::{FindingRow, Note, RunRow};
 pub use validator::validate;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingStatus {
-    Open,
-    Explained,
-    Resolved,
-    Dismissed,
-}
-
-impl FindingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FindingStatus::Open => "open",
-            FindingStatus::Explained => "explained",
-            FindingStatus::Resolved => "resolved",
-            FindingStatus::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<FindingStatus> {
-        [
-            FindingStatus::Open,
-            FindingStatus::Explained,
-            FindingStatus::Resolved,
-            FindingStatus::Dismissed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
-    /// Still needs attention: counts against a grade as unresolved.
-    pub fn is_pending(self) -> bool {
-        matches!(self, FindingStatus::Open | FindingStatus::Explained)
-    }
-}
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -111,7 +76,7 @@ pub fn run(
     conn: &mut DbConnection,
     who: &Principal,
     request: RunRequest,
-    rules: &model::Settings,
+    rules: &CustodyRules,
 ) -> Result<RunSummary, AppError> {
     policy::require_role(who, &[Role::Regulator, Role::Enterprise])?;
     let scope = match (who.role, request.firm_id) {
@@ -125,7 +90,7 @@ pub fn run(
         crate::firms::require(conn, firm)?;
     }
     let as_of = parse_as_of(request.as_of.as_deref())?;
-    let settings = model::Settings {
+    let settings = CustodyRules {
         as_of: as_of.unwrap_or_else(|| time::from_db(time::now())),
         ..*rules
     };
@@ -145,7 +110,7 @@ pub fn run_validation(
     conn: &mut DbConnection,
     run_by: &str,
     scope: Option<Uuid>,
-    settings: &model::Settings,
+    settings: &CustodyRules,
     record: bool,
 ) -> Result<(RunSummary, RunTimings), AppError> {
     let started = Instant::now();
@@ -389,7 +354,7 @@ fn view(
             .and_then(|c| names.get(c).cloned()),
         chemical_id: opt_id(&row.chemical_id)?,
         lot: row.lot.clone(),
-        quantity: row.quantity.map(crate::ledger::chain::canonical_quantity),
+        quantity: row.quantity.map(format_thousandths),
         entry_ids,
         message: row.message_zh.clone(),
         message_en: row.message_en.clone(),
@@ -559,7 +524,7 @@ pub fn explain(
     request: ExplanationRequest,
 ) -> Result<FindingView, AppError> {
     policy::require_role(who, &[Role::Enterprise])?;
-    let text = crate::firms::required_text("text", &request.text, 2000, &mut Vec::new());
+    let text = required_text("text", &request.text, 2000, &mut Vec::new());
     if text.is_empty() || text.chars().count() > 2000 {
         return Err(AppError::field(
             "text",
@@ -632,7 +597,7 @@ pub fn decide(
             None
         }
     };
-    let note = crate::firms::required_text("note", &request.note, 2000, &mut errors);
+    let note = required_text("note", &request.note, 2000, &mut errors);
     let Some(status) = status.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::domain::{EntryKind, FirmStatus, PermitKind};
+use crate::domain::{Code, EntryKind, FirmStatus, PermitKind, Severity};
 
 /// A ledger entry as the validator sees it: only what the rules read, kept compact because a
 /// province holds millions (ids of firms, chemicals and lots are shared, not copied).
@@ -84,37 +84,6 @@ impl Permit {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
-    pub transit_window: Duration,
-    /// Quantity tolerance in basis points of the larger quantity (50 = 0.5 %) …
-    pub tolerance_bp: i64,
-    /// … and never less than this many thousandths.
-    pub min_tolerance: i64,
-    pub filing_deadline: Duration,
-    pub as_of: DateTime<Utc>,
-}
-
-impl Settings {
-    pub fn defaults(as_of: DateTime<Utc>) -> Settings {
-        Settings {
-            transit_window: Duration::days(7),
-            tolerance_bp: 50,
-            min_tolerance: 1,
-            filing_deadline: Duration::hours(72),
-            as_of,
-        }
-    }
-
-    /// Whether two quantities agree within the tolerance.
-    pub fn agree(&self, a: i64, b: i64) -> bool {
-        let larger = a.max(b);
-        let tolerance = (i128::from(larger) * i128::from(self.tolerance_bp) / 10_000)
-            .max(i128::from(self.min_tolerance));
-        i128::from((a - b).abs()) <= tolerance
-    }
-}
-
 /// Everything one run looks at.
 #[derive(Debug, Clone, Default)]
 pub struct Input {
@@ -125,132 +94,6 @@ pub struct Input {
     pub categories: HashMap<String, u8>,
     /// Firms whose hash chain does not verify: the first bad seq and the entry there, if any.
     pub broken_chains: Vec<(String, i64, Option<String>)>,
-}
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Code {
-    UnmatchedDispatch,
-    UnmatchedReceipt,
-    QuantityMismatch,
-    LotMismatch,
-    TimeInversion,
-    LateReceipt,
-    NegativeBalance,
-    OrphanLot,
-    StocktakeDiscrepancy,
-    UnlicensedCounterparty,
-    PermitMissing,
-    PermitExceeded,
-    UndocumentedCounterparty,
-    MissingTransportDoc,
-    LateFiling,
-    UnexplainedLoss,
-    ChainBroken,
-}
-
-impl Code {
-    pub const ALL: [Code; 17] = [
-        Code::UnmatchedDispatch,
-        Code::UnmatchedReceipt,
-        Code::QuantityMismatch,
-        Code::LotMismatch,
-        Code::TimeInversion,
-        Code::LateReceipt,
-        Code::NegativeBalance,
-        Code::OrphanLot,
-        Code::StocktakeDiscrepancy,
-        Code::UnlicensedCounterparty,
-        Code::PermitMissing,
-        Code::PermitExceeded,
-        Code::UndocumentedCounterparty,
-        Code::MissingTransportDoc,
-        Code::LateFiling,
-        Code::UnexplainedLoss,
-        Code::ChainBroken,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::UnmatchedDispatch => "UNMATCHED_DISPATCH",
-            Code::UnmatchedReceipt => "UNMATCHED_RECEIPT",
-            Code::QuantityMismatch => "QUANTITY_MISMATCH",
-            Code::LotMismatch => "LOT_MISMATCH",
-            Code::TimeInversion => "TIME_INVERSION",
-            Code::LateReceipt => "LATE_RECEIPT",
-            Code::NegativeBalance => "NEGATIVE_BALANCE",
-            Code::OrphanLot => "ORPHAN_LOT",
-            Code::StocktakeDiscrepancy => "STOCKTAKE_DISCREPANCY",
-            Code::UnlicensedCounterparty => "UNLICENSED_COUNTERPARTY",
-            Code::PermitMissing => "PERMIT_MISSING",
-            Code::PermitExceeded => "PERMIT_EXCEEDED",
-            Code::UndocumentedCounterparty => "UNDOCUMENTED_COUNTERPARTY",
-            Code::MissingTransportDoc => "MISSING_TRANSPORT_DOC",
-            Code::LateFiling => "LATE_FILING",
-            Code::UnexplainedLoss => "UNEXPLAINED_LOSS",
-            Code::ChainBroken => "CHAIN_BROKEN",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Code> {
-        Code::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-
-    /// Permit violations cap a firm's grade (grading.md).
-    pub fn is_permit_violation(self) -> bool {
-        matches!(
-            self,
-            Code::PermitMissing | Code::PermitExceeded | Code::UnlicensedCounterparty
-        )
-    }
-}
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Critical,
-    Major,
-    Minor,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Major => "major",
-            Severity::Minor => "minor",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Severity> {
-        [Severity::Critical, Severity::Major, Severity::Minor]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
 }
 
 /// One gap in custody.

@@ -5,8 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
-use super::model::{Code, Entry, ExternalParty, Firm, Input, Party, Permit, Settings, Severity};
+use super::model::{Entry, ExternalParty, Firm, Input, Party, Permit};
 use super::validate;
+use crate::domain::{Code, CustodyRules, Severity};
 use crate::domain::{EntryKind, FirmStatus, PermitKind};
 
 const S: &str = "seller";
@@ -138,7 +139,7 @@ impl World {
     }
 
     fn run(&self) -> Vec<super::Finding> {
-        validate(&self.input, &Settings::defaults(self.as_of))
+        validate(&self.input, &CustodyRules::defaults(self.as_of))
     }
 
     fn codes(&self) -> BTreeSet<Code> {
@@ -296,7 +297,7 @@ fn fallback_takes_the_nearest_receipt_and_each_entry_once() {
     assert_eq!(w.run(), vec![]);
     // Each dispatch took the nearest receipt after it.
     let pairs: Vec<(String, String)> =
-        super::validator::shipments(&w.input, &Settings::defaults(w.as_of))
+        super::validator::shipments(&w.input, &CustodyRules::defaults(w.as_of))
             .into_iter()
             .map(|s| {
                 (
@@ -637,8 +638,8 @@ fn clean_chain() -> impl Strategy<Value = Input> {
     })
 }
 
-fn settings() -> Settings {
-    Settings::defaults(day(60.0))
+fn settings() -> CustodyRules {
+    CustodyRules::defaults(day(60.0))
 }
 
 proptest! {

@@ -6,10 +6,11 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::model::{Entry, ExternalParty, Finding, Input, Party, Settings};
+use super::model::{Entry, ExternalParty, Finding, Input, Party};
 use super::validator::{counted_entries, shipments};
+use crate::domain::quantity::format_thousandths as qty;
+use crate::domain::CustodyRules;
 use crate::domain::EntryKind;
-use crate::ledger::chain::canonical_quantity as qty;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TraceNode {
@@ -98,7 +99,7 @@ fn external_id(party: &Party) -> Option<(String, String)> {
 
 pub fn build(
     input: &Input,
-    settings: &Settings,
+    settings: &CustodyRules,
     findings: &[Finding],
     chemical_id: &str,
     lot: Option<&str>,

@@ -6,12 +6,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::model::{Code, Entry, ExternalParty, Finding, Input, Party, Permit, Settings, Severity};
+use super::model::{Entry, ExternalParty, Finding, Input, Party, Permit};
+use crate::domain::quantity::format_thousandths as qty;
+use crate::domain::{Code, CustodyRules, Severity};
 use crate::domain::{EntryKind, FirmStatus, PermitKind};
-use crate::ledger::chain::canonical_quantity as qty;
 
 /// Runs every rule of custody.md and returns the findings in a stable order.
-pub fn validate(input: &Input, settings: &Settings) -> Vec<Finding> {
+pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
     let v = Validator::new(input, settings);
     let mut findings = Vec::new();
     v.shipments(&mut findings);
@@ -43,7 +44,7 @@ pub struct Shipment {
 }
 
 /// Every dispatch and receipt among counted entries, paired where they match (for the lot trace).
-pub fn shipments(input: &Input, settings: &Settings) -> Vec<Shipment> {
+pub fn shipments(input: &Input, settings: &CustodyRules) -> Vec<Shipment> {
     let v = Validator::new(input, settings);
     let m = v.matching();
     let mut out: Vec<Shipment> = m
@@ -78,13 +79,13 @@ pub fn shipments(input: &Input, settings: &Settings) -> Vec<Shipment> {
 }
 
 /// Entries that count (not reversals, not reversed, occurred by `as_of`).
-pub fn counted_entries<'a>(input: &'a Input, settings: &'a Settings) -> Vec<&'a Entry> {
+pub fn counted_entries<'a>(input: &'a Input, settings: &'a CustodyRules) -> Vec<&'a Entry> {
     Validator::new(input, settings).entries
 }
 
 struct Validator<'a> {
     input: &'a Input,
-    s: &'a Settings,
+    s: &'a CustodyRules,
     /// Entries that count: not reversals, not reversed, occurred by `as_of`; in business order.
     entries: Vec<&'a Entry>,
     permits_by_firm: HashMap<&'a str, Vec<&'a Permit>>,
@@ -101,7 +102,7 @@ fn lot_text(lot: Option<&str>) -> String {
 }
 
 impl<'a> Validator<'a> {
-    fn new(input: &'a Input, s: &'a Settings) -> Validator<'a> {
+    fn new(input: &'a Input, s: &'a CustodyRules) -> Validator<'a> {
         // A reversal counts from when it happened: as of an earlier time its target still stood.
         let reversed: HashSet<&str> = input
             .entries

@@ -26,8 +26,8 @@
 use super::plan::{FirmKind, EXCEEDING_LIMIT};
 use super::sim::{waybill_text, Ev, Party, ShipRef, Shipper, Sim};
 use super::world;
+use crate::domain::quantity::format_thousandths as canonical_quantity;
 use crate::domain::EntryKind;
-use crate::ledger::chain::canonical_quantity;
 
 /// A gap before its entries have ids: entries are (firm, gen).
 pub struct GapPlan {

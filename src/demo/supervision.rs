@@ -8,9 +8,9 @@ use uuid::Uuid;
 use super::rng::Rng;
 use crate::audits::store::{self as audit_store, AuditFindingRow, AuditRow};
 use crate::auth::Principal;
-use crate::custody::Severity;
 use crate::db::{write_tx, DbConnection};
 use crate::domain::time;
+use crate::domain::Severity;
 use crate::error::AppError;
 use crate::grading::{self, ConfirmRequest, Period};
 
@@ -42,7 +42,7 @@ pub fn supervise(
     seed: u64,
     end: DateTime<Utc>,
 ) -> Result<SupervisionReport, AppError> {
-    let settings = crate::custody::model::Settings::defaults(end);
+    let settings = crate::domain::CustodyRules::defaults(end);
     let (run, _) = crate::custody::run_validation(
         conn,
         &regulator.user_id.to_string(),

@@ -3,12 +3,16 @@
 
 pub mod cas;
 pub mod credit_code;
+pub mod custody_rules;
+pub mod finding;
 pub mod quantity;
 pub mod region;
 pub mod time;
 
 pub use cas::CasNumber;
 pub use credit_code::CreditCode;
+pub use custody_rules::CustodyRules;
+pub use finding::{Code, FindingStatus, Severity};
 pub use quantity::Quantity;
 pub use region::RegionCode;
 

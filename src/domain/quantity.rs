@@ -99,8 +99,26 @@ impl Quantity {
 
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:03}", self.0 / 1000, self.0 % 1000)
+        write_thousandths(f, self.0)
     }
+}
+
+/// A count of thousandths as `<integer>.<three digits>`, signed: balances and differences
+/// can be negative where a filed `Quantity` cannot.
+pub fn format_thousandths(thousandths: i64) -> String {
+    struct Shown(i64);
+    impl fmt::Display for Shown {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_thousandths(f, self.0)
+        }
+    }
+    Shown(thousandths).to_string()
+}
+
+fn write_thousandths(f: &mut fmt::Formatter<'_>, thousandths: i64) -> fmt::Result {
+    let sign = if thousandths < 0 { "-" } else { "" };
+    let abs = thousandths.unsigned_abs();
+    write!(f, "{sign}{}.{:03}", abs / 1000, abs % 1000)
 }
 
 impl serde::Serialize for Quantity {
@@ -113,6 +131,14 @@ impl serde::Serialize for Quantity {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn formats_signed_thousandths() {
+        assert_eq!(format_thousandths(0), "0.000");
+        assert_eq!(format_thousandths(1), "0.001");
+        assert_eq!(format_thousandths(-1500), "-1.500");
+        assert_eq!(format_thousandths(i64::MIN), "-9223372036854775.808");
+    }
 
     #[test]
     fn parses_exact_decimals() {

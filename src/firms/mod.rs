@@ -13,7 +13,7 @@ use crate::auth::policy::{self, FirmView};
 use crate::auth::Principal;
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, Activity, CreditCode, FirmStatus, RegionCode};
-use crate::error::{AppError, FieldError};
+use crate::error::{required_text, AppError, FieldError};
 use crate::paging::{Page, PageOf};
 use store::FirmRow;
 
@@ -44,32 +44,6 @@ pub struct NewFirm {
     pub region_code: RegionCode,
     pub address: String,
     pub activities: BTreeSet<Activity>,
-}
-
-/// Checks a free-text field: trimmed, present, not too long.
-pub fn required_text(
-    field: &str,
-    value: &str,
-    max_chars: usize,
-    errors: &mut Vec<FieldError>,
-) -> String {
-    let value = value.trim();
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "required", "is required"));
-    } else if crate::domain::has_control_characters(value) {
-        errors.push(FieldError::new(
-            field,
-            "control_characters",
-            "must not contain control characters",
-        ));
-    } else if value.chars().count() > max_chars {
-        errors.push(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max_chars} characters"),
-        ));
-    }
-    value.to_string()
 }
 
 impl RegisterFirmRequest {

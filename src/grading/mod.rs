@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::{policy, Principal};
-use crate::custody::{Code, FindingStatus, Severity};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, Role};
+use crate::domain::{Code, FindingStatus, Severity};
 use crate::error::{AppError, FieldError};
 use crate::firms;
 pub use rules::{Assessment, BreakdownItem, Grade, Period};

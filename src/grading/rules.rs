@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::custody::{Code, FindingStatus, Severity};
+use crate::domain::{Code, FindingStatus, Severity};
 
 /// Stored with every grade, so a grade can always be recomputed and explained.
 pub const RULES_VERSION: &str = "2026.1";

@@ -88,13 +88,6 @@ fn push_signed(out: &mut Vec<u8>, n: i64) {
     push_num(out, n.unsigned_abs(), 1);
 }
 
-/// Quantities as `<integer>.<three digits>`.
-pub fn canonical_quantity(thousandths: i64) -> String {
-    let sign = if thousandths < 0 { "-" } else { "" };
-    let abs = thousandths.unsigned_abs();
-    format!("{sign}{}.{:03}", abs / 1000, abs % 1000)
-}
-
 fn field(out: &mut Vec<u8>, name: &str, value: Option<&str>) {
     out.extend_from_slice(name.as_bytes());
     match value {
@@ -319,11 +312,16 @@ mod tests {
         );
     }
 
-    #[test]
-    fn quantities_format_with_three_digits() {
-        assert_eq!(canonical_quantity(0), "0.000");
-        assert_eq!(canonical_quantity(1), "0.001");
-        assert_eq!(canonical_quantity(-1500), "-1.500");
+    proptest! {
+        /// The hashed quantity is written allocation-free, but must read exactly as shown.
+        #[test]
+        fn hashed_quantity_reads_as_displayed(q in any::<i64>()) {
+            let fields = HashedFields { quantity: q, ..sample(1, None) };
+            let text = crate::domain::quantity::format_thousandths(q);
+            let expected = format!("\nquantity:{}:{text}\n", text.len());
+            let bytes = canonical_bytes(&fields);
+            prop_assert!(String::from_utf8_lossy(&bytes).contains(&expected));
+        }
     }
 
     fn chain(n: i64) -> Vec<(HashedFields<'static>, String, String)> {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::entry::{CounterpartyRequest, EntryRequest};
 use super::store::LedgerRow;
+use crate::domain::quantity::format_thousandths;
 use crate::domain::time;
 use crate::error::{AppError, FieldError};
 
@@ -62,7 +63,7 @@ pub fn export(rows: &[LedgerRow], catalog: &CatalogNames) -> Result<Vec<u8>, App
                 cas.unwrap_or_default(),
                 name,
                 opt(&r.lot),
-                super::chain::canonical_quantity(r.quantity),
+                format_thousandths(r.quantity),
                 time::from_db(r.occurred_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
                 time::from_db(r.recorded_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
                 opt(&r.counterparty_firm_id),

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::{policy, Principal};
 use crate::db::DbConnection;
+use crate::domain::quantity::format_thousandths;
 use crate::domain::{time, EntryKind, Quantity};
 use crate::error::{time_field, AppError, FieldError};
 use crate::firms;
@@ -382,7 +383,7 @@ pub fn inventory(
             Ok(InventoryItem {
                 chemical_id: parse_id(chemical_id)?,
                 lot: lot.map(str::to_string),
-                quantity: chain::canonical_quantity(q),
+                quantity: format_thousandths(q),
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, FirmStatus, PermitKind, Quantity};
-use crate::error::{AppError, FieldError};
+use crate::error::{required_text, AppError, FieldError};
 use crate::firms;
 use crate::paging::{Page, PageOf};
 use store::PermitRow;
@@ -56,7 +56,7 @@ impl RegisterPermitRequest {
                 format!("must be one of {}", PermitKind::names()),
             ));
         }
-        let number = firms::required_text("number", &self.number, 64, &mut errors);
+        let number = required_text("number", &self.number, 64, &mut errors);
         if self.chemical_ids.is_empty() {
             errors.push(FieldError::new(
                 "chemical_ids",

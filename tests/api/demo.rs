@@ -4,9 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use precursor_registry::custody::{self, model::Settings};
+use precursor_registry::custody;
 use precursor_registry::db::DbConnection;
 use precursor_registry::demo::{generate, DemoOptions, DemoReport};
+use precursor_registry::domain::CustodyRules;
 use precursor_registry::domain::EntryKind;
 use precursor_registry::ledger::{self, LedgerRow};
 use uuid::Uuid;
@@ -228,7 +229,7 @@ fn clean_except_for_its_gaps(app: &TestApp) {
 
     // The custody validator finds exactly the documented gaps, each at its firm and entries.
     let input = custody::store::load_input(&mut conn).unwrap();
-    let findings = custody::validate(&input, &Settings::defaults(Utc::now()));
+    let findings = custody::validate(&input, &CustodyRules::defaults(Utc::now()));
     let found: BTreeSet<(String, String, BTreeSet<String>)> = findings
         .iter()
         .map(|f| {
@@ -370,7 +371,7 @@ fn the_full_province_is_generated_quickly_and_clean() {
         report.entries
     );
     let input = custody::store::load_input(&mut conn).unwrap();
-    let findings = custody::validate(&input, &Settings::defaults(Utc::now()));
+    let findings = custody::validate(&input, &CustodyRules::defaults(Utc::now()));
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &findings {
         *by_code.entry(f.code.as_str()).or_default() += 1;

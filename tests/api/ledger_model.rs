@@ -194,7 +194,7 @@ fn inventory_matches_a_replay_model_for_random_ledgers() {
                     }
                     let r = app.get(&format!("/api/v1/firms/{firm}/inventory"), Some(&clerk));
                     let got = r.body["items"].as_array().unwrap().iter().find(|i| i["lot"] == *lot).map(|i| i["quantity"].as_str().unwrap().to_string());
-                    let expected = balance.map(precursor_registry::ledger::chain::canonical_quantity);
+                    let expected = balance.map(precursor_registry::domain::quantity::format_thousandths);
                     prop_assert_eq!(got, expected, "lot {}", lot);
                 }
                 let verify = app.get(&format!("/api/v1/firms/{firm}/ledger/verify"), Some(&clerk));
