@@ -15,18 +15,15 @@ use crate::auth::token::{random_bytes, TokenKeys};
 use crate::config::{Secret, Settings};
 use crate::db::Db;
 use crate::domain::Role;
+use crate::metrics::Metrics;
 use crate::users::{self, NewUser};
-use crate::web::metrics::Metrics;
 use crate::web::openapi::ApiDoc;
 use crate::{auth, chemicals, firms, permits, web as plumbing};
 
-/// What every handler can reach.
-pub struct AppState {
+/// The database and the token keys, ready to serve: migrated, seeded, with an `admin`.
+pub struct Prepared {
     pub db: Db,
     pub tokens: TokenKeys,
-    pub metrics: Metrics,
-    /// The deployment's custody rule settings (`as_of` is set per run).
-    pub custody: crate::domain::CustodyRules,
 }
 
 pub struct Application {
@@ -38,13 +35,21 @@ impl Application {
     /// Connects to the database (migrating and seeding it on first start), binds the listener
     /// and returns the server ready to run. Fails with a readable message, never a panic.
     pub fn build(settings: Settings) -> Result<Application, String> {
-        let state = web::Data::new(prepare(&settings)?);
+        let Prepared { db, tokens } = prepare(&settings)?;
+        // Each handler asks for the one piece it uses.
+        let db = web::Data::new(db);
+        let tokens = web::Data::new(tokens);
+        let metrics = web::Data::new(Metrics::default());
+        let custody_rules = web::Data::new(settings.custody);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let mut server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(db.clone())
+                .app_data(tokens.clone())
+                .app_data(metrics.clone())
+                .app_data(custody_rules.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -67,7 +72,7 @@ impl Application {
                 )
                 .service(
                     web::scope("/api/v1")
-                        .configure(auth::http::routes)
+                        .configure(crate::sessions::http::routes)
                         .configure(crate::users::http::routes)
                         .configure(chemicals::http::routes)
                         .configure(firms::http::routes)
@@ -106,7 +111,7 @@ impl Application {
 }
 
 /// Storage and keys, plus the first-start work: catalog seed and the `admin` account.
-pub fn prepare(settings: &Settings) -> Result<AppState, String> {
+pub fn prepare(settings: &Settings) -> Result<Prepared, String> {
     std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
         format!(
             "cannot create the data directory {}: {e}",
@@ -127,12 +132,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, String> {
     }
     create_first_admin(&mut conn, settings.admin_password.as_ref())?;
     drop(conn);
-    Ok(AppState {
-        db,
-        tokens,
-        metrics: Metrics::default(),
-        custody: settings.custody,
-    })
+    Ok(Prepared { db, tokens })
 }
 
 /// On an empty database, creates `admin`. A generated password is printed once to the

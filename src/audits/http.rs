@@ -3,9 +3,9 @@ use uuid::Uuid;
 
 use super::{Audit, AuditQuery, CloseAuditRequest, OpenAuditRequest, RecordFindingRequest};
 use crate::auth::AuthUser;
+use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -26,12 +26,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 201, body = Audit), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn open(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     body: web::Json<OpenAuditRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let audit = state
-        .db
+    let audit = db
         .run(move |conn| super::open(conn, &who, body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(audit))
@@ -42,14 +41,13 @@ pub async fn open(
     responses((status = 200, body = PageOf<Audit>), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     query: web::Query<AuditQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.parse()?;
-    let audits = state
-        .db
+    let audits = db
         .run(move |conn| super::list(conn, &who, query.into_inner(), page))
         .await?;
     Ok(HttpResponse::Ok().json(audits))
@@ -60,12 +58,12 @@ pub async fn list(
     responses((status = 200, body = Audit), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn get(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let audit = state.db.run(move |conn| super::get(conn, &who, id)).await?;
+    let audit = db.run(move |conn| super::get(conn, &who, id)).await?;
     Ok(HttpResponse::Ok().json(audit))
 }
 
@@ -75,14 +73,13 @@ pub async fn get(
     responses((status = 201, body = Audit), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn record_finding(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     id: web::Path<Uuid>,
     body: web::Json<RecordFindingRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let audit = state
-        .db
+    let audit = db
         .run(move |conn| super::record_finding(conn, &who, id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(audit))
@@ -94,14 +91,13 @@ pub async fn record_finding(
     responses((status = 200, body = Audit), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn close(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     id: web::Path<Uuid>,
     body: web::Json<CloseAuditRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let audit = state
-        .db
+    let audit = db
         .run(move |conn| super::close(conn, &who, id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(audit))

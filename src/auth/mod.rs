@@ -1,9 +1,8 @@
-//! Who is calling (accounts, tokens) and what they may do (policy).
+//! Who is calling (tokens, passwords, the `AuthUser` extractor) and what they may do (policy).
+//! Signing in is the `sessions` slice, above this floor.
 
-pub mod http;
 pub mod password;
 pub mod policy;
-pub mod service;
 pub mod store;
 pub mod token;
 
@@ -12,8 +11,8 @@ use std::future::{ready, Ready};
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::error::AppError;
-use crate::startup::AppState;
 pub use token::Principal;
+use token::TokenKeys;
 
 /// The signed-in caller. Extracting it from a request without a valid bearer token answers 401.
 #[derive(Debug, Clone)]
@@ -36,9 +35,9 @@ impl FromRequest for AuthUser {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("application state missing"))?;
+    let tokens = req
+        .app_data::<web::Data<TokenKeys>>()
+        .ok_or_else(|| AppError::internal("token keys not registered"))?;
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         AppError::unauthenticated(
             "unauthenticated",
@@ -55,5 +54,5 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
                 "the Authorization header must be `Bearer <token>`",
             )
         })?;
-    state.tokens.verify_access(token.trim()).map(AuthUser)
+    tokens.verify_access(token.trim()).map(AuthUser)
 }

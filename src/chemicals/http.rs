@@ -3,9 +3,9 @@ use uuid::Uuid;
 
 use super::{Chemical, ChemicalFilter};
 use crate::auth::AuthUser;
+use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/chemicals").route(web::get().to(list)))
@@ -17,15 +17,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 200, body = PageOf<Chemical>), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     filter: web::Query<ChemicalFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let search = filter.parse()?;
     let page = page.parse()?;
-    let chemicals = state
-        .db
+    let chemicals = db
         .run(move |conn| super::list(conn, &who, search, page))
         .await?;
     Ok(HttpResponse::Ok().json(chemicals))
@@ -36,11 +35,11 @@ pub async fn list(
     responses((status = 200, body = Chemical), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn get(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     chemical_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let id = chemical_id.into_inner();
-    let chemical = state.db.run(move |conn| super::get(conn, &who, id)).await?;
+    let chemical = db.run(move |conn| super::get(conn, &who, id)).await?;
     Ok(HttpResponse::Ok().json(chemical))
 }

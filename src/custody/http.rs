@@ -8,10 +8,10 @@ use super::{
     DecisionRequest, ExplanationRequest, FindingQuery, FindingView, RunRequest, RunSummary,
 };
 use crate::auth::{policy, AuthUser};
+use crate::db::Db;
 use crate::domain::{time, CustodyRules, Role};
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/custody/validations").route(web::post().to(run)))
@@ -33,7 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 201, body = RunSummary), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn run(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
     who: AuthUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
@@ -49,9 +50,8 @@ pub async fn run(
             }
         })?
     };
-    let rules = state.custody;
-    let summary = state
-        .db
+    let rules = **rules;
+    let summary = db
         .run(move |conn| super::run(conn, &who, request, &rules))
         .await?;
     Ok(HttpResponse::Created().json(summary))
@@ -62,14 +62,13 @@ pub async fn run(
     responses((status = 200, body = PageOf<FindingView>), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     query: web::Query<FindingQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.parse()?;
-    let findings = state
-        .db
+    let findings = db
         .run(move |conn| super::list(conn, &who, query.into_inner(), page))
         .await?;
     Ok(HttpResponse::Ok().json(findings))
@@ -80,12 +79,12 @@ pub async fn list(
     responses((status = 200, body = FindingView), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn get(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let finding = state.db.run(move |conn| super::get(conn, &who, id)).await?;
+    let finding = db.run(move |conn| super::get(conn, &who, id)).await?;
     Ok(HttpResponse::Ok().json(finding))
 }
 
@@ -95,14 +94,13 @@ pub async fn get(
     responses((status = 201, body = FindingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn explain(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     id: web::Path<Uuid>,
     body: web::Json<ExplanationRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let finding = state
-        .db
+    let finding = db
         .run(move |conn| super::explain(conn, &who, id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(finding))
@@ -114,14 +112,13 @@ pub async fn explain(
     responses((status = 200, body = FindingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn decide(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     id: web::Path<Uuid>,
     body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let finding = state
-        .db
+    let finding = db
         .run(move |conn| super::decide(conn, &who, id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(finding))
@@ -141,7 +138,8 @@ pub struct TraceQuery {
         (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn trace(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
     who: AuthUser,
     query: web::Query<TraceQuery>,
     req: HttpRequest,
@@ -170,9 +168,8 @@ pub async fn trace(
     let Some(chemical) = chemical.map(str::to_string) else {
         return Err(AppError::Validation(errors));
     };
-    let rules = state.custody;
-    let trace = state
-        .db
+    let rules = **rules;
+    let trace = db
         .run(move |conn| {
             let input = super::store::load_input(conn)?;
             let settings = CustodyRules {

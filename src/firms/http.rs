@@ -3,9 +3,9 @@ use uuid::Uuid;
 
 use super::{ChangeFirmStatusRequest, Firm, FirmForCaller, RegisterFirmRequest};
 use crate::auth::AuthUser;
+use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -25,12 +25,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 201, body = Firm), (status = 403, body = Problem), (status = 409, description = "credit code already registered", body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn register(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     body: web::Json<RegisterFirmRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let firm = state
-        .db
+    let firm = db
         .run(move |conn| super::register(conn, &who, body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(firm))
@@ -41,15 +40,12 @@ pub async fn register(
     responses((status = 200, body = PageOf<FirmForCaller>), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.parse()?;
-    let firms = state
-        .db
-        .run(move |conn| super::list(conn, &who, page))
-        .await?;
+    let firms = db.run(move |conn| super::list(conn, &who, page)).await?;
     Ok(HttpResponse::Ok().json(firms))
 }
 
@@ -58,15 +54,12 @@ pub async fn list(
     responses((status = 200, body = FirmForCaller), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn get(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let firm = state
-        .db
-        .run(move |conn| super::get(conn, &who, firm_id))
-        .await?;
+    let firm = db.run(move |conn| super::get(conn, &who, firm_id)).await?;
     Ok(HttpResponse::Ok().json(firm))
 }
 
@@ -76,14 +69,13 @@ pub async fn get(
     responses((status = 200, body = Firm), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn change_status(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     body: web::Json<ChangeFirmStatusRequest>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let firm = state
-        .db
+    let firm = db
         .run(move |conn| super::change_status(conn, &who, firm_id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(firm))

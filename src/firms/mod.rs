@@ -247,13 +247,13 @@ pub fn list(
     };
     // Only this page's firms: the grade history of the whole province is not needed here.
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let grades = crate::grading::store::newest_of(conn, &ids)?;
+    let grades = store::newest_grades(conn, &ids)?;
     let items = rows
         .iter()
         .map(|row| {
             Ok((
                 row.id.clone(),
-                row.for_view(view, grades.get(&row.id).map(|g| g.grade.clone()))?,
+                row.for_view(view, grades.get(&row.id).cloned())?,
             ))
         })
         .collect::<Result<Vec<_>, AppError>>()?;
@@ -272,10 +272,7 @@ pub fn get(
 ) -> Result<FirmForCaller, AppError> {
     let view = policy::view_firm(who, firm_id)?;
     let row = store::find(conn, firm_id)?.ok_or(AppError::NotFound)?;
-    let grade = crate::grading::store::history(conn, &row.id)?
-        .into_iter()
-        .next()
-        .map(|g| g.grade);
+    let grade = store::newest_grades(conn, std::slice::from_ref(&row.id))?.remove(&row.id);
     row.for_view(view, grade)
 }
 

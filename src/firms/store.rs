@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{firm_status_changes, firms};
+use crate::db::schema::{firm_status_changes, firms, grades};
 use crate::db::DbConnection;
 use crate::domain::FirmStatus;
 use crate::error::AppError;
@@ -118,4 +118,23 @@ pub fn all_active(conn: &mut DbConnection) -> Result<Vec<FirmRow>, AppError> {
         .order(firms::id.asc())
         .select(FirmRow::as_select())
         .load(conn)?)
+}
+
+/// The newest confirmed grade letter of each of the given firms (those graded), keyed by firm
+/// id: only the directory's page of firms, and only the two columns it shows.
+pub fn newest_grades(
+    conn: &mut DbConnection,
+    firm_ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut newest = std::collections::HashMap::new();
+    for chunk in firm_ids.chunks(1000) {
+        let rows: Vec<(String, String)> = grades::table
+            .filter(grades::firm_id.eq_any(chunk))
+            .order((grades::confirmed_at.asc(), grades::id.asc()))
+            .select((grades::firm_id, grades::grade))
+            .load(conn)?;
+        // Oldest first, so the last one written per firm is its newest.
+        newest.extend(rows);
+    }
+    Ok(newest)
 }

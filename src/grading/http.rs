@@ -7,9 +7,10 @@ use super::{
     GradeSummary, GradeView, PublicGrade,
 };
 use crate::auth::AuthUser;
+use crate::db::Db;
+use crate::domain::CustodyRules;
 use crate::error::{AppError, Problem};
 use crate::paging::PageOf;
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/firms/{firm_id}/grades/assessment").route(web::post().to(assess)))
@@ -29,15 +30,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 200, body = AssessmentView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn assess(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     body: web::Json<AssessmentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let deadline = state.custody.filing_deadline;
-    let view = state
-        .db
+    let deadline = rules.filing_deadline;
+    let view = db
         .run(move |conn| super::assess(conn, &who, firm_id, body.into_inner(), deadline))
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -49,15 +50,15 @@ pub async fn assess(
     responses((status = 201, body = GradeView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn confirm(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     body: web::Json<ConfirmRequest>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let deadline = state.custody.filing_deadline;
-    let grade = state
-        .db
+    let deadline = rules.filing_deadline;
+    let grade = db
         .run(move |conn| super::confirm(conn, &who, firm_id, body.into_inner(), deadline))
         .await?;
     Ok(HttpResponse::Created().json(grade))
@@ -68,13 +69,12 @@ pub async fn confirm(
     responses((status = 200, body = PageOf<GradeRecord>), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn history(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let history = state
-        .db
+    let history = db
         .run(move |conn| super::history(conn, &who, firm_id))
         .await?;
     Ok(HttpResponse::Ok().json(PageOf {
@@ -88,12 +88,11 @@ pub async fn history(
     responses((status = 200, body = PageOf<PublicGrade>), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn current(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     query: web::Query<GradeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let grades = state
-        .db
+    let grades = db
         .run(move |conn| super::current(conn, &who, query.into_inner()))
         .await?;
     // Every firm's current grade fits one answer; the list shape is the API's usual one.
@@ -114,13 +113,12 @@ pub struct SummaryQuery {
     responses((status = 200, body = GradeSummary), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn summary(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let period = query.into_inner().period;
-    let summary = state
-        .db
+    let summary = db
         .run(move |conn| super::summary(conn, &who, period))
         .await?;
     Ok(HttpResponse::Ok().json(summary))
@@ -130,9 +128,8 @@ pub async fn summary(
 #[utoipa::path(get, path = "/api/v1/supervision/due", tag = "grading",
     responses((status = 200, body = PageOf<DueInspection>), (status = 403, body = Problem)),
     security(("bearer" = [])))]
-pub async fn due(state: web::Data<AppState>, who: AuthUser) -> Result<HttpResponse, AppError> {
-    let due = state
-        .db
+pub async fn due(db: web::Data<Db>, who: AuthUser) -> Result<HttpResponse, AppError> {
+    let due = db
         .run(move |conn| super::due(conn, &who, chrono::Utc::now()))
         .await?;
     Ok(HttpResponse::Ok().json(PageOf {

@@ -38,25 +38,6 @@ pub fn history(conn: &mut DbConnection, firm_id: &str) -> Result<Vec<GradeRow>, 
         .load(conn)?)
 }
 
-/// The newest grade of each of the given firms (those graded), keyed by firm id.
-pub fn newest_of(
-    conn: &mut DbConnection,
-    firm_ids: &[String],
-) -> Result<std::collections::HashMap<String, GradeRow>, AppError> {
-    let mut newest = std::collections::HashMap::new();
-    for chunk in firm_ids.chunks(1000) {
-        let rows: Vec<GradeRow> = grades::table
-            .filter(grades::firm_id.eq_any(chunk))
-            .order((grades::confirmed_at.asc(), grades::id.asc()))
-            .select(GradeRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            newest.insert(row.firm_id.clone(), row);
-        }
-    }
-    Ok(newest)
-}
-
 /// Every grade (of one period, if given), oldest first; the caller keeps the newest per firm.
 pub fn all(conn: &mut DbConnection, period: Option<&str>) -> Result<Vec<GradeRow>, AppError> {
     let mut query = grades::table

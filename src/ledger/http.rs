@@ -7,9 +7,9 @@ use super::entry::EntryRequest;
 use super::filing::{self, Filed};
 use super::{Inventory, LedgerEntry, LedgerQuery, Receipt, VerifyReport};
 use crate::auth::AuthUser;
+use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::PageOf;
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -75,7 +75,7 @@ pub struct Receipts {
         (status = 409, description = "firm not active", body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn file_one(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
@@ -84,8 +84,7 @@ pub async fn file_one(
     let firm_id = firm_id.into_inner();
     let key = idempotency_key(&req)?;
     let log = crate::activity::ActivityRow::created(&req, &who);
-    let filed = state
-        .db
+    let filed = db
         .run(move |conn| {
             filing::file_one(
                 conn,
@@ -108,7 +107,7 @@ pub async fn file_one(
         (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn file_batch(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
@@ -117,8 +116,7 @@ pub async fn file_batch(
     let firm_id = firm_id.into_inner();
     let key = idempotency_key(&req)?;
     let log = crate::activity::ActivityRow::created(&req, &who);
-    let filed = state
-        .db
+    let filed = db
         .run(move |conn| {
             filing::file_batch(
                 conn,
@@ -140,7 +138,7 @@ pub async fn file_batch(
     responses((status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn import(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
@@ -149,8 +147,7 @@ pub async fn import(
     let firm_id = firm_id.into_inner();
     let key = idempotency_key(&req)?;
     let log = crate::activity::ActivityRow::created(&req, &who);
-    let filed = state
-        .db
+    let filed = db
         .run(move |conn| filing::import_csv(conn, &who, firm_id, &body, key.as_deref(), Some(log)))
         .await?;
     Ok(filed_response(filed))
@@ -169,7 +166,7 @@ fn wants_csv(req: &HttpRequest) -> bool {
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     query: web::Query<LedgerQuery>,
@@ -178,8 +175,7 @@ pub async fn list(
     let firm_id = firm_id.into_inner();
     let listing = query.parse()?;
     if wants_csv(&req) {
-        let bytes = state
-            .db
+        let bytes = db
             .run(move |conn| {
                 let rows = super::export(conn, &who, firm_id, listing)?;
                 let names = crate::chemicals::store::names(conn)?;
@@ -194,8 +190,7 @@ pub async fn list(
             ))
             .body(bytes));
     }
-    let page = state
-        .db
+    let page = db
         .run(move |conn| super::list(conn, &who, firm_id, listing))
         .await?;
     Ok(HttpResponse::Ok().json(page))
@@ -206,13 +201,12 @@ pub async fn list(
     responses((status = 200, body = LedgerEntry), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn get(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
     let (firm_id, entry_id) = path.into_inner();
-    let entry = state
-        .db
+    let entry = db
         .run(move |conn| super::get(conn, &who, firm_id, entry_id))
         .await?;
     Ok(HttpResponse::Ok().json(entry))
@@ -223,13 +217,12 @@ pub async fn get(
     responses((status = 200, body = VerifyReport), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn verify(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let report = state
-        .db
+    let report = db
         .run(move |conn| super::verify(conn, &who, firm_id))
         .await?;
     Ok(HttpResponse::Ok().json(report))
@@ -247,7 +240,7 @@ pub struct InventoryQuery {
     responses((status = 200, body = Inventory), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn inventory(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     query: web::Query<InventoryQuery>,
@@ -258,8 +251,7 @@ pub async fn inventory(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let inventory = state
-        .db
+    let inventory = db
         .run(move |conn| super::inventory(conn, &who, firm_id, as_of))
         .await?;
     Ok(HttpResponse::Ok().json(inventory))

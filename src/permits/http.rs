@@ -3,9 +3,9 @@ use uuid::Uuid;
 
 use super::{Permit, RegisterPermitRequest};
 use crate::auth::AuthUser;
+use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -22,14 +22,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn register(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     body: web::Json<RegisterPermitRequest>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let permit = state
-        .db
+    let permit = db
         .run(move |conn| super::register(conn, &who, firm_id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(permit))
@@ -40,15 +39,14 @@ pub async fn register(
     responses((status = 200, body = PageOf<Permit>), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
     let page = page.parse()?;
-    let permits = state
-        .db
+    let permits = db
         .run(move |conn| super::list(conn, &who, firm_id, page))
         .await?;
     Ok(HttpResponse::Ok().json(permits))

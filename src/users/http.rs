@@ -3,9 +3,9 @@ use uuid::Uuid;
 
 use super::{CreateUserRequest, UpdateUserRequest, User};
 use crate::auth::AuthUser;
+use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -22,12 +22,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     body: web::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let user = state
-        .db
+    let user = db
         .run(move |conn| super::create(conn, &who, body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(user))
@@ -38,15 +37,12 @@ pub async fn create(
     responses((status = 200, body = PageOf<User>), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.parse()?;
-    let users = state
-        .db
-        .run(move |conn| super::list(conn, &who, page))
-        .await?;
+    let users = db.run(move |conn| super::list(conn, &who, page)).await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -56,14 +52,13 @@ pub async fn list(
     responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     user_id: web::Path<Uuid>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = user_id.into_inner();
-    let user = state
-        .db
+    let user = db
         .run(move |conn| super::update(conn, &who, id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(user))
@@ -73,7 +68,7 @@ pub async fn update(
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, body = User), (status = 401, body = Problem)),
     security(("bearer" = [])))]
-pub async fn me(state: web::Data<AppState>, who: AuthUser) -> Result<HttpResponse, AppError> {
-    let user = state.db.run(move |conn| super::me(conn, &who)).await?;
+pub async fn me(db: web::Data<Db>, who: AuthUser) -> Result<HttpResponse, AppError> {
+    let user = db.run(move |conn| super::me(conn, &who)).await?;
     Ok(HttpResponse::Ok().json(user))
 }

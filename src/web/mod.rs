@@ -1,7 +1,6 @@
-//! HTTP plumbing shared by every slice: operations endpoints, metrics, error rewriting,
-//! security headers and the OpenAPI document.
+//! HTTP plumbing shared by every slice: operations endpoints, request metrics and the
+//! activity log line, error rewriting, and the OpenAPI document.
 
-pub mod metrics;
 pub mod openapi;
 pub mod ops;
 
@@ -14,8 +13,11 @@ use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, ResponseError};
 
+use crate::auth::token::TokenKeys;
+use crate::auth::Principal;
+use crate::db::Db;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::metrics::Metrics;
 
 /// Malformed JSON is a 400; well-formed JSON of the wrong shape is a 422.
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -61,16 +63,14 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let db = req.app_data::<web::Data<Db>>().cloned();
     let method = req.method().to_string();
     let changes_state = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
     let target = req.path().to_string();
-    let caller = state.as_ref().and_then(|s| {
-        let header = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-        s.tokens
-            .verify_access(header.strip_prefix("Bearer ")?.trim())
-            .ok()
-    });
+    let caller = req
+        .app_data::<web::Data<TokenKeys>>()
+        .and_then(|tokens| bearer_caller(&req, tokens));
     let response = next.call(req).await?.map_into_boxed_body();
     let response = rewrite_plain_error(response);
     let route = response
@@ -79,35 +79,42 @@ pub async fn observe(
         .unwrap_or_else(|| "unmatched".to_string());
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
-    if let Some(state) = state {
-        state.metrics.record(&method, &route, status, elapsed);
-        let already_logged = response
-            .response()
-            .extensions()
-            .get::<crate::activity::Logged>()
-            .is_some();
-        if changes_state && !already_logged {
-            let row = crate::activity::ActivityRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                at: crate::domain::time::now(),
-                user_id: caller.as_ref().map(|c| c.user_id.to_string()),
-                role: caller.as_ref().map(|c| c.role.as_str().to_string()),
-                action: format!("{method} {route}"),
-                target,
-                status: i32::from(status),
-            };
-            // The request has happened; a failure to log it is reported, not turned into an error.
-            if let Err(err) = state
-                .db
-                .run(move |conn| crate::activity::record(conn, &row))
-                .await
-            {
-                tracing::error!(error = %err, "could not record activity");
-            }
+    if let Some(metrics) = metrics {
+        metrics.record(&method, &route, status, elapsed);
+    }
+    let already_logged = response
+        .response()
+        .extensions()
+        .get::<crate::activity::Logged>()
+        .is_some();
+    if let (true, false, Some(db)) = (changes_state, already_logged, db) {
+        let row = crate::activity::ActivityRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: crate::domain::time::now(),
+            user_id: caller.as_ref().map(|c| c.user_id.to_string()),
+            role: caller.as_ref().map(|c| c.role.as_str().to_string()),
+            action: format!("{method} {route}"),
+            target,
+            status: i32::from(status),
+        };
+        // The request has happened; a failure to log it is reported, not turned into an error.
+        if let Err(err) = db
+            .run(move |conn| crate::activity::record(conn, &row))
+            .await
+        {
+            tracing::error!(error = %err, "could not record activity");
         }
     }
     tracing::info!(method = %method, route = %route, status, elapsed_ms = elapsed.as_millis() as u64, "request");
     Ok(response)
+}
+
+/// Who sent a valid bearer token, for the activity log (an invalid one is logged as anonymous).
+fn bearer_caller(req: &ServiceRequest, tokens: &TokenKeys) -> Option<Principal> {
+    let header = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    tokens
+        .verify_access(header.strip_prefix("Bearer ")?.trim())
+        .ok()
 }
 
 fn rewrite_plain_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, auth, chemicals, custody, firms, grading, ledger, permits, users, web,
+    activity, audits, chemicals, custody, firms, grading, ledger, permits, sessions, users, web,
 };
 
 #[derive(OpenApi)]
@@ -14,9 +14,9 @@ use crate::{
         description = "Registry of precursor chemicals (易制毒化学品): firms, permits, ledger, custody and grading."
     ),
     paths(
-        auth::http::login,
-        auth::http::refresh,
-        auth::http::logout,
+        sessions::http::login,
+        sessions::http::refresh,
+        sessions::http::logout,
         users::http::me,
         users::http::create,
         users::http::list,

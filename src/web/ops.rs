@@ -4,8 +4,9 @@ use actix_web::{web, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
 
+use crate::db::Db;
 use crate::error::{AppError, Problem};
-use crate::startup::AppState;
+use crate::metrics::Metrics;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
@@ -27,21 +28,19 @@ pub async fn healthz() -> HttpResponse {
 /// The database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state
-        .db
-        .run(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| AppError::Unavailable(e.to_string()))
-        })
-        .await?;
+pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    db.run(|conn| {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| AppError::Unavailable(e.to_string()))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 
 /// Prometheus text: requests by route and status, latency histogram.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(counters: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+        .body(counters.render())
 }

@@ -1,11 +1,14 @@
-//! Sign-in, token refresh with rotation, sign-out.
+//! Sessions: sign-in, token refresh with rotation, sign-out. Above `users` (it looks the
+//! account up) and `auth` (it issues the tokens the extractor checks).
+
+pub mod http;
 
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::token::{self, TokenKeys, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS};
-use super::{password, store, Principal};
+use crate::auth::token::{self, TokenKeys, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS};
+use crate::auth::{password, store, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::time;
 use crate::error::AppError;

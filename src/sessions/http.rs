@@ -1,9 +1,10 @@
 use actix_web::{web, HttpResponse};
 
-use super::service::{self, LoginRequest, LogoutRequest, RefreshRequest, TokenPair};
-use super::AuthUser;
+use super::{LoginRequest, LogoutRequest, RefreshRequest, TokenPair};
+use crate::auth::token::TokenKeys;
+use crate::auth::AuthUser;
+use crate::db::Db;
 use crate::error::{AppError, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/login").route(web::post().to(login)))
@@ -16,13 +17,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 200, body = TokenPair), (status = 401, body = Problem),
         (status = 429, description = "too many failed sign-ins; see Retry-After", body = Problem)))]
 pub async fn login(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    tokens: web::Data<TokenKeys>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let app = state.clone();
-    let pair = state
-        .db
-        .run(move |conn| service::login(conn, &app.tokens, body.into_inner()))
+    let pair = db
+        .run(move |conn| super::login(conn, &tokens, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -33,13 +33,12 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
 pub async fn refresh(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    tokens: web::Data<TokenKeys>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let app = state.clone();
-    let pair = state
-        .db
-        .run(move |conn| service::refresh(conn, &app.tokens, body.into_inner()))
+    let pair = db
+        .run(move |conn| super::refresh(conn, &tokens, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -51,14 +50,12 @@ pub async fn refresh(
     responses((status = 204), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn logout(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     who: AuthUser,
     body: Option<web::Json<LogoutRequest>>,
 ) -> Result<HttpResponse, AppError> {
     let request = body.map(web::Json::into_inner).unwrap_or_default();
-    state
-        .db
-        .run(move |conn| service::logout(conn, &who, request))
+    db.run(move |conn| super::logout(conn, &who, request))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
