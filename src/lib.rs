@@ -13,6 +13,7 @@ pub mod activity;
 pub mod audits;
 pub mod auth;
 pub mod chemicals;
+pub mod cli;
 pub mod config;
 pub mod custody;
 pub mod db;

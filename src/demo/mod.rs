@@ -393,12 +393,8 @@ impl Chainer<'_> {
     }
 }
 
-/// Fills an empty registry with the demo province. Refuses (`409 demo_not_empty`) when any
-/// firm is registered. Not one transaction: accounts, then firms and permits, then the ledger
-/// in chunks; a failure leaves a partial province behind (and a retry is refused).
-pub fn generate(conn: &mut DbConnection, options: &DemoOptions) -> Result<DemoReport, AppError> {
-    validate(options)?;
-    let window = window(options)?;
+/// Whether any firm is registered: demo data goes only into a registry without firms.
+pub fn has_firms(conn: &mut DbConnection) -> Result<bool, AppError> {
     let any_firm = crate::firms::store::list(
         conn,
         Page {
@@ -406,7 +402,16 @@ pub fn generate(conn: &mut DbConnection, options: &DemoOptions) -> Result<DemoRe
             after: None,
         },
     )?;
-    if !any_firm.is_empty() {
+    Ok(!any_firm.is_empty())
+}
+
+/// Fills an empty registry with the demo province. Refuses (`409 demo_not_empty`) when any
+/// firm is registered. Not one transaction: accounts, then firms and permits, then the ledger
+/// in chunks; a failure leaves a partial province behind (and a retry is refused).
+pub fn generate(conn: &mut DbConnection, options: &DemoOptions) -> Result<DemoReport, AppError> {
+    validate(options)?;
+    let window = window(options)?;
+    if has_firms(conn)? {
         return Err(AppError::conflict(
             "demo_not_empty",
             "the registry already has firms; demo data goes only into an empty registry",

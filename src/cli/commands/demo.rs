@@ -1,0 +1,70 @@
+//! `demo`: fill an empty database with the demo province and say what was made.
+
+use clap::Args;
+
+use crate::cli::args::{Connection, Storage};
+use crate::cli::{describe, report};
+use crate::config::Settings;
+use crate::demo::{self, DemoOptions};
+use crate::error::AppError;
+use crate::users;
+
+#[derive(Args)]
+pub(in crate::cli) struct DemoArgs {
+    #[arg(long, default_value_t = 421)]
+    firms: usize,
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    seed: u64,
+    #[command(flatten)]
+    storage: Storage,
+}
+
+pub(in crate::cli) fn run(args: DemoArgs) -> Result<(), String> {
+    let options = DemoOptions {
+        firms: args.firms,
+        months: args.months,
+        seed: args.seed,
+        end: chrono::Utc::now(),
+        break_one_chain: true,
+    };
+    let mut conn = prepare(&args.storage.settings()?)?;
+    print!("{}", fill(&mut conn, &options)?);
+    Ok(())
+}
+
+/// For `serve --demo`: the demo's report, or `None` when the registry already has firms.
+pub(in crate::cli) fn fill_if_empty(
+    settings: &Settings,
+    options: &DemoOptions,
+) -> Result<Option<String>, String> {
+    let mut conn = prepare(settings)?;
+    if demo::has_firms(&mut conn).map_err(describe)? {
+        return Ok(None);
+    }
+    fill(&mut conn, options).map(Some)
+}
+
+/// Prepares the database as the server would (migrations, catalog, admin).
+fn prepare(settings: &Settings) -> Result<Connection, String> {
+    let state = crate::startup::prepare(settings)?;
+    state.db.get().map_err(describe)
+}
+
+/// Generates the demo province and its year of supervision, and describes what was made.
+fn fill(conn: &mut Connection, options: &DemoOptions) -> Result<String, String> {
+    let started = std::time::Instant::now();
+    let report = demo::generate(conn, options).map_err(|e| match e {
+        AppError::Conflict { code, detail } => format!("{code}: {detail}"),
+        other => describe(other),
+    })?;
+    let regulator = users::store::find_by_username(conn, "demo.regulator")
+        .map_err(describe)?
+        .ok_or("the demo regulator is missing")?
+        .principal()
+        .map_err(describe)?;
+    let supervision = demo::supervision::supervise(conn, &regulator, options.seed, options.end)
+        .map_err(describe)?;
+    Ok(report::demo(&report, &supervision, started.elapsed()))
+}

@@ -1,0 +1,66 @@
+//! `serve`: run the HTTP API, on an empty database after first filling in the demo province.
+
+use clap::Args;
+
+use crate::cli::args::{RuleArgs, Storage};
+use crate::cli::commands::demo;
+use crate::config::Settings;
+use crate::demo::DemoOptions;
+use crate::Application;
+
+#[derive(Args)]
+pub(in crate::cli) struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "PRECURSOR_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    #[command(flatten)]
+    storage: Storage,
+    /// Database connections in the pool.
+    #[arg(long, env = "PRECURSOR_MAX_CONNECTIONS", default_value_t = 8)]
+    max_connections: u32,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "PRECURSOR_WORKERS")]
+    workers: Option<usize>,
+    /// On an empty database, first fill it with the demo province (see `demo`).
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
+    let mut settings = args.storage.settings()?;
+    settings.bind = args.bind;
+    settings.max_connections = args.max_connections;
+    settings.workers = args.workers;
+    settings.custody = args.rules.settings()?;
+    if args.demo {
+        let options = DemoOptions {
+            end: chrono::Utc::now(),
+            ..DemoOptions::default()
+        };
+        match demo::fill_if_empty(&settings, &options)? {
+            Some(report) => eprint!("{report}"),
+            None => tracing::info!(
+                target: "precursor_registry",
+                "the registry already has firms; serving them as they are"
+            ),
+        }
+    }
+    serve(settings)
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let backend = settings.database_url().backend_name();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)?;
+        // The binary's own target, as before the commands moved into the library.
+        tracing::info!(
+            target: "precursor_registry",
+            port = app.port(),
+            backend,
+            "precursor-registry listening"
+        );
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}

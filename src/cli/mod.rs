@@ -1,0 +1,81 @@
+//! The command line: the subcommands and which function runs each. `main` parses the
+//! arguments and calls [`run`]; each command lives in [`commands`], what it prints in [`report`].
+
+mod args;
+mod commands;
+mod progress;
+mod report;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::AppError;
+use args::Storage;
+use commands::{demo, grades, import, migrate, serve, user, validate, verify};
+
+/// The registry of precursor chemicals shared by regulators, enterprises and their association.
+#[derive(Parser)]
+#[command(
+    name = "precursor-registry",
+    version,
+    after_help = "Secrets are read from the environment only:\n  \
+        PRECURSOR_JWT_SECRET       signing key for access tokens (default: generated, kept in <data-dir>/jwt_secret)\n  \
+        PRECURSOR_ADMIN_PASSWORD   password of `admin` on first start (default: generated and printed once)\n  \
+        PRECURSOR_LOG              log filter, e.g. info or precursor_registry=debug (default: info)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (migrates and seeds the database on first start).
+    Serve(serve::ServeArgs),
+    /// Fill an empty database with a demo province: Ningde firms, permits, a year of ledger
+    /// traffic with one documented gap per custody code, inspections and grades.
+    Demo(demo::DemoArgs),
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Run the custody validator against the configured database and record the run.
+    Validate(validate::ValidateArgs),
+    /// Print the current confirmed grades and their distribution.
+    Grades(grades::GradesArgs),
+    /// Recompute ledger hash chains (one firm, or every firm); exits 1 if any chain is broken.
+    Verify(verify::VerifyArgs),
+    /// File a CSV (the export's columns) into a firm's ledger as one all-or-nothing batch.
+    Import(import::ImportArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+}
+
+/// Runs one command; the error is the message to print.
+pub fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Migrate { storage } => migrate::run(&storage),
+        Command::Validate(args) => validate::run(args),
+        Command::Grades(args) => grades::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Import(args) => import::run(args),
+        Command::User { command } => user::run(command),
+    }
+}
+
+/// An error as the command line tells it: each field error on a line of its own.
+fn describe(err: AppError) -> String {
+    match err {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {} ({})", e.field, e.message, e.code))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
