@@ -205,28 +205,6 @@ pub fn import(
     Ok(rows)
 }
 
-/// Renames batch field errors (`entries[3].quantity`) to spreadsheet terms (`row 5.quantity`).
-pub fn as_row_errors(err: AppError) -> AppError {
-    match err {
-        AppError::Validation(errors) => AppError::Validation(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    if let Some(rest) = e.field.strip_prefix("entries[") {
-                        if let Some((index, column)) = rest.split_once("].") {
-                            if let Ok(i) = index.parse::<usize>() {
-                                e.field = format!("row {}.{column}", row_number(i));
-                            }
-                        }
-                    }
-                    e
-                })
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 /// Points reversals at the new ids of the rows they reversed in the exported ledger.
 pub fn relink_reversals(requests: &mut [(Uuid, ImportedRow)]) {
     let new_ids: HashMap<String, Uuid> = requests
@@ -258,18 +236,5 @@ mod tests {
         assert_eq!(rows[0].request.note.as_deref(), Some("桶破裂"));
         let missing = import(b"kind,lot\nsale,L1\n", &cas).unwrap_err();
         assert!(matches!(missing, AppError::Validation(ref e) if e[0].code == "missing_column"));
-    }
-
-    #[test]
-    fn batch_errors_become_row_errors() {
-        let err = AppError::Validation(vec![FieldError::new(
-            "entries[3].quantity",
-            "invalid_quantity",
-            "x",
-        )]);
-        match as_row_errors(err) {
-            AppError::Validation(e) => assert_eq!(e[0].field, "row 5.quantity"),
-            other => panic!("{other:?}"),
-        }
     }
 }

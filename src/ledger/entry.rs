@@ -1,5 +1,5 @@
 //! A ledger entry as filed: the wire shape and its field-by-field parse. Checks that need the
-//! database (does the chemical exist, is the reversal target ours) happen in `filing`.
+//! database (does the chemical exist, is the reversal target ours) happen in `filing::validate`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
