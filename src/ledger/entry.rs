@@ -184,24 +184,11 @@ impl EntryRequest {
 
 /// A reversal takes its chemical from the entry it cancels; anything else names one.
 fn parse_chemical_id(e: &mut Errors<'_>, text: Option<&str>, is_reversal: bool) -> Option<Uuid> {
-    match text.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(_) if is_reversal => {
-            e.push(
-                "chemical_id",
-                "not_allowed_for_reversal",
-                "a reversal takes its chemical from the entry it cancels",
-            );
-            None
-        }
-        Some(text) => Uuid::parse_str(text)
-            .map_err(|_| e.push("chemical_id", "invalid_id", "is not a catalog id"))
-            .ok(),
-        None if is_reversal => None,
-        None => {
-            e.push("chemical_id", "required", "is required");
-            None
-        }
-    }
+    let text = text.map(str::trim).filter(|c| !c.is_empty());
+    let text = own_value(e, "chemical_id", "chemical", text, is_reversal)?;
+    Uuid::parse_str(text)
+        .map_err(|_| e.push("chemical_id", "invalid_id", "is not a catalog id"))
+        .ok()
 }
 
 /// A reversal takes its quantity from the entry it cancels; only a stocktake may count 0.
@@ -211,35 +198,47 @@ fn parse_quantity(
     kind: Option<EntryKind>,
 ) -> Option<Quantity> {
     let is_reversal = kind == Some(EntryKind::Reversal);
-    match text {
-        Some(_) if is_reversal => {
+    let text = own_value(e, "quantity", "quantity", text, is_reversal)?;
+    match Quantity::parse(text) {
+        Ok(q) if q.is_zero() && kind != Some(EntryKind::Stocktake) => {
             e.push(
                 "quantity",
-                "not_allowed_for_reversal",
-                "a reversal takes its quantity from the entry it cancels",
+                "zero_quantity",
+                "must be greater than 0 (only a stocktake may count 0)",
             );
             None
         }
-        Some(text) => match Quantity::parse(text) {
-            Ok(q) if q.is_zero() && kind != Some(EntryKind::Stocktake) => {
-                e.push(
-                    "quantity",
-                    "zero_quantity",
-                    "must be greater than 0 (only a stocktake may count 0)",
-                );
-                None
-            }
-            Ok(q) => Some(q),
-            Err(err) => {
-                e.push("quantity", err.code(), err.to_string());
-                None
-            }
-        },
-        None if is_reversal => None,
-        None => {
-            e.push("quantity", "required", "is required");
+        Ok(q) => Some(q),
+        Err(err) => {
+            e.push("quantity", err.code(), err.to_string());
             None
         }
+    }
+}
+
+/// The text of a value that an entry gives itself but a reversal copies from its target:
+/// required of the one, refused of the other.
+fn own_value<'t>(
+    e: &mut Errors<'_>,
+    field: &str,
+    what: &str,
+    text: Option<&'t str>,
+    is_reversal: bool,
+) -> Option<&'t str> {
+    match text {
+        Some(_) if is_reversal => {
+            e.push(
+                field,
+                "not_allowed_for_reversal",
+                format!("a reversal takes its {what} from the entry it cancels"),
+            );
+            None
+        }
+        None if !is_reversal => {
+            e.push(field, "required", "is required");
+            None
+        }
+        text => text,
     }
 }
 
