@@ -118,6 +118,45 @@ pub struct ImportedRow {
     pub old_id: Option<String>,
 }
 
+impl CsvRow {
+    /// The request of one self. A chemical may be named by `chemical_id` or, failing that, by
+    /// `cas` (looked up in `cas_to_id`).
+    fn into_imported(self, cas_to_id: &HashMap<String, String>) -> ImportedRow {
+        let chemical_id = some(self.chemical_id).or_else(|| {
+            some(self.cas.clone()).map(|cas| cas_to_id.get(cas.trim()).cloned().unwrap_or(cas))
+        });
+        let counterparty = CounterpartyRequest {
+            firm_id: some(self.counterparty_firm_id),
+            name: some(self.counterparty_name),
+            credit_code: some(self.counterparty_credit_code),
+            permit_no: some(self.counterparty_permit_no),
+        };
+        let has_counterparty = counterparty.firm_id.is_some()
+            || counterparty.name.is_some()
+            || counterparty.credit_code.is_some()
+            || counterparty.permit_no.is_some();
+        let is_reversal = self.kind.trim() == "reversal";
+        ImportedRow {
+            old_id: some(self.id),
+            request: EntryRequest {
+                kind: self.kind,
+                // An exported reversal carries its target's chemical, lot and quantity for reading only.
+                chemical_id: chemical_id.filter(|_| !is_reversal),
+                lot: some(self.lot).filter(|_| !is_reversal),
+                quantity: some(self.quantity).filter(|_| !is_reversal),
+                occurred_at: some(self.occurred_at),
+                counterparty: has_counterparty.then_some(counterparty),
+                shipment_ref: some(self.shipment_ref),
+                permit_no: some(self.permit_no),
+                transport_permit_no: some(self.transport_permit_no),
+                warehouse: some(self.warehouse),
+                note: some(self.note),
+                reverses: some(self.reverses),
+            },
+        }
+    }
+}
+
 /// The spreadsheet row number (the header is row 1) of batch item `index`.
 pub fn row_number(index: usize) -> usize {
     index + 2
@@ -156,76 +195,19 @@ pub fn import(
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.deserialize::<CsvRow>().enumerate() {
-        let row = match record {
-            Ok(row) => row,
-            Err(e) => {
-                errors.push(FieldError::new(
-                    format!("row {}", row_number(i)),
-                    "invalid_csv",
-                    e.to_string(),
-                ));
-                continue;
-            }
-        };
-        let chemical_id = some(row.chemical_id).or_else(|| {
-            some(row.cas.clone()).map(|cas| cas_to_id.get(cas.trim()).cloned().unwrap_or(cas))
-        });
-        let counterparty = CounterpartyRequest {
-            firm_id: some(row.counterparty_firm_id),
-            name: some(row.counterparty_name),
-            credit_code: some(row.counterparty_credit_code),
-            permit_no: some(row.counterparty_permit_no),
-        };
-        let has_counterparty = counterparty.firm_id.is_some()
-            || counterparty.name.is_some()
-            || counterparty.credit_code.is_some()
-            || counterparty.permit_no.is_some();
-        let is_reversal = row.kind.trim() == "reversal";
-        rows.push(ImportedRow {
-            old_id: some(row.id),
-            request: EntryRequest {
-                kind: row.kind,
-                // An exported reversal carries its target's chemical, lot and quantity for reading only.
-                chemical_id: chemical_id.filter(|_| !is_reversal),
-                lot: some(row.lot).filter(|_| !is_reversal),
-                quantity: some(row.quantity).filter(|_| !is_reversal),
-                occurred_at: some(row.occurred_at),
-                counterparty: has_counterparty.then_some(counterparty),
-                shipment_ref: some(row.shipment_ref),
-                permit_no: some(row.permit_no),
-                transport_permit_no: some(row.transport_permit_no),
-                warehouse: some(row.warehouse),
-                note: some(row.note),
-                reverses: some(row.reverses),
-            },
-        });
+        match record {
+            Ok(row) => rows.push(row.into_imported(cas_to_id)),
+            Err(e) => errors.push(FieldError::new(
+                format!("row {}", row_number(i)),
+                "invalid_csv",
+                e.to_string(),
+            )),
+        }
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     Ok(rows)
-}
-
-/// Renames batch field errors (`entries[3].quantity`) to spreadsheet terms (`row 5.quantity`).
-pub fn as_row_errors(err: AppError) -> AppError {
-    match err {
-        AppError::Validation(errors) => AppError::Validation(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    if let Some(rest) = e.field.strip_prefix("entries[") {
-                        if let Some((index, column)) = rest.split_once("].") {
-                            if let Ok(i) = index.parse::<usize>() {
-                                e.field = format!("row {}.{column}", row_number(i));
-                            }
-                        }
-                    }
-                    e
-                })
-                .collect(),
-        ),
-        other => other,
-    }
 }
 
 /// Points reversals at the new ids of the rows they reversed in the exported ledger.
@@ -259,18 +241,5 @@ mod tests {
         assert_eq!(rows[0].request.note.as_deref(), Some("桶破裂"));
         let missing = import(b"kind,lot\nsale,L1\n", &cas).unwrap_err();
         assert!(matches!(missing, AppError::Validation(ref e) if e[0].code == "missing_column"));
-    }
-
-    #[test]
-    fn batch_errors_become_row_errors() {
-        let err = AppError::Validation(vec![FieldError::new(
-            "entries[3].quantity",
-            "invalid_quantity",
-            "x",
-        )]);
-        match as_row_errors(err) {
-            AppError::Validation(e) => assert_eq!(e[0].field, "row 5.quantity"),
-            other => panic!("{other:?}"),
-        }
     }
 }

@@ -1,5 +1,5 @@
 //! A ledger entry as filed: the wire shape and its field-by-field parse. Checks that need the
-//! database (does the chemical exist, is the reversal target ours) happen in `filing`.
+//! database (does the chemical exist, is the reversal target ours) happen in `filing::validate`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -129,94 +129,9 @@ impl EntryRequest {
             );
         }
         let is_reversal = kind == Some(EntryKind::Reversal);
-
-        let chemical_id = match self
-            .chemical_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            Some(_) if is_reversal => {
-                e.push(
-                    "chemical_id",
-                    "not_allowed_for_reversal",
-                    "a reversal takes its chemical from the entry it cancels",
-                );
-                None
-            }
-            Some(text) => Uuid::parse_str(text)
-                .map_err(|_| e.push("chemical_id", "invalid_id", "is not a catalog id"))
-                .ok(),
-            None if is_reversal => None,
-            None => {
-                e.push("chemical_id", "required", "is required");
-                None
-            }
-        };
-
-        let quantity = match self.quantity.as_deref() {
-            Some(_) if is_reversal => {
-                e.push(
-                    "quantity",
-                    "not_allowed_for_reversal",
-                    "a reversal takes its quantity from the entry it cancels",
-                );
-                None
-            }
-            Some(text) => match Quantity::parse(text) {
-                Ok(q) if q.is_zero() && kind != Some(EntryKind::Stocktake) => {
-                    e.push(
-                        "quantity",
-                        "zero_quantity",
-                        "must be greater than 0 (only a stocktake may count 0)",
-                    );
-                    None
-                }
-                Ok(q) => Some(q),
-                Err(err) => {
-                    e.push("quantity", err.code(), err.to_string());
-                    None
-                }
-            },
-            None if is_reversal => None,
-            None => {
-                e.push("quantity", "required", "is required");
-                None
-            }
-        };
-
-        let occurred_at = match self.occurred_at.as_deref().map(str::trim) {
-            None | Some("") => {
-                e.push(
-                    "occurred_at",
-                    "required",
-                    "is required (RFC 3339, e.g. 2026-04-12T08:30:00+08:00)",
-                );
-                None
-            }
-            Some(text) => match DateTime::parse_from_rfc3339(text) {
-                Ok(t) => {
-                    let t = time::from_db(time::to_db(t.with_timezone(&Utc)));
-                    if t > now + Duration::minutes(MAX_FUTURE_MINUTES) {
-                        e.push(
-                            "occurred_at",
-                            "in_future",
-                            "lies more than 5 minutes in the future",
-                        );
-                    }
-                    Some(t)
-                }
-                Err(_) => {
-                    e.push(
-                        "occurred_at",
-                        "invalid_time",
-                        "must be an RFC 3339 time with an offset",
-                    );
-                    None
-                }
-            },
-        };
-
+        let chemical_id = parse_chemical_id(&mut e, self.chemical_id.as_deref(), is_reversal);
+        let quantity = parse_quantity(&mut e, self.quantity.as_deref(), kind);
+        let occurred_at = parse_occurred_at(&mut e, self.occurred_at.as_deref(), now);
         let lot = e.text("lot", &self.lot, MAX_CODE);
         if is_reversal && lot.is_some() {
             e.push(
@@ -233,66 +148,14 @@ impl EntryRequest {
                 "a loss must give its reason (theft, spill, damage, …)",
             );
         }
-
         let counterparty = self
             .counterparty
             .as_ref()
             .and_then(|c| parse_counterparty(c, &mut e));
-        match kind {
-            Some(k)
-                if k.needs_counterparty()
-                    && counterparty.is_none()
-                    && !e.list.iter().any(|f| f.field.contains("counterparty")) =>
-            {
-                e.push(
-                    "counterparty",
-                    "required",
-                    "a purchase or sale must name its counterparty",
-                );
-            }
-            Some(k)
-                if !matches!(
-                    k,
-                    EntryKind::Purchase | EntryKind::Sale | EntryKind::Disposal
-                ) && counterparty.is_some() =>
-            {
-                e.push(
-                    "counterparty",
-                    "not_allowed",
-                    "only purchases, sales and disposals name a counterparty",
-                );
-            }
-            _ => {}
+        if let Some(kind) = kind {
+            check_counterparty_named(&mut e, kind, counterparty.is_some());
         }
-
-        let reverses = match self
-            .reverses
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
-            Some(text) if is_reversal => Uuid::parse_str(text)
-                .map_err(|_| e.push("reverses", "invalid_id", "is not an entry id"))
-                .ok(),
-            Some(_) => {
-                e.push(
-                    "reverses",
-                    "not_allowed",
-                    "only a reversal names the entry it cancels",
-                );
-                None
-            }
-            None if is_reversal => {
-                e.push(
-                    "reverses",
-                    "required",
-                    "a reversal names the entry it cancels",
-                );
-                None
-            }
-            None => None,
-        };
-
+        let reverses = parse_reverses(&mut e, self.reverses.as_deref(), is_reversal);
         let shipment_ref = e.text("shipment_ref", &self.shipment_ref, MAX_CODE);
         let permit_no = e.text("permit_no", &self.permit_no, MAX_CODE);
         let transport_permit_no =
@@ -316,6 +179,157 @@ impl EntryRequest {
             }),
             _ => Err(e.list),
         }
+    }
+}
+
+/// A reversal takes its chemical from the entry it cancels; anything else names one.
+fn parse_chemical_id(e: &mut Errors<'_>, text: Option<&str>, is_reversal: bool) -> Option<Uuid> {
+    let text = text.map(str::trim).filter(|c| !c.is_empty());
+    let text = own_value(e, "chemical_id", "chemical", text, is_reversal)?;
+    Uuid::parse_str(text)
+        .map_err(|_| e.push("chemical_id", "invalid_id", "is not a catalog id"))
+        .ok()
+}
+
+/// A reversal takes its quantity from the entry it cancels; only a stocktake may count 0.
+fn parse_quantity(
+    e: &mut Errors<'_>,
+    text: Option<&str>,
+    kind: Option<EntryKind>,
+) -> Option<Quantity> {
+    let is_reversal = kind == Some(EntryKind::Reversal);
+    let text = own_value(e, "quantity", "quantity", text, is_reversal)?;
+    match Quantity::parse(text) {
+        Ok(q) if q.is_zero() && kind != Some(EntryKind::Stocktake) => {
+            e.push(
+                "quantity",
+                "zero_quantity",
+                "must be greater than 0 (only a stocktake may count 0)",
+            );
+            None
+        }
+        Ok(q) => Some(q),
+        Err(err) => {
+            e.push("quantity", err.code(), err.to_string());
+            None
+        }
+    }
+}
+
+/// The text of a value that an entry gives itself but a reversal copies from its target:
+/// required of the one, refused of the other.
+fn own_value<'t>(
+    e: &mut Errors<'_>,
+    field: &str,
+    what: &str,
+    text: Option<&'t str>,
+    is_reversal: bool,
+) -> Option<&'t str> {
+    match text {
+        Some(_) if is_reversal => {
+            e.push(
+                field,
+                "not_allowed_for_reversal",
+                format!("a reversal takes its {what} from the entry it cancels"),
+            );
+            None
+        }
+        None if !is_reversal => {
+            e.push(field, "required", "is required");
+            None
+        }
+        text => text,
+    }
+}
+
+/// Business time with an offset, stored in UTC to the microsecond; not more than
+/// `MAX_FUTURE_MINUTES` ahead of the server's clock.
+fn parse_occurred_at(
+    e: &mut Errors<'_>,
+    text: Option<&str>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match text.map(str::trim) {
+        None | Some("") => {
+            e.push(
+                "occurred_at",
+                "required",
+                "is required (RFC 3339, e.g. 2026-04-12T08:30:00+08:00)",
+            );
+            None
+        }
+        Some(text) => match DateTime::parse_from_rfc3339(text) {
+            Ok(t) => {
+                let t = time::from_db(time::to_db(t.with_timezone(&Utc)));
+                if t > now + Duration::minutes(MAX_FUTURE_MINUTES) {
+                    e.push(
+                        "occurred_at",
+                        "in_future",
+                        "lies more than 5 minutes in the future",
+                    );
+                }
+                Some(t)
+            }
+            Err(_) => {
+                e.push(
+                    "occurred_at",
+                    "invalid_time",
+                    "must be an RFC 3339 time with an offset",
+                );
+                None
+            }
+        },
+    }
+}
+
+/// Purchases and sales name their counterparty; only they and disposals may. A counterparty
+/// that did not parse has said so already.
+fn check_counterparty_named(e: &mut Errors<'_>, kind: EntryKind, named: bool) {
+    if kind.needs_counterparty()
+        && !named
+        && !e.list.iter().any(|f| f.field.contains("counterparty"))
+    {
+        e.push(
+            "counterparty",
+            "required",
+            "a purchase or sale must name its counterparty",
+        );
+    } else if !matches!(
+        kind,
+        EntryKind::Purchase | EntryKind::Sale | EntryKind::Disposal
+    ) && named
+    {
+        e.push(
+            "counterparty",
+            "not_allowed",
+            "only purchases, sales and disposals name a counterparty",
+        );
+    }
+}
+
+/// A reversal, and only a reversal, names the entry it cancels.
+fn parse_reverses(e: &mut Errors<'_>, text: Option<&str>, is_reversal: bool) -> Option<Uuid> {
+    match text.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(text) if is_reversal => Uuid::parse_str(text)
+            .map_err(|_| e.push("reverses", "invalid_id", "is not an entry id"))
+            .ok(),
+        Some(_) => {
+            e.push(
+                "reverses",
+                "not_allowed",
+                "only a reversal names the entry it cancels",
+            );
+            None
+        }
+        None if is_reversal => {
+            e.push(
+                "reverses",
+                "required",
+                "a reversal names the entry it cancels",
+            );
+            None
+        }
+        None => None,
     }
 }
 

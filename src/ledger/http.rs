@@ -4,7 +4,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::entry::EntryRequest;
-use super::filing::{self, Filed};
+use super::filing::{self, Filed, Submission};
 use super::{Inventory, LedgerEntry, LedgerQuery, Receipt, VerifyReport};
 use crate::auth::AuthUser;
 use crate::db::Db;
@@ -54,6 +54,30 @@ fn filed_response(filed: Filed) -> HttpResponse {
     response
 }
 
+/// What the three filing routes share; they differ only in their body and how it is read.
+async fn file<B, S>(
+    db: &Db,
+    who: AuthUser,
+    firm_id: Uuid,
+    req: &HttpRequest,
+    body: B,
+    submission: S,
+) -> Result<HttpResponse, AppError>
+where
+    B: Send + 'static,
+    S: FnOnce(&B) -> Submission<'_> + Send + 'static,
+{
+    let key = idempotency_key(req)?;
+    let log = crate::activity::ActivityRow::created(req, &who);
+    let filed = db
+        .run(move |conn| {
+            let submission = submission(&body);
+            filing::file(conn, &who, firm_id, submission, key.as_deref(), Some(log))
+        })
+        .await?;
+    Ok(filed_response(filed))
+}
+
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // documents the batch body; parsing goes item by item
 pub struct BatchRequest {
@@ -81,22 +105,11 @@ pub async fn file_one(
     req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    let firm_id = firm_id.into_inner();
-    let key = idempotency_key(&req)?;
-    let log = crate::activity::ActivityRow::created(&req, &who);
-    let filed = db
-        .run(move |conn| {
-            filing::file_one(
-                conn,
-                &who,
-                firm_id,
-                body.into_inner(),
-                key.as_deref(),
-                Some(log),
-            )
-        })
-        .await?;
-    Ok(filed_response(filed))
+    let body = body.into_inner();
+    file(&db, who, firm_id.into_inner(), &req, body, |b| {
+        Submission::Entry(b)
+    })
+    .await
 }
 
 /// File up to 1000 entries at once, all or nothing; a 422 names each bad item by index.
@@ -113,22 +126,11 @@ pub async fn file_batch(
     req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    let firm_id = firm_id.into_inner();
-    let key = idempotency_key(&req)?;
-    let log = crate::activity::ActivityRow::created(&req, &who);
-    let filed = db
-        .run(move |conn| {
-            filing::file_batch(
-                conn,
-                &who,
-                firm_id,
-                body.into_inner(),
-                key.as_deref(),
-                Some(log),
-            )
-        })
-        .await?;
-    Ok(filed_response(filed))
+    let body = body.into_inner();
+    file(&db, who, firm_id.into_inner(), &req, body, |b| {
+        Submission::Batch(b)
+    })
+    .await
 }
 
 /// Import a CSV (the export's columns) as one batch; errors name the row and column.
@@ -144,13 +146,10 @@ pub async fn import(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let firm_id = firm_id.into_inner();
-    let key = idempotency_key(&req)?;
-    let log = crate::activity::ActivityRow::created(&req, &who);
-    let filed = db
-        .run(move |conn| filing::import_csv(conn, &who, firm_id, &body, key.as_deref(), Some(log)))
-        .await?;
-    Ok(filed_response(filed))
+    file(&db, who, firm_id.into_inner(), &req, body, |b| {
+        Submission::Csv(b)
+    })
+    .await
 }
 
 fn wants_csv(req: &HttpRequest) -> bool {

@@ -1,0 +1,109 @@
+//! Filing: checks an entry (or a batch) against the database, chains it and stores it, once.
+//! One path for every way entries arrive (`submission`): the checks against the ledger
+//! (`validate`), the links of the chain (`chaining`), at most once per key (`idempotency`).
+
+mod chaining;
+mod idempotency;
+mod submission;
+mod validate;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::store::{self, LedgerRow};
+use crate::activity::ActivityRow;
+use crate::auth::{policy, Principal};
+use crate::db::{write_tx, DbConnection};
+use crate::domain::time;
+use crate::error::{AppError, FieldError};
+use crate::firms;
+use chaining::ChainHead;
+pub use idempotency::Idempotency;
+pub use submission::{Item, Parsed, Submission, MAX_BATCH};
+use validate::LedgerState;
+
+/// What a filing answered: replayed from an earlier request with the same key, or new.
+pub enum Filed {
+    Replayed { status: u16, body: String },
+    New { rows: Vec<LedgerRow>, body: String },
+}
+
+/// Files into `firm_id`'s ledger in one transaction: all or nothing, and at most once per
+/// idempotency key. The submission is parsed after the key is checked, so that a retry is
+/// answered even if the rules changed meanwhile.
+pub fn file(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    submission: Submission<'_>,
+    key: Option<&str>,
+    log: Option<ActivityRow>,
+) -> Result<Filed, AppError> {
+    let idempotency = key.map(|k| submission.idempotency(k)).transpose()?;
+    policy::file_for_firm(who, firm_id)?;
+    let now = time::now();
+    write_tx(conn, |conn| {
+        store::lock_firm(conn, firm_id)?;
+        let firm = firms::require(conn, firm_id)?;
+        if let Some(idem) = &idempotency {
+            if let Some(earlier) = idem.replay(conn, firm_id)? {
+                return Ok(earlier);
+            }
+        }
+        let Parsed { items, errors } = submission.items(conn, time::from_db(now))?;
+        validate::firm_may_file(&firm, &items)?;
+        let rows = check_and_chain(conn, who, &firm, &items, errors, time::from_db(now))?;
+        store::insert(conn, &rows)?;
+        let body = submission.render(&rows)?;
+        if let Some(idem) = &idempotency {
+            idem.save(conn, firm_id, &body, now)?;
+        }
+        // The filing and its line in the activity log commit together (one commit, one fsync).
+        if let Some(row) = &log {
+            crate::activity::record(conn, row)?;
+        }
+        Ok(Filed::New { rows, body })
+    })
+}
+
+/// Checks every item against the ledger and chains those that pass. `errors` are the items'
+/// parse errors; the answer lists them and every check's error, or gives the rows to store.
+fn check_and_chain(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm: &firms::Firm,
+    items: &[Item],
+    mut errors: Vec<FieldError>,
+    now: DateTime<Utc>,
+) -> Result<Vec<LedgerRow>, AppError> {
+    let mut state = LedgerState::load(conn, firm, items)?;
+    let mut head = ChainHead::read(conn, firm.id, who, now)?;
+    let mut rows = Vec::with_capacity(items.len());
+    for item in items {
+        match state.check(item) {
+            Ok(checked) => {
+                let row = head.link(item, checked);
+                state.record(item, &row);
+                rows.push(row);
+            }
+            Err(mut more) => errors.append(&mut more),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// `precursor-registry import`: a CSV filed as one batch (see `Submission::Csv`).
+pub fn import_csv(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    csv_bytes: &[u8],
+    key: Option<&str>,
+    log: Option<ActivityRow>,
+) -> Result<Filed, AppError> {
+    file(conn, who, firm_id, Submission::Csv(csv_bytes), key, log)
+}

@@ -1,0 +1,232 @@
+//! How entries arrive to be filed: one JSON entry, a JSON batch, or a CSV. The three differ only
+//! here, in how their entries are read, how an error names its entry and what the answer shows.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::Idempotency;
+use crate::db::DbConnection;
+use crate::error::{AppError, FieldError};
+use crate::ledger::entry::{EntryRequest, NewEntry};
+use crate::ledger::{csv, LedgerRow};
+
+pub const MAX_BATCH: usize = 1000;
+
+/// What a filer sent.
+pub enum Submission<'a> {
+    /// `POST /firms/{id}/ledger`: one entry; the answer is the stored entry.
+    Entry(&'a serde_json::Value),
+    /// `POST /firms/{id}/ledger/batch`: `{entries: [...]}`; the answer is the receipts in order.
+    Batch(&'a serde_json::Value),
+    /// `POST /firms/{id}/ledger/import` and `precursor-registry import`: a CSV filed as one
+    /// batch, errors named by spreadsheet row and column; the answer is the receipts in order.
+    Csv(&'a [u8]),
+}
+
+/// One item to file: the id it will get, and where to name it in errors.
+pub struct Item {
+    pub id: Uuid,
+    pub prefix: String,
+    pub entry: NewEntry,
+}
+
+/// Requests parsed into items, and the field errors of those that did not parse.
+pub struct Parsed {
+    pub items: Vec<Item>,
+    pub errors: Vec<FieldError>,
+}
+
+impl Submission<'_> {
+    /// The fingerprint of this request under `key`; the scope keeps one key from answering a
+    /// different kind of request.
+    pub fn idempotency(&self, key: &str) -> Result<Idempotency, AppError> {
+        match self {
+            Submission::Entry(body) => Idempotency::new(key, "entry", body.to_string().as_bytes()),
+            Submission::Batch(body) => Idempotency::new(key, "batch", body.to_string().as_bytes()),
+            Submission::Csv(bytes) => Idempotency::new(key, "import", bytes),
+        }
+    }
+
+    /// Reads the requests and parses them into items (each with its id); the database checks
+    /// still run on the good ones, so that one answer lists every problem of every item.
+    pub fn items(&self, conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Parsed, AppError> {
+        let requests = match self {
+            Submission::Entry(body) => {
+                let request = EntryRequest::deserialize(*body)
+                    .map_err(|e| AppError::field("body", "invalid_type", e.to_string()))?;
+                vec![(Uuid::now_v7(), request)]
+            }
+            Submission::Batch(body) => batch_requests(body)?,
+            Submission::Csv(bytes) => csv_requests(conn, bytes)?,
+        };
+        self.parse(requests, now)
+    }
+
+    /// The body of a new filing's answer, which a retry will get again.
+    pub fn render(&self, rows: &[LedgerRow]) -> Result<String, AppError> {
+        match self {
+            Submission::Entry(_) => {
+                let entry = rows
+                    .first()
+                    .ok_or_else(|| AppError::internal("nothing filed"))?
+                    .to_entry()?;
+                serde_json::to_string(&entry).map_err(AppError::internal)
+            }
+            Submission::Batch(_) | Submission::Csv(_) => {
+                let items = rows
+                    .iter()
+                    .map(LedgerRow::receipt)
+                    .collect::<Result<Vec<_>, _>>()?;
+                serde_json::to_string(&serde_json::json!({ "items": items }))
+                    .map_err(AppError::internal)
+            }
+        }
+    }
+
+    /// How errors name item `index`: nothing for a single entry, `entries[3].` in a batch,
+    /// `row 5.` in a CSV (the header is row 1).
+    fn prefix(&self, index: usize) -> String {
+        match self {
+            Submission::Entry(_) => String::new(),
+            Submission::Batch(_) => format!("entries[{index}]."),
+            Submission::Csv(_) => format!("row {}.", csv::row_number(index)),
+        }
+    }
+
+    fn parse(
+        &self,
+        requests: Vec<(Uuid, EntryRequest)>,
+        now: DateTime<Utc>,
+    ) -> Result<Parsed, AppError> {
+        let batch = !matches!(self, Submission::Entry(_));
+        if batch && requests.is_empty() {
+            return Err(AppError::field(
+                "entries",
+                "required",
+                "a batch needs at least one entry",
+            ));
+        }
+        if requests.len() > MAX_BATCH {
+            return Err(too_many_entries());
+        }
+        let mut items = Vec::with_capacity(requests.len());
+        let mut errors = Vec::new();
+        for (index, (id, request)) in requests.into_iter().enumerate() {
+            let prefix = self.prefix(index);
+            match request.parse(&prefix, now) {
+                Ok(entry) => items.push(Item { id, prefix, entry }),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        Ok(Parsed { items, errors })
+    }
+}
+
+fn too_many_entries() -> AppError {
+    AppError::field(
+        "entries",
+        "too_many_entries",
+        format!("a batch holds at most {MAX_BATCH} entries"),
+    )
+}
+
+/// The requests of `{entries: [...]}`, each read on its own so that a 422 names every bad one.
+fn batch_requests(body: &serde_json::Value) -> Result<Vec<(Uuid, EntryRequest)>, AppError> {
+    let Some(serde_json::Value::Array(entries)) = body.get("entries") else {
+        return Err(AppError::field(
+            "entries",
+            "required",
+            "send {\"entries\": [ … ]}",
+        ));
+    };
+    if entries.len() > MAX_BATCH {
+        return Err(too_many_entries());
+    }
+    let mut requests = Vec::with_capacity(entries.len());
+    let mut errors = Vec::new();
+    for (i, value) in entries.iter().enumerate() {
+        match EntryRequest::deserialize(value) {
+            Ok(r) => requests.push((Uuid::now_v7(), r)),
+            Err(e) => errors.push(FieldError::new(
+                format!("entries[{i}]"),
+                "invalid_type",
+                e.to_string(),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(requests)
+}
+
+/// The requests of a CSV, with their new ids; a reversal of a row of the same file is pointed at
+/// that row's new id.
+fn csv_requests(
+    conn: &mut DbConnection,
+    bytes: &[u8],
+) -> Result<Vec<(Uuid, EntryRequest)>, AppError> {
+    let cas_to_id = crate::chemicals::store::cas_index(conn)?;
+    let mut rows: Vec<(Uuid, csv::ImportedRow)> = csv::import(bytes, &cas_to_id)?
+        .into_iter()
+        .map(|r| (Uuid::now_v7(), r))
+        .collect();
+    csv::relink_reversals(&mut rows);
+    Ok(rows.into_iter().map(|(id, r)| (id, r.request)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-06-01T00:00:00Z".parse().unwrap()
+    }
+
+    fn bad_quantity() -> (Uuid, EntryRequest) {
+        let request = EntryRequest {
+            kind: "loss".into(),
+            chemical_id: Some(Uuid::now_v7().to_string()),
+            quantity: Some("1.0001".into()),
+            occurred_at: Some("2026-05-31T00:00:00Z".into()),
+            note: Some("桶破裂".into()),
+            ..Default::default()
+        };
+        (Uuid::now_v7(), request)
+    }
+
+    fn fields(submission: Submission<'_>, requests: Vec<(Uuid, EntryRequest)>) -> Vec<String> {
+        let parsed = submission.parse(requests, now()).unwrap();
+        parsed.errors.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn errors_name_the_entry_the_way_it_arrived() {
+        let body = serde_json::Value::Null;
+        let three = || vec![bad_quantity(), bad_quantity(), bad_quantity()];
+        assert_eq!(
+            fields(Submission::Entry(&body), vec![bad_quantity()]),
+            ["quantity"]
+        );
+        assert_eq!(
+            fields(Submission::Batch(&body), three())[2],
+            "entries[2].quantity"
+        );
+        // The header is row 1, so the third entry stands in row 4.
+        assert_eq!(fields(Submission::Csv(b""), three())[2], "row 4.quantity");
+    }
+
+    #[test]
+    fn a_batch_is_never_empty_and_keeps_the_ids_it_was_given() {
+        let body = serde_json::Value::Null;
+        let empty = Submission::Csv(b"").parse(vec![], now());
+        assert!(matches!(empty, Err(AppError::Validation(ref e)) if e[0].field == "entries"));
+        let (id, mut request) = bad_quantity();
+        request.quantity = Some("1.5".into());
+        let parsed = Submission::Batch(&body)
+            .parse(vec![(id, request)], now())
+            .unwrap();
+        assert_eq!((parsed.items[0].id, parsed.errors.len()), (id, 0));
+    }
+}
