@@ -2,8 +2,8 @@
 //! stock) so that it makes exactly its own finding. They sit in the last four weeks of traffic,
 //! at least a week before `end`, around the first producer (P) and user firms that really buy
 //! acetone from it (U…). Each gap is recorded against the firm the validator reports it for.
-//! Each row below is one story, a function in [`STORIES`]; the stories are grouped by what
-//! goes wrong: [`shipments`], [`stock`], [`documents`] and [`records`].
+//! Each row below is one story, a function in `STORIES`; the stories are grouped by what
+//! goes wrong: `shipments`, `stock`, `documents` and `records`.
 //!
 //! | code | how | recorded for, entries |
 //! | --- | --- | --- |

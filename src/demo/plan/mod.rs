@@ -1,6 +1,6 @@
-//! The plan of the demo province: [`roster`] draws the firms with names, codes, addresses and
-//! activities ([`names`] keeps those unique), [`supply`] decides who supplies whom with what,
-//! and [`permits`] issues the documents that make every movement legal.
+//! The plan of the demo province: `roster` draws the firms with names, codes, addresses and
+//! activities (`names` keeps those unique), `supply` decides who supplies whom with what,
+//! and `permits` issues the documents that make every movement legal.
 
 mod names;
 mod permits;

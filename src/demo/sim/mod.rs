@@ -1,7 +1,7 @@
 //! Day-by-day simulation of the province's traffic. Every movement is decided from the stock
 //! actually on hand, so no balance ever goes negative; every dispatch to a registered firm is
-//! received 0–3 days later under the same waybill number, lot and quantity. [`trade`] moves
-//! stock between firms, [`site`] changes it inside one, [`event`] is what gets filed.
+//! received 0–3 days later under the same waybill number, lot and quantity. `trade` moves
+//! stock between firms, `site` changes it inside one, `event` is what gets filed.
 //!
 //! Within a day the slots never overlap, so a firm's additions and removals are ordered the
 //! same way in time as in the simulation (all times local, UTC+8):
