@@ -21,11 +21,7 @@ pub(super) fn unlicensed_counterparty(inj: &mut Injector<'_, '_>) -> Result<Gap,
         inj.date(14),
         inj.name(unlicensed)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, sale)],
-        description,
-    })
+    Ok(Gap::own(inj.producer, sale, description))
 }
 
 /// PERMIT_MISSING: the firm of UNLICENSED_COUNTERPARTY files the receipt (the one place both
@@ -44,11 +40,7 @@ pub(super) fn permit_missing(inj: &mut Injector<'_, '_>) -> Result<Gap, String> 
         inj.date(15),
         inj.waybill(ship)
     );
-    Ok(Gap {
-        firm: unlicensed,
-        entries: vec![(unlicensed, receipt)],
-        description,
-    })
+    Ok(Gap::own(unlicensed, receipt, description))
 }
 
 /// PERMIT_EXCEEDED: three clean receipts of 400 kg under a filing limited to 1000 kg.
@@ -69,11 +61,7 @@ pub(super) fn permit_exceeded(inj: &mut Injector<'_, '_>) -> Result<Gap, String>
         kg(EXCEEDING_LIMIT),
         inj.date(18)
     );
-    Ok(Gap {
-        firm: exceeding,
-        entries: vec![(exceeding, third)],
-        description,
-    })
+    Ok(Gap::own(exceeding, third, description))
 }
 
 /// UNDOCUMENTED_COUNTERPARTY: an outside buyer without its permit number.
@@ -100,11 +88,7 @@ pub(super) fn undocumented_counterparty(inj: &mut Injector<'_, '_>) -> Result<Ga
         inj.date(16),
         inj.sim.plan.outside[usize::from(party)].name
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, sale)],
-        description,
-    })
+    Ok(Gap::own(inj.producer, sale, description))
 }
 
 /// MISSING_TRANSPORT_DOC: a category-2 sale, received cleanly, without a transport permit.
@@ -124,9 +108,5 @@ pub(super) fn missing_transport_doc(inj: &mut Injector<'_, '_>) -> Result<Gap, S
         inj.date(7),
         inj.waybill(ship)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, sale)],
-        description,
-    })
+    Ok(Gap::own(inj.producer, sale, description))
 }

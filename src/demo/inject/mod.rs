@@ -32,7 +32,7 @@ mod shipments;
 mod stock;
 
 use super::sim::Sim;
-use injector::Injector;
+use injector::{Injector, Sold};
 
 /// A gap before its entries have ids: entries are (firm, gen).
 pub struct GapPlan {
@@ -51,6 +51,26 @@ struct Gap {
     firm: u32,
     entries: Vec<(u32, u32)>,
     description: String,
+}
+
+impl Gap {
+    /// A gap recorded for `firm` about one of its own entries.
+    fn own(firm: u32, gen: u32, description: String) -> Gap {
+        Gap {
+            firm,
+            entries: vec![(firm, gen)],
+            description,
+        }
+    }
+
+    /// A gap recorded for the seller about its sale and the buyer's receipt.
+    fn both_sides(seller: u32, sold: &Sold, receipt: u32, description: String) -> Gap {
+        Gap {
+            firm: seller,
+            entries: vec![(seller, sold.sale), (sold.buyer, receipt)],
+            description,
+        }
+    }
 }
 
 /// One gap's story: it files the entries that make the gap and says what went wrong.

@@ -32,16 +32,13 @@ pub(super) fn late_filing(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
             let when = chrono::DateTime::from_timestamp(at + 8 * 3600, 0)
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default();
-            return Ok(Gap {
-                firm: u,
-                entries: vec![(u, gen)],
-                description: format!(
-                    "{} used {} of {} at {when} (local time) and filed it 5 days 2 hours later",
-                    inj.name(u),
-                    kg(qty),
-                    inj.chem_name(chem)
-                ),
-            });
+            let description = format!(
+                "{} used {} of {} at {when} (local time) and filed it 5 days 2 hours later",
+                inj.name(u),
+                kg(qty),
+                inj.chem_name(chem)
+            );
+            return Ok(Gap::own(u, gen, description));
         }
     }
     Err("no use to file late".into())
@@ -74,14 +71,11 @@ pub(super) fn break_one_chain(inj: &mut Injector<'_, '_>) -> Result<Gap, String>
     let ev = &mut events[middle];
     ev.tamper = true;
     let (gen, kind, qty) = (ev.gen, ev.kind, ev.qty);
-    Ok(Gap {
-        firm,
-        entries: vec![(firm, gen)],
-        description: format!(
-            "{}: the {} entry of {} is stored with the hash of a quantity 1.000 kg larger, as if its quantity had been edited in the database",
-            inj.name(firm),
-            kind.as_str(),
-            kg(qty)
-        ),
-    })
+    let description = format!(
+        "{}: the {} entry of {} is stored with the hash of a quantity 1.000 kg larger, as if its quantity had been edited in the database",
+        inj.name(firm),
+        kind.as_str(),
+        kg(qty)
+    );
+    Ok(Gap::own(firm, gen, description))
 }

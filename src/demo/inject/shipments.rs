@@ -20,11 +20,7 @@ pub(super) fn unmatched_dispatch(inj: &mut Injector<'_, '_>) -> Result<Gap, Stri
         inj.date(6),
         inj.waybill(ship)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, sale)],
-        description,
-    })
+    Ok(Gap::own(inj.producer, sale, description))
 }
 
 /// UNMATCHED_RECEIPT: a receipt from the producer under a waybill it never issued.
@@ -44,11 +40,7 @@ pub(super) fn unmatched_receipt(inj: &mut Injector<'_, '_>) -> Result<Gap, Strin
         inj.date(3),
         inj.waybill(ship)
     );
-    Ok(Gap {
-        firm: buyer,
-        entries: vec![(buyer, receipt)],
-        description,
-    })
+    Ok(Gap::own(buyer, receipt, description))
 }
 
 /// QUANTITY_MISMATCH: 500 kg sent, 495 kg (1 % less) received.
@@ -66,11 +58,7 @@ pub(super) fn quantity_mismatch(inj: &mut Injector<'_, '_>) -> Result<Gap, Strin
         inj.name(s.buyer),
         kg(495_000)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, s.sale), (s.buyer, receipt)],
-        description,
-    })
+    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
 }
 
 /// LOT_MISMATCH: the receipt names another lot (the last two digits swapped).
@@ -92,11 +80,7 @@ pub(super) fn lot_mismatch(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
         inj.name(s.buyer),
         inj.lot_name(wrong)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, s.sale), (s.buyer, receipt)],
-        description,
-    })
+    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
 }
 
 /// TIME_INVERSION: received the day before it was dispatched.
@@ -115,11 +99,7 @@ pub(super) fn time_inversion(inj: &mut Injector<'_, '_>) -> Result<Gap, String> 
         inj.name(s.buyer),
         inj.date(7)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, s.sale), (s.buyer, receipt)],
-        description,
-    })
+    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
 }
 
 /// LATE_RECEIPT: received 9 days after dispatch (the transit window is 7).
@@ -138,9 +118,5 @@ pub(super) fn late_receipt(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
         inj.name(s.buyer),
         inj.date(18)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, s.sale), (s.buyer, receipt)],
-        description,
-    })
+    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
 }

@@ -28,11 +28,7 @@ pub(super) fn negative_balance(inj: &mut Injector<'_, '_>) -> Result<Gap, String
         kg(130_000),
         inj.date(13)
     );
-    Ok(Gap {
-        firm: s.buyer,
-        entries: vec![(s.buyer, used)],
-        description,
-    })
+    Ok(Gap::own(s.buyer, used, description))
 }
 
 /// ORPHAN_LOT: a use of a lot that never came in.
@@ -56,11 +52,7 @@ pub(super) fn orphan_lot(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
         inj.lot_name(lot),
         inj.date(12)
     );
-    Ok(Gap {
-        firm: buyer,
-        entries: vec![(buyer, used)],
-        description,
-    })
+    Ok(Gap::own(buyer, used, description))
 }
 
 /// STOCKTAKE_DISCREPANCY: 400 kg received cleanly, 360 kg counted.
@@ -86,11 +78,7 @@ pub(super) fn stocktake_discrepancy(inj: &mut Injector<'_, '_>) -> Result<Gap, S
         inj.date(15),
         kg(400_000)
     );
-    Ok(Gap {
-        firm: s.buyer,
-        entries: vec![(s.buyer, counted)],
-        description,
-    })
+    Ok(Gap::own(s.buyer, counted, description))
 }
 
 /// UNEXPLAINED_LOSS: a loss without a reason.
@@ -106,9 +94,5 @@ pub(super) fn unexplained_loss(inj: &mut Injector<'_, '_>) -> Result<Gap, String
         inj.lot_name(lot),
         inj.date(19)
     );
-    Ok(Gap {
-        firm: inj.producer,
-        entries: vec![(inj.producer, loss)],
-        description,
-    })
+    Ok(Gap::own(inj.producer, loss, description))
 }
