@@ -16,98 +16,35 @@ pub struct Region {
     pub producer_weight: u32,
 }
 
+const fn region(
+    code: &'static str,
+    prefix: &'static str,
+    abbr: &'static str,
+    weight: u32,
+    producer_weight: u32,
+    areas: &'static [&'static str],
+) -> Region {
+    Region {
+        code,
+        prefix,
+        abbr,
+        areas,
+        weight,
+        producer_weight,
+    }
+}
+
+#[rustfmt::skip] // a table: code, prefix, short name, weight, producer weight, areas
 pub const REGIONS: &[Region] = &[
-    Region {
-        code: "350902",
-        prefix: "宁德市蕉城区",
-        abbr: "蕉",
-        areas: &[
-            "漳湾镇",
-            "七都镇三屿园区",
-            "东侨经济技术开发区",
-            "金涵畲族乡",
-            "飞鸾镇",
-            "城南镇",
-        ],
-        weight: 22,
-        producer_weight: 5,
-    },
-    Region {
-        code: "350921",
-        prefix: "霞浦县",
-        abbr: "霞",
-        areas: &["松城街道", "溪南镇", "长春镇", "牙城镇"],
-        weight: 12,
-        producer_weight: 1,
-    },
-    Region {
-        code: "350922",
-        prefix: "古田县",
-        abbr: "古",
-        areas: &["城东街道", "大桥镇", "鹤塘镇", "黄田镇"],
-        weight: 10,
-        producer_weight: 1,
-    },
-    Region {
-        code: "350923",
-        prefix: "屏南县",
-        abbr: "屏",
-        areas: &["古峰镇", "双溪镇", "路下乡"],
-        weight: 5,
-        producer_weight: 0,
-    },
-    Region {
-        code: "350924",
-        prefix: "寿宁县",
-        abbr: "寿",
-        areas: &["鳌阳镇", "南阳镇", "斜滩镇"],
-        weight: 5,
-        producer_weight: 0,
-    },
-    Region {
-        code: "350925",
-        prefix: "周宁县",
-        abbr: "周",
-        areas: &["狮城镇", "咸村镇", "七步镇"],
-        weight: 4,
-        producer_weight: 0,
-    },
-    Region {
-        code: "350926",
-        prefix: "柘荣县",
-        abbr: "柘",
-        areas: &["双城镇", "富溪镇", "城郊乡"],
-        weight: 6,
-        producer_weight: 0,
-    },
-    Region {
-        code: "350981",
-        prefix: "福安市",
-        abbr: "安",
-        areas: &[
-            "湾坞工业区",
-            "赛岐经济开发区",
-            "甘棠镇",
-            "阳头街道",
-            "城北街道",
-        ],
-        weight: 20,
-        producer_weight: 4,
-    },
-    Region {
-        code: "350982",
-        prefix: "福鼎市",
-        abbr: "鼎",
-        areas: &[
-            "龙安工业园区",
-            "文渡工业区",
-            "店下镇",
-            "太姥山镇",
-            "星火工业园",
-        ],
-        weight: 16,
-        producer_weight: 3,
-    },
+    region("350902", "宁德市蕉城区", "蕉", 22, 5, &["漳湾镇", "七都镇三屿园区", "东侨经济技术开发区", "金涵畲族乡", "飞鸾镇", "城南镇"]),
+    region("350921", "霞浦县", "霞", 12, 1, &["松城街道", "溪南镇", "长春镇", "牙城镇"]),
+    region("350922", "古田县", "古", 10, 1, &["城东街道", "大桥镇", "鹤塘镇", "黄田镇"]),
+    region("350923", "屏南县", "屏",  5, 0, &["古峰镇", "双溪镇", "路下乡"]),
+    region("350924", "寿宁县", "寿",  5, 0, &["鳌阳镇", "南阳镇", "斜滩镇"]),
+    region("350925", "周宁县", "周",  4, 0, &["狮城镇", "咸村镇", "七步镇"]),
+    region("350926", "柘荣县", "柘",  6, 0, &["双城镇", "富溪镇", "城郊乡"]),
+    region("350981", "福安市", "安", 20, 4, &["湾坞工业区", "赛岐经济开发区", "甘棠镇", "阳头街道", "城北街道"]),
+    region("350982", "福鼎市", "鼎", 16, 3, &["龙安工业园区", "文渡工业区", "店下镇", "太姥山镇", "星火工业园"]),
 ];
 
 pub const ROADS: &[&str] = &[
@@ -177,6 +114,33 @@ pub struct Sector {
     pub needs: &'static [Need],
 }
 
+const fn industry(
+    weight: u32,
+    use_per_mille: u32,
+    suffixes: &'static [&'static str],
+    needs: &'static [Need],
+) -> Sector {
+    Sector {
+        weight,
+        suffixes,
+        lab: false,
+        use_per_mille,
+        needs,
+    }
+}
+
+const fn laboratory(
+    weight: u32,
+    use_per_mille: u32,
+    suffixes: &'static [&'static str],
+    needs: &'static [Need],
+) -> Sector {
+    Sector {
+        lab: true,
+        ..industry(weight, use_per_mille, suffixes, needs)
+    }
+}
+
 const fn need(cas: &'static str, per_mille: u32, lo_kg: i64, hi_kg: i64) -> Need {
     Need {
         cas,
@@ -210,148 +174,77 @@ pub const PIPERONAL: &str = "120-57-0";
 /// that acetone and acetic anhydride always have registered buyers.
 pub const PHARMA: usize = 4;
 
+#[rustfmt::skip] // a table: weight, use per mille, name suffixes, needs
 pub const SECTORS: &[Sector] = &[
-    Sector {
-        weight: 14,
-        suffixes: &["电镀有限公司", "表面处理有限公司", "金属制品有限公司"],
-        lab: false,
-        use_per_mille: 850,
-        needs: &[
-            need(HYDROCHLORIC, 900, 20, 150),
-            need(SULFURIC, 700, 20, 120),
-            need(PERMANGANATE, 100, 1, 3),
-        ],
-    },
-    Sector {
-        weight: 6,
-        suffixes: &["不锈钢有限公司", "特钢有限公司", "金属材料有限公司"],
-        lab: false,
-        use_per_mille: 900,
-        needs: &[
-            need(HYDROCHLORIC, 1000, 150, 600),
-            need(SULFURIC, 600, 80, 400),
-        ],
-    },
-    Sector {
-        weight: 8,
-        suffixes: &["新能源科技有限公司", "锂电材料有限公司", "电池材料有限公司"],
-        lab: false,
-        use_per_mille: 900,
-        needs: &[
-            need(SULFURIC, 1000, 100, 500),
-            need(HYDROCHLORIC, 500, 40, 200),
-            need(ACETONE, 300, 5, 20),
-        ],
-    },
-    Sector {
-        weight: 8,
-        suffixes: &["水务有限公司", "环保科技有限公司", "污水处理有限公司"],
-        lab: false,
-        use_per_mille: 800,
-        needs: &[
-            need(PERMANGANATE, 900, 2, 15),
-            need(HYDROCHLORIC, 500, 10, 60),
-            need(SULFURIC, 400, 10, 50),
-        ],
-    },
-    Sector {
-        weight: 7,
-        suffixes: &["制药有限公司", "药业有限公司", "生物医药有限公司"],
-        lab: false,
-        use_per_mille: 750,
-        needs: &[
-            need(ACETONE, 900, 5, 40),
-            need(TOLUENE, 600, 5, 30),
-            need(ANHYDRIDE, 500, 2, 15),
-            need(HYDROCHLORIC, 500, 5, 30),
-            need(CHLOROFORM, 200, 1, 6),
-            need(PHENYLACETIC, 150, 1, 5),
-            need(ANTHRANILIC, 60, 1, 3),
-        ],
-    },
-    Sector {
-        weight: 9,
-        suffixes: &["涂料有限公司", "油墨有限公司", "树脂有限公司"],
-        lab: false,
-        use_per_mille: 800,
-        needs: &[
-            need(TOLUENE, 900, 10, 60),
-            need(MEK, 700, 5, 40),
-            need(ACETONE, 500, 5, 30),
-        ],
-    },
-    Sector {
-        weight: 12,
-        suffixes: &["电机有限公司", "电器有限公司", "机电有限公司"],
-        lab: false,
-        use_per_mille: 700,
-        needs: &[
-            need(ACETONE, 800, 1, 8),
-            need(MEK, 300, 1, 6),
-            need(HYDROCHLORIC, 300, 3, 20),
-            need(SULFURIC, 200, 2, 10),
-        ],
-    },
-    Sector {
-        weight: 6,
-        suffixes: &["电子科技有限公司", "电子材料有限公司"],
-        lab: false,
-        use_per_mille: 750,
-        needs: &[
-            need(ACETONE, 900, 1, 6),
-            need(HYDROCHLORIC, 600, 2, 15),
-            need(SULFURIC, 600, 2, 15),
-        ],
-    },
-    Sector {
-        weight: 9,
-        suffixes: &["检测技术有限公司", "检验检测有限公司", "分析测试有限公司"],
-        lab: true,
-        use_per_mille: 350,
-        needs: &[
-            lab_need(ACETONE, 900, 50, 600),
-            lab_need(HYDROCHLORIC, 800, 50, 600),
-            lab_need(SULFURIC, 800, 50, 600),
-            lab_need(PERMANGANATE, 500, 10, 100),
-            lab_need(TOLUENE, 400, 20, 300),
-            lab_need(CHLOROFORM, 350, 20, 200),
-            lab_need(ETHER, 350, 20, 200),
-            lab_need(MEK, 200, 20, 200),
-        ],
-    },
-    Sector {
-        weight: 3,
-        suffixes: &["香料有限公司", "日化有限公司"],
-        lab: false,
-        use_per_mille: 700,
-        needs: &[
-            need(PIPERONAL, 700, 1, 3),
-            need(ANHYDRIDE, 400, 1, 6),
-            need(TOLUENE, 300, 2, 10),
-        ],
-    },
-    Sector {
-        weight: 5,
-        suffixes: &["印染有限公司", "纺织有限公司"],
-        lab: false,
-        use_per_mille: 800,
-        needs: &[
-            need(HYDROCHLORIC, 600, 10, 60),
-            need(SULFURIC, 600, 10, 60),
-            need(PERMANGANATE, 500, 1, 6),
-        ],
-    },
-    Sector {
-        weight: 4,
-        suffixes: &["船舶修造有限公司", "船业有限公司"],
-        lab: false,
-        use_per_mille: 650,
-        needs: &[
-            need(TOLUENE, 800, 5, 30),
-            need(MEK, 500, 3, 15),
-            need(ACETONE, 400, 2, 10),
-        ],
-    },
+    industry(14, 850, &["电镀有限公司", "表面处理有限公司", "金属制品有限公司"], &[
+        need(HYDROCHLORIC, 900, 20, 150),
+        need(SULFURIC, 700, 20, 120),
+        need(PERMANGANATE, 100, 1, 3),
+    ]),
+    industry(6, 900, &["不锈钢有限公司", "特钢有限公司", "金属材料有限公司"], &[
+        need(HYDROCHLORIC, 1000, 150, 600),
+        need(SULFURIC, 600, 80, 400),
+    ]),
+    industry(8, 900, &["新能源科技有限公司", "锂电材料有限公司", "电池材料有限公司"], &[
+        need(SULFURIC, 1000, 100, 500),
+        need(HYDROCHLORIC, 500, 40, 200),
+        need(ACETONE, 300, 5, 20),
+    ]),
+    industry(8, 800, &["水务有限公司", "环保科技有限公司", "污水处理有限公司"], &[
+        need(PERMANGANATE, 900, 2, 15),
+        need(HYDROCHLORIC, 500, 10, 60),
+        need(SULFURIC, 400, 10, 50),
+    ]),
+    industry(7, 750, &["制药有限公司", "药业有限公司", "生物医药有限公司"], &[
+        need(ACETONE, 900, 5, 40),
+        need(TOLUENE, 600, 5, 30),
+        need(ANHYDRIDE, 500, 2, 15),
+        need(HYDROCHLORIC, 500, 5, 30),
+        need(CHLOROFORM, 200, 1, 6),
+        need(PHENYLACETIC, 150, 1, 5),
+        need(ANTHRANILIC, 60, 1, 3),
+    ]),
+    industry(9, 800, &["涂料有限公司", "油墨有限公司", "树脂有限公司"], &[
+        need(TOLUENE, 900, 10, 60),
+        need(MEK, 700, 5, 40),
+        need(ACETONE, 500, 5, 30),
+    ]),
+    industry(12, 700, &["电机有限公司", "电器有限公司", "机电有限公司"], &[
+        need(ACETONE, 800, 1, 8),
+        need(MEK, 300, 1, 6),
+        need(HYDROCHLORIC, 300, 3, 20),
+        need(SULFURIC, 200, 2, 10),
+    ]),
+    industry(6, 750, &["电子科技有限公司", "电子材料有限公司"], &[
+        need(ACETONE, 900, 1, 6),
+        need(HYDROCHLORIC, 600, 2, 15),
+        need(SULFURIC, 600, 2, 15),
+    ]),
+    laboratory(9, 350, &["检测技术有限公司", "检验检测有限公司", "分析测试有限公司"], &[
+        lab_need(ACETONE, 900, 50, 600),
+        lab_need(HYDROCHLORIC, 800, 50, 600),
+        lab_need(SULFURIC, 800, 50, 600),
+        lab_need(PERMANGANATE, 500, 10, 100),
+        lab_need(TOLUENE, 400, 20, 300),
+        lab_need(CHLOROFORM, 350, 20, 200),
+        lab_need(ETHER, 350, 20, 200),
+        lab_need(MEK, 200, 20, 200),
+    ]),
+    industry(3, 700, &["香料有限公司", "日化有限公司"], &[
+        need(PIPERONAL, 700, 1, 3),
+        need(ANHYDRIDE, 400, 1, 6),
+        need(TOLUENE, 300, 2, 10),
+    ]),
+    industry(5, 800, &["印染有限公司", "纺织有限公司"], &[
+        need(HYDROCHLORIC, 600, 10, 60),
+        need(SULFURIC, 600, 10, 60),
+        need(PERMANGANATE, 500, 1, 6),
+    ]),
+    industry(4, 650, &["船舶修造有限公司", "船业有限公司"], &[
+        need(TOLUENE, 800, 5, 30),
+        need(MEK, 500, 3, 15),
+        need(ACETONE, 400, 2, 10),
+    ]),
 ];
 
 /// Public laboratories (事业单位, credit codes starting 12) that a lab-sector user may be.
@@ -374,79 +267,29 @@ pub struct ChemSpec {
     pub batch: i64,
 }
 
+const fn chem(cas: &'static str, drum: i64, bottle: i64, batch: i64) -> ChemSpec {
+    ChemSpec {
+        cas,
+        drum,
+        bottle,
+        batch,
+    }
+}
+
+#[rustfmt::skip] // a table: CAS, drum, bottle, batch
 pub const CHEMICALS: &[ChemSpec] = &[
-    ChemSpec {
-        cas: ACETONE,
-        drum: 160_000,
-        bottle: 1_975,
-        batch: 5_000_000,
-    },
-    ChemSpec {
-        cas: TOLUENE,
-        drum: 170_000,
-        bottle: 2_175,
-        batch: 5_000_000,
-    },
-    ChemSpec {
-        cas: MEK,
-        drum: 165_000,
-        bottle: 2_000,
-        batch: 3_000_000,
-    },
-    ChemSpec {
-        cas: PERMANGANATE,
-        drum: 25_000,
-        bottle: 500,
-        batch: 2_000_000,
-    },
-    ChemSpec {
-        cas: SULFURIC,
-        drum: 25_000,
-        bottle: 920,
-        batch: 20_000_000,
-    },
-    ChemSpec {
-        cas: HYDROCHLORIC,
-        drum: 25_000,
-        bottle: 595,
-        batch: 20_000_000,
-    },
-    ChemSpec {
-        cas: ANHYDRIDE,
-        drum: 200_000,
-        bottle: 540,
-        batch: 2_000_000,
-    },
-    ChemSpec {
-        cas: CHLOROFORM,
-        drum: 250_000,
-        bottle: 740,
-        batch: 1_000_000,
-    },
-    ChemSpec {
-        cas: ETHER,
-        drum: 140_000,
-        bottle: 355,
-        batch: 500_000,
-    },
-    ChemSpec {
-        cas: PHENYLACETIC,
-        drum: 25_000,
-        bottle: 500,
-        batch: 500_000,
-    },
-    ChemSpec {
-        cas: ANTHRANILIC,
-        drum: 25_000,
-        bottle: 500,
-        batch: 200_000,
-    },
-    ChemSpec {
-        cas: PIPERONAL,
-        drum: 25_000,
-        bottle: 500,
-        batch: 100_000,
-    },
+    chem(ACETONE,      160_000, 1_975,  5_000_000),
+    chem(TOLUENE,      170_000, 2_175,  5_000_000),
+    chem(MEK,          165_000, 2_000,  3_000_000),
+    chem(PERMANGANATE,  25_000,   500,  2_000_000),
+    chem(SULFURIC,      25_000,   920, 20_000_000),
+    chem(HYDROCHLORIC,  25_000,   595, 20_000_000),
+    chem(ANHYDRIDE,    200_000,   540,  2_000_000),
+    chem(CHLOROFORM,   250_000,   740,  1_000_000),
+    chem(ETHER,        140_000,   355,    500_000),
+    chem(PHENYLACETIC,  25_000,   500,    500_000),
+    chem(ANTHRANILIC,   25_000,   500,    200_000),
+    chem(PIPERONAL,     25_000,   500,    100_000),
 ];
 
 /// What the n-th producer makes (cycled). The first line must hold a category-3 and a
@@ -473,63 +316,43 @@ pub struct OutsideParty {
     pub sells: bool,
 }
 
+const fn seller(
+    name: &'static str,
+    region: &'static str,
+    permit_no: &'static str,
+    code: &'static str,
+) -> OutsideParty {
+    OutsideParty {
+        name,
+        region,
+        permit_no,
+        code,
+        sells: true,
+    }
+}
+
+const fn buyer(
+    name: &'static str,
+    region: &'static str,
+    permit_no: &'static str,
+    code: &'static str,
+) -> OutsideParty {
+    OutsideParty {
+        sells: false,
+        ..seller(name, region, permit_no, code)
+    }
+}
+
+#[rustfmt::skip] // a table: name, region, permit or filing number, code
 pub const OUTSIDE_PARTIES: &[OutsideParty] = &[
-    OutsideParty {
-        name: "福清江阴港化工贸易有限公司",
-        region: "350181",
-        permit_no: "闽榕易制经〔2024〕0037号",
-        code: "JY",
-        sells: true,
-    },
-    OutsideParty {
-        name: "泉州泉港石化物资有限公司",
-        region: "350505",
-        permit_no: "闽泉易制经〔2024〕0112号",
-        code: "QG",
-        sells: true,
-    },
-    OutsideParty {
-        name: "衢州巨源化学有限公司",
-        region: "330802",
-        permit_no: "浙衢易制生〔2023〕0009号",
-        code: "QZ",
-        sells: true,
-    },
-    OutsideParty {
-        name: "南通洋口精细化工有限公司",
-        region: "320623",
-        permit_no: "苏通易制生〔2024〕0021号",
-        code: "YK",
-        sells: true,
-    },
-    OutsideParty {
-        name: "南平闽北制药有限公司",
-        region: "350702",
-        permit_no: "闽南平易制购备〔2025〕0016号",
-        code: "MB",
-        sells: false,
-    },
-    OutsideParty {
-        name: "温州瓯海五金电镀有限公司",
-        region: "330304",
-        permit_no: "浙温易制购备〔2025〕0208号",
-        code: "OH",
-        sells: false,
-    },
-    OutsideParty {
-        name: "莆田涵江检测技术有限公司",
-        region: "350303",
-        permit_no: "闽莆易制购备〔2025〕0077号",
-        code: "HJ",
-        sells: false,
-    },
-    OutsideParty {
-        name: "丽水青田不锈钢制品有限公司",
-        region: "331121",
-        permit_no: "浙丽易制购备〔2025〕0031号",
-        code: "QT",
-        sells: false,
-    },
+    seller("福清江阴港化工贸易有限公司", "350181", "闽榕易制经〔2024〕0037号", "JY"),
+    seller("泉州泉港石化物资有限公司", "350505", "闽泉易制经〔2024〕0112号", "QG"),
+    seller("衢州巨源化学有限公司", "330802", "浙衢易制生〔2023〕0009号", "QZ"),
+    seller("南通洋口精细化工有限公司", "320623", "苏通易制生〔2024〕0021号", "YK"),
+    buyer("南平闽北制药有限公司", "350702", "闽南平易制购备〔2025〕0016号", "MB"),
+    buyer("温州瓯海五金电镀有限公司", "330304", "浙温易制购备〔2025〕0208号", "OH"),
+    buyer("莆田涵江检测技术有限公司", "350303", "闽莆易制购备〔2025〕0077号", "HJ"),
+    buyer("丽水青田不锈钢制品有限公司", "331121", "浙丽易制购备〔2025〕0031号", "QT"),
 ];
 
 pub const LOSS_REASONS: &[&str] = &[

@@ -201,23 +201,15 @@ pub fn register(
     policy::supervise_firms(who)?;
     let new = request.parse()?;
     let now = time::now();
-    let row = FirmRow {
-        id: Uuid::now_v7().to_string(),
-        name: new.name,
-        credit_code: new.credit_code.as_str().to_string(),
-        region_code: new.region_code.as_str().to_string(),
-        address: new.address,
-        activities: new
-            .activities
-            .iter()
-            .map(|a| a.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
-        status: FirmStatus::Active.as_str().to_string(),
-        status_reason: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let row = FirmRow::registered(
+        Uuid::now_v7(),
+        new.name,
+        new.credit_code.as_str().to_string(),
+        new.region_code.as_str().to_string(),
+        new.address,
+        &new.activities,
+        now,
+    );
     write_tx(conn, |conn| {
         if store::credit_code_taken(conn, &row.credit_code)? {
             return Err(AppError::conflict(

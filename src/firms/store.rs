@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{firm_status_changes, firms, grades};
 use crate::db::DbConnection;
-use crate::domain::FirmStatus;
+use crate::domain::{Activity, FirmStatus};
 use crate::error::AppError;
 use crate::paging::Page;
 
@@ -22,6 +22,37 @@ pub struct FirmRow {
     pub status_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl FirmRow {
+    /// A newly registered firm: active, created and updated at `at`, its activities stored
+    /// comma-separated in the order given.
+    pub fn registered<'a>(
+        id: Uuid,
+        name: String,
+        credit_code: String,
+        region_code: String,
+        address: String,
+        activities: impl IntoIterator<Item = &'a Activity>,
+        at: NaiveDateTime,
+    ) -> FirmRow {
+        FirmRow {
+            id: id.to_string(),
+            name,
+            credit_code,
+            region_code,
+            address,
+            activities: activities
+                .into_iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            status: FirmStatus::Active.as_str().to_string(),
+            status_reason: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, row: &FirmRow) -> Result<(), AppError> {

@@ -1,0 +1,124 @@
+//! The documented custody gaps: exactly one of each code, each isolated (own lots, enough
+//! stock) so that it makes exactly its own finding. They sit in the last four weeks of traffic,
+//! at least a week before `end`, around the first producer (P) and user firms that really buy
+//! acetone from it (U…). Each gap is recorded against the firm the validator reports it for.
+//! Each row below is one story, a function in `STORIES`; the stories are grouped by what
+//! goes wrong: `shipments`, `stock`, `documents` and `records`.
+//!
+//! | code | how | recorded for, entries |
+//! | --- | --- | --- |
+//! | UNMATCHED_DISPATCH | P sells 320 kg to U 20 days before the end; no receipt | P: sale |
+//! | UNMATCHED_RECEIPT | U files 160 kg from P under a waybill P never issued | U: purchase |
+//! | QUANTITY_MISMATCH | P sends 500 kg, U receives 495 kg, same waybill | P: sale, purchase |
+//! | LOT_MISMATCH | U files the receipt with the lot's last two digits swapped | P: sale, purchase |
+//! | TIME_INVERSION | U's receipt is dated the day before P's dispatch | P: sale, purchase |
+//! | LATE_RECEIPT | U receives 9 days after dispatch | P: sale, purchase |
+//! | NEGATIVE_BALANCE | U receives 100 kg cleanly and uses 130 kg of that lot | U: the use |
+//! | ORPHAN_LOT | U uses 20 kg of a lot that never came in | U: the use |
+//! | STOCKTAKE_DISCREPANCY | U receives 400 kg cleanly and counts 360 kg | U: the count |
+//! | UNLICENSED_COUNTERPARTY | P sells 50 kg to a firm holding a filing only for sulfuric acid | P: sale |
+//! | PERMIT_MISSING | … and that firm files the receipt (the one place both fire) | it: purchase |
+//! | PERMIT_EXCEEDED | 3 × 400 kg, cleanly matched, under a filing limited to 1000 kg | buyer: 3rd purchase |
+//! | UNDOCUMENTED_COUNTERPARTY | P sells 80 kg to an outside buyer without its permit number | P: sale |
+//! | MISSING_TRANSPORT_DOC | P ships 200 kg of acetic anhydride, received cleanly, no transport permit | P: sale |
+//! | UNEXPLAINED_LOSS | P files a 6.5 kg loss without a note | P: loss |
+//! | LATE_FILING | one simulated use is recorded 5 days 2 hours after it happened | its firm: the use |
+//! | CHAIN_BROKEN | (only when asked) one entry is stored with the hash of a quantity 1 kg larger | its firm: entry |
+
+mod documents;
+mod injector;
+mod records;
+mod shipments;
+mod stock;
+
+use super::sim::Sim;
+use injector::{Injector, Sold};
+
+/// A gap before its entries have ids: entries are (firm, gen).
+pub struct GapPlan {
+    pub code: &'static str,
+    pub firm: u32,
+    pub entries: Vec<(u32, u32)>,
+    pub description: String,
+}
+
+/// Days the injected story spans, counted back from the last day of traffic.
+pub const SPAN_DAYS: u32 = 27;
+
+/// What a story leaves behind: the firm its finding is recorded for, the entries concerned
+/// (firm, gen) and what happened.
+struct Gap {
+    firm: u32,
+    entries: Vec<(u32, u32)>,
+    description: String,
+}
+
+impl Gap {
+    /// A gap recorded for `firm` about one of its own entries.
+    fn own(firm: u32, gen: u32, description: String) -> Gap {
+        Gap {
+            firm,
+            entries: vec![(firm, gen)],
+            description,
+        }
+    }
+
+    /// A gap recorded for the seller about its sale and the buyer's receipt.
+    fn both_sides(seller: u32, sold: &Sold, receipt: u32, description: String) -> Gap {
+        Gap {
+            firm: seller,
+            entries: vec![(seller, sold.sale), (sold.buyer, receipt)],
+            description,
+        }
+    }
+}
+
+/// One gap's story: it files the entries that make the gap and says what went wrong.
+type Story = fn(&mut Injector<'_, '_>) -> Result<Gap, String>;
+
+/// The stories, in the order they are told: the order decides every random draw, lot name
+/// and waybill number, so it is part of what a seed means.
+const STORIES: &[(&str, Story)] = &[
+    ("UNMATCHED_DISPATCH", shipments::unmatched_dispatch),
+    ("UNMATCHED_RECEIPT", shipments::unmatched_receipt),
+    ("QUANTITY_MISMATCH", shipments::quantity_mismatch),
+    ("LOT_MISMATCH", shipments::lot_mismatch),
+    ("TIME_INVERSION", shipments::time_inversion),
+    ("LATE_RECEIPT", shipments::late_receipt),
+    ("NEGATIVE_BALANCE", stock::negative_balance),
+    ("ORPHAN_LOT", stock::orphan_lot),
+    ("STOCKTAKE_DISCREPANCY", stock::stocktake_discrepancy),
+    (
+        "UNLICENSED_COUNTERPARTY",
+        documents::unlicensed_counterparty,
+    ),
+    ("PERMIT_MISSING", documents::permit_missing),
+    ("PERMIT_EXCEEDED", documents::permit_exceeded),
+    (
+        "UNDOCUMENTED_COUNTERPARTY",
+        documents::undocumented_counterparty,
+    ),
+    ("MISSING_TRANSPORT_DOC", documents::missing_transport_doc),
+    ("UNEXPLAINED_LOSS", stock::unexplained_loss),
+    ("LATE_FILING", records::late_filing),
+];
+
+/// Told last, and only when asked.
+const CHAIN_BROKEN: (&str, Story) = ("CHAIN_BROKEN", records::break_one_chain);
+
+/// Adds the documented gaps to the simulated traffic; `break_chain` also marks one entry to be
+/// stored with a hash that does not match it.
+pub fn inject(sim: &mut Sim<'_>, break_chain: bool) -> Result<Vec<GapPlan>, String> {
+    let mut inj = Injector::new(sim)?;
+    let stories = STORIES.iter().chain(break_chain.then_some(&CHAIN_BROKEN));
+    for &(code, story) in stories {
+        let gap = story(&mut inj)?;
+        inj.gaps.push(GapPlan {
+            code,
+            firm: gap.firm,
+            entries: gap.entries,
+            description: gap.description,
+        });
+    }
+    Ok(inj.gaps)
+}
