@@ -148,17 +148,9 @@ impl<'a> Validator<'a> {
         en: String,
     ) -> Finding {
         Finding {
-            code,
-            severity,
-            firm_id: d.firm_id.to_string(),
             counterparty_firm_id: Some(r.firm_id.to_string()),
-            chemical_id: Some(d.chemical_id.to_string()),
-            lot: d.lot.as_deref().map(str::to_string),
-            quantity,
-            entry_ids: vec![d.id.to_string()],
             counterparty_entry_ids: vec![r.id.to_string()],
-            message_zh: zh,
-            message_en: en,
+            ..self.single(code, severity, d, quantity, zh, en)
         }
     }
 }
