@@ -1,10 +1,12 @@
-//! Cursor paging shared by every list: `?limit=` (default 50, max 1000) and `?cursor=`.
+//! What every list reads from its query string: cursor paging — `?limit=` (default 50, max 1000)
+//! and `?cursor=` — and its filters (`Filters`).
 //! Lists are ordered by id (UUID v7, so by creation time); the cursor is the last id served.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::FieldError;
+use crate::error::{time_field, AppError, FieldError};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
@@ -99,6 +101,64 @@ impl<T> PageOf<T> {
         PageOf {
             items: rows.into_iter().map(map).collect(),
             next_cursor,
+        }
+    }
+}
+
+/// A list's filters (`?firm_id=…&status=…`), parsed once: an absent or blank value is no filter,
+/// and a bad one is collected so that one answer names every bad field.
+#[derive(Debug, Default)]
+pub struct Filters {
+    errors: Vec<FieldError>,
+}
+
+impl Filters {
+    /// A filter's text, trimmed; absent or blank is no filter.
+    pub fn text(value: &Option<String>) -> Option<String> {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    }
+
+    /// An id filter; `problem` says what it should have been ("is not a firm id").
+    pub fn id(&mut self, field: &str, value: &Option<String>, problem: &str) -> Option<String> {
+        let id = Self::text(value);
+        if id.as_deref().is_some_and(|i| Uuid::parse_str(i).is_err()) {
+            self.errors
+                .push(FieldError::new(field, "invalid_id", problem));
+        }
+        id
+    }
+
+    /// A filter that must be a name `known` accepts (a code, a severity, a status).
+    pub fn named(
+        &mut self,
+        field: &str,
+        value: &Option<String>,
+        known: impl Fn(&str) -> bool,
+        code: &'static str,
+        problem: &str,
+    ) -> Option<String> {
+        let name = Self::text(value);
+        if name.as_deref().is_some_and(|n| !known(n)) {
+            self.errors.push(FieldError::new(field, code, problem));
+        }
+        name
+    }
+
+    /// A time filter (RFC 3339).
+    pub fn time(&mut self, field: &str, value: &Option<String>) -> Option<DateTime<Utc>> {
+        time_field(field, value.as_deref(), &mut self.errors)
+    }
+
+    /// Refuses the request if any filter read so far is bad, naming each.
+    pub fn check(&mut self) -> Result<(), AppError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(std::mem::take(&mut self.errors)))
         }
     }
 }

@@ -12,8 +12,8 @@ use crate::auth::{policy, Principal};
 use crate::db::schema::activity_log;
 use crate::db::DbConnection;
 use crate::domain::{time, Role};
-use crate::error::{time_field, AppError, FieldError};
-use crate::paging::{Page, PageOf};
+use crate::error::AppError;
+use crate::paging::{Filters, Page, PageOf};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = activity_log, treat_none_as_default_value = false)]
@@ -90,22 +90,11 @@ pub fn list(
     page: Page,
 ) -> Result<PageOf<Activity>, AppError> {
     policy::require_role(who, &[Role::Regulator, Role::Admin])?;
-    let mut errors = Vec::new();
-    let given = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-    };
-    let from = time_field("from", query.from.as_deref(), &mut errors).map(time::to_db);
-    let to = time_field("to", query.to.as_deref(), &mut errors).map(time::to_db);
-    let user = given(&query.user_id);
-    if user.as_deref().is_some_and(|u| Uuid::parse_str(u).is_err()) {
-        errors.push(FieldError::new("user_id", "invalid_id", "is not a user id"));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
+    let mut filters = Filters::default();
+    let from = filters.time("from", &query.from).map(time::to_db);
+    let to = filters.time("to", &query.to).map(time::to_db);
+    let user = filters.id("user_id", &query.user_id, "is not a user id");
+    filters.check()?;
     let mut q = activity_log::table
         .filter(activity_log::id.gt(page.after_key()))
         .order(activity_log::id.asc())
@@ -115,7 +104,7 @@ pub fn list(
     if let Some(user) = user {
         q = q.filter(activity_log::user_id.eq(user));
     }
-    if let Some(action) = given(&query.action) {
+    if let Some(action) = Filters::text(&query.action) {
         q = q.filter(activity_log::action.like(format!("%{}%", action.replace(['%', '_'], ""))));
     }
     if let Some(from) = from {

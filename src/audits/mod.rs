@@ -14,7 +14,7 @@ use crate::domain::Severity;
 use crate::domain::{named_enum, time, Role};
 use crate::error::{required_text, time_field, AppError, FieldError};
 use crate::firms;
-use crate::paging::{Page, PageOf};
+use crate::paging::{Filters, Page, PageOf};
 use store::{AuditFindingRow, AuditRow};
 
 named_enum!(
@@ -183,48 +183,29 @@ pub fn list(
     page: Page,
 ) -> Result<PageOf<Audit>, AppError> {
     policy::require_role(who, &[Role::Regulator, Role::Enterprise])?;
-    let firm = query
-        .firm_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(str::to_string);
-    if firm.as_deref().is_some_and(|f| Uuid::parse_str(f).is_err()) {
-        return Err(AppError::field("firm_id", "invalid_id", "is not a firm id"));
-    }
-    let mut status = query
-        .status
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    if status
-        .as_deref()
-        .is_some_and(|s| s != "open" && s != "closed")
-    {
-        return Err(AppError::field(
-            "status",
-            "unknown_status",
-            "must be open or closed",
-        ));
-    }
-    let firm = match who.firm_id {
-        // An enterprise sees its own closed audits only.
-        Some(own) => {
-            if firm.as_deref().is_some_and(|f| f != own.to_string()) {
-                return Err(AppError::NotFound);
-            }
-            if status.as_deref() == Some("open") {
-                return Ok(PageOf {
-                    items: vec![],
-                    next_cursor: None,
-                });
-            }
-            status = Some("closed".into());
-            Some(own.to_string())
+    // A bad firm id is refused before the status is read.
+    let mut filters = Filters::default();
+    let firm = filters.id("firm_id", &query.firm_id, "is not a firm id");
+    filters.check()?;
+    let mut status = filters.named(
+        "status",
+        &query.status,
+        |s| s == "open" || s == "closed",
+        "unknown_status",
+        "must be open or closed",
+    );
+    filters.check()?;
+    let firm = policy::firm_filter(who, firm)?;
+    // An enterprise sees its own closed audits only.
+    if who.firm_id.is_some() {
+        if status.as_deref() == Some("open") {
+            return Ok(PageOf {
+                items: vec![],
+                next_cursor: None,
+            });
         }
-        None => firm,
-    };
+        status = Some("closed".into());
+    }
     let rows = store::list(
         conn,
         firm.as_deref(),

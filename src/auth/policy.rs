@@ -62,6 +62,18 @@ pub fn file_for_firm(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
     own_firm_if_enterprise(who, firm_id)
 }
 
+/// The firm filter of a list as the caller may use it: an enterprise lists its own firm only,
+/// whatever it asks for (another firm: 404); anyone else gets the filter it gave.
+pub fn firm_filter(who: &Principal, asked: Option<String>) -> Result<Option<String>, AppError> {
+    match who.firm_id {
+        Some(own) if asked.as_deref().is_some_and(|f| f != own.to_string()) => {
+            Err(AppError::NotFound)
+        }
+        Some(own) => Ok(Some(own.to_string())),
+        None => Ok(asked),
+    }
+}
+
 fn own_firm_if_enterprise(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
     if who.role == Role::Enterprise && who.firm_id != Some(firm_id) {
         Err(AppError::NotFound)

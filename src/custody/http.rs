@@ -1,15 +1,13 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use uuid::Uuid;
 
-use super::trace::Trace;
-use super::{
-    DecisionRequest, ExplanationRequest, FindingQuery, FindingView, RunRequest, RunSummary,
-};
-use crate::auth::{policy, AuthUser};
+use super::findings::{self, DecisionRequest, ExplanationRequest, FindingQuery, FindingView};
+use super::run::{self, RunRequest, RunSummary};
+use super::trace::{self, Trace, TraceQuery};
+use crate::auth::AuthUser;
 use crate::db::Db;
-use crate::domain::{time, CustodyRules, Role};
+use crate::domain::CustodyRules;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
 
@@ -38,21 +36,10 @@ pub async fn run(
     who: AuthUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    // The body is optional (no body: all firms, now), but a body that is there must be valid.
-    let request: RunRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        RunRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            if e.is_data() {
-                AppError::field("body", "invalid_type", e.to_string())
-            } else {
-                AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-            }
-        })?
-    };
+    let request = RunRequest::from_body(&body)?;
     let rules = **rules;
     let summary = db
-        .run(move |conn| super::run(conn, &who, request, &rules))
+        .run(move |conn| run::run(conn, &who, request, &rules))
         .await?;
     Ok(HttpResponse::Created().json(summary))
 }
@@ -69,7 +56,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let page = page.parse()?;
     let findings = db
-        .run(move |conn| super::list(conn, &who, query.into_inner(), page))
+        .run(move |conn| findings::list(conn, &who, query.into_inner(), page))
         .await?;
     Ok(HttpResponse::Ok().json(findings))
 }
@@ -84,7 +71,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let finding = db.run(move |conn| super::get(conn, &who, id)).await?;
+    let finding = db.run(move |conn| findings::get(conn, &who, id)).await?;
     Ok(HttpResponse::Ok().json(finding))
 }
 
@@ -101,7 +88,7 @@ pub async fn explain(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let finding = db
-        .run(move |conn| super::explain(conn, &who, id, body.into_inner()))
+        .run(move |conn| findings::explain(conn, &who, id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(finding))
 }
@@ -119,17 +106,9 @@ pub async fn decide(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let finding = db
-        .run(move |conn| super::decide(conn, &who, id, body.into_inner()))
+        .run(move |conn| findings::decide(conn, &who, id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(finding))
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TraceQuery {
-    pub chemical_id: Option<String>,
-    /// Omit to trace the chemical's movements filed without a lot.
-    pub lot: Option<String>,
 }
 
 /// The custody graph of one lot (regulator); `Accept: text/vnd.graphviz` for DOT.
@@ -144,47 +123,9 @@ pub async fn trace(
     query: web::Query<TraceQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    policy::require_role(&who, &[Role::Regulator])?;
-    let mut errors = Vec::new();
-    let chemical = query
-        .chemical_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| Uuid::parse_str(c).is_ok());
-    if chemical.is_none() {
-        errors.push(crate::error::FieldError::new(
-            "chemical_id",
-            "invalid_id",
-            "give the catalog id of the chemical",
-        ));
-    }
-    // No lot: the chemical's movements filed without a lot (category 3 may be kept so).
-    let lot = query
-        .lot
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string);
-    let Some(chemical) = chemical.map(str::to_string) else {
-        return Err(AppError::Validation(errors));
-    };
     let rules = **rules;
     let trace = db
-        .run(move |conn| {
-            let input = super::store::load_input(conn)?;
-            let settings = CustodyRules {
-                as_of: time::from_db(time::now()),
-                ..rules
-            };
-            let findings = super::validate(&input, &settings);
-            Ok(super::trace::build(
-                &input,
-                &settings,
-                &findings,
-                &chemical,
-                lot.as_deref(),
-            ))
-        })
+        .run(move |conn| trace::trace(conn, &who, &query, &rules))
         .await?;
     let wants_dot = req
         .headers()
@@ -194,7 +135,7 @@ pub async fn trace(
     if wants_dot {
         return Ok(HttpResponse::Ok()
             .content_type("text/vnd.graphviz; charset=utf-8")
-            .body(super::trace::to_dot(&trace)));
+            .body(trace::to_dot(&trace)));
     }
     Ok(HttpResponse::Ok().json(trace))
 }

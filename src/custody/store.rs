@@ -24,6 +24,9 @@ fn bad(what: &str) -> AppError {
     AppError::internal(format!("stored {what} is invalid"))
 }
 
+/// Firms whose chain does not verify: (firm, first bad seq, the entry there if any).
+type BrokenChains = Vec<(String, i64, Option<String>)>;
+
 /// Groups firms (with their entry counts, in id order) into reads of about `PAGE_ROWS` rows.
 fn pages(counts: &[(String, i64)]) -> Vec<Vec<String>> {
     let mut pages = Vec::new();
@@ -48,7 +51,7 @@ fn digest(
     rows: Vec<LedgerRow>,
     names: &mut Interner,
     entries: &mut Vec<Entry>,
-    broken: &mut Vec<(String, i64, Option<String>)>,
+    broken: &mut BrokenChains,
 ) -> Result<(), AppError> {
     let mut start = 0;
     while start < rows.len() {
@@ -88,7 +91,18 @@ pub fn load_input(conn: &mut DbConnection) -> Result<Input, AppError> {
 }
 
 fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
-    let mut input = Input::default();
+    let (entries, broken_chains) = load_entries(conn)?;
+    Ok(Input {
+        entries,
+        firms: load_firms(conn)?,
+        permits: load_permits(conn)?,
+        categories: load_categories(conn)?,
+        broken_chains,
+    })
+}
+
+/// Every entry, firm by firm in seq order, with the firms whose chain does not verify.
+fn load_entries(conn: &mut DbConnection) -> Result<(Vec<Entry>, BrokenChains), AppError> {
     let counts: Vec<(String, i64)> = ledger_entries::table
         .group_by(ledger_entries::firm_id)
         .select((ledger_entries::firm_id, diesel::dsl::count_star()))
@@ -131,14 +145,16 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
             .map_err(|_| AppError::internal("the verifying thread panicked"))?;
         read.and(digested)
     });
-    let (entries, broken) = worker_result?;
-    input.entries = entries;
-    input.broken_chains = broken;
+    worker_result
+}
 
+/// Firms with their status history, by id.
+fn load_firms(conn: &mut DbConnection) -> Result<HashMap<String, Firm>, AppError> {
+    let mut firms_by_id = HashMap::new();
     let firm_rows: Vec<(String, String)> =
         firms::table.select((firms::id, firms::name)).load(conn)?;
     for (id, name) in firm_rows {
-        input.firms.insert(
+        firms_by_id.insert(
             id.clone(),
             Firm {
                 id,
@@ -156,13 +172,18 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
         ))
         .load(conn)?;
     for (firm_id, status, at) in changes {
-        if let Some(firm) = input.firms.get_mut(&firm_id) {
+        if let Some(firm) = firms_by_id.get_mut(&firm_id) {
             firm.status_history.push((
                 time::from_db(at),
                 FirmStatus::parse(&status).ok_or_else(|| bad("firm status"))?,
             ));
         }
     }
+    Ok(firms_by_id)
+}
+
+/// Permits with the chemicals each covers.
+fn load_permits(conn: &mut DbConnection) -> Result<Vec<Permit>, AppError> {
     let scope: Vec<(String, String)> = permit_chemicals::table
         .select((permit_chemicals::permit_id, permit_chemicals::chemical_id))
         .load(conn)?;
@@ -190,8 +211,9 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
             permits::quantity_limit,
         ))
         .load(conn)?;
+    let mut all = Vec::with_capacity(permit_rows.len());
     for (id, firm_id, kind, number, from, until, limit) in permit_rows {
-        input.permits.push(Permit {
+        all.push(Permit {
             chemical_ids: scopes.remove(&id).unwrap_or_default(),
             id,
             firm_id,
@@ -202,14 +224,18 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
             quantity_limit: limit,
         });
     }
+    Ok(all)
+}
+
+/// Category (1, 2, 3) by chemical id.
+fn load_categories(conn: &mut DbConnection) -> Result<HashMap<String, u8>, AppError> {
     let categories: Vec<(String, i32)> = chemicals::table
         .select((chemicals::id, chemicals::category))
         .load(conn)?;
-    input.categories = categories
+    Ok(categories
         .into_iter()
         .map(|(id, c)| (id, c as u8))
-        .collect();
-    Ok(input)
+        .collect())
 }
 
 /// Shares one allocation among all entries that name the same firm, chemical or lot.

@@ -4,13 +4,60 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::model::{Entry, ExternalParty, Finding, Input, Party};
-use super::validator::{counted_entries, shipments};
+use super::validator::{counted_entries, shipments, Shipment};
+use crate::auth::{policy, Principal};
+use crate::db::DbConnection;
 use crate::domain::quantity::format_thousandths as qty;
-use crate::domain::CustodyRules;
-use crate::domain::EntryKind;
+use crate::domain::{time, CustodyRules, EntryKind, Role};
+use crate::error::{AppError, FieldError};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TraceQuery {
+    pub chemical_id: Option<String>,
+    /// Omit to trace the chemical's movements filed without a lot.
+    pub lot: Option<String>,
+}
+
+/// `GET /custody/trace` (regulators): the graph of one lot as of now, with the findings that
+/// fire now.
+pub fn trace(
+    conn: &mut DbConnection,
+    who: &Principal,
+    query: &TraceQuery,
+    rules: &CustodyRules,
+) -> Result<Trace, AppError> {
+    policy::require_role(who, &[Role::Regulator])?;
+    let Some(chemical) = query
+        .chemical_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| Uuid::parse_str(c).is_ok())
+    else {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "chemical_id",
+            "invalid_id",
+            "give the catalog id of the chemical",
+        )]));
+    };
+    // No lot: the chemical's movements filed without a lot (category 3 may be kept so).
+    let lot = query
+        .lot
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let input = super::store::load_input(conn)?;
+    let settings = CustodyRules {
+        as_of: time::from_db(time::now()),
+        ..*rules
+    };
+    let findings = super::validate(&input, &settings);
+    Ok(build(&input, &settings, &findings, chemical, lot))
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TraceNode {
@@ -78,6 +125,26 @@ struct Totals {
     balance: i64,
 }
 
+impl Totals {
+    fn add(&mut self, e: &Entry) {
+        match e.kind {
+            EntryKind::Purchase => self.received = self.received.saturating_add(e.quantity),
+            EntryKind::Production => self.produced = self.produced.saturating_add(e.quantity),
+            EntryKind::Sale => self.sent = self.sent.saturating_add(e.quantity),
+            EntryKind::Consumption => self.consumed = self.consumed.saturating_add(e.quantity),
+            EntryKind::Loss => self.lost = self.lost.saturating_add(e.quantity),
+            EntryKind::Disposal => self.disposed = self.disposed.saturating_add(e.quantity),
+            EntryKind::Stocktake | EntryKind::Reversal => {}
+        }
+        self.balance = match e.kind {
+            EntryKind::Purchase | EntryKind::Production => self.balance.saturating_add(e.quantity),
+            EntryKind::Stocktake => e.quantity,
+            EntryKind::Reversal => self.balance,
+            _ => self.balance.saturating_sub(e.quantity),
+        };
+    }
+}
+
 fn external_id(party: &Party) -> Option<(String, String)> {
     match party {
         Party::External(outside) => {
@@ -97,50 +164,30 @@ fn external_id(party: &Party) -> Option<(String, String)> {
     }
 }
 
-pub fn build(
-    input: &Input,
-    settings: &CustodyRules,
-    findings: &[Finding],
-    chemical_id: &str,
-    lot: Option<&str>,
-) -> Trace {
-    let in_lot = |e: &Entry| &*e.chemical_id == chemical_id && e.lot.as_deref() == lot;
-    let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
-    let mut externals: BTreeMap<String, String> = BTreeMap::new();
-    let mut edges = Vec::new();
-    let mut entries_by_id: HashMap<&str, &Entry> = HashMap::new();
-    let mut ordered: Vec<&Entry> = counted_entries(input, settings)
-        .into_iter()
-        .filter(|e| in_lot(e))
-        .collect();
-    ordered.sort_by_key(|e| (e.firm_id.to_string(), e.occurred_at, e.seq));
-    for e in ordered {
-        entries_by_id.insert(&*e.id, e);
-        let t = totals.entry(e.firm_id.to_string()).or_default();
-        match e.kind {
-            EntryKind::Purchase => t.received = t.received.saturating_add(e.quantity),
-            EntryKind::Production => t.produced = t.produced.saturating_add(e.quantity),
-            EntryKind::Sale => t.sent = t.sent.saturating_add(e.quantity),
-            EntryKind::Consumption => t.consumed = t.consumed.saturating_add(e.quantity),
-            EntryKind::Loss => t.lost = t.lost.saturating_add(e.quantity),
-            EntryKind::Disposal => t.disposed = t.disposed.saturating_add(e.quantity),
-            EntryKind::Stocktake | EntryKind::Reversal => {}
-        }
-        t.balance = match e.kind {
-            EntryKind::Purchase | EntryKind::Production => t.balance.saturating_add(e.quantity),
-            EntryKind::Stocktake => e.quantity,
-            EntryKind::Reversal => t.balance,
-            _ => t.balance.saturating_sub(e.quantity),
-        };
+/// The graph while it is drawn: each firm's totals, the outside parties, the movements, and the
+/// lot's entries by id (to find the findings about them).
+#[derive(Default)]
+struct Graph<'a> {
+    totals: BTreeMap<String, Totals>,
+    externals: BTreeMap<String, String>,
+    edges: Vec<TraceEdge>,
+    entries: HashMap<&'a str, &'a Entry>,
+}
+
+impl<'a> Graph<'a> {
+    /// An entry of the lot: its firm's totals, and an edge when it crosses the registry's edge.
+    fn add_entry(&mut self, e: &'a Entry) {
+        self.entries.insert(&*e.id, e);
+        self.totals.entry(e.firm_id.to_string()).or_default().add(e);
         // Movements across the registry's edge: to and from outside parties.
         if let Some((ext, name)) = e.counterparty.as_ref().and_then(external_id) {
-            externals.insert(ext.clone(), name);
+            self.externals.insert(ext.clone(), name);
             let (from, to, state) = if e.kind == EntryKind::Sale {
                 (e.firm_id.to_string(), ext, "external_sale")
             } else {
                 (ext, e.firm_id.to_string(), "external_purchase")
             };
-            edges.push(TraceEdge {
+            self.edges.push(TraceEdge {
                 from,
                 to,
                 quantity: qty(e.quantity),
@@ -154,37 +201,14 @@ pub fn build(
             });
         }
     }
-    for s in shipments(input, settings) {
-        let touches =
-            s.dispatch.as_ref().is_some_and(in_lot) || s.receipt.as_ref().is_some_and(in_lot);
-        if !touches {
-            continue;
-        }
-        let (from, to, state) = match (&s.dispatch, &s.receipt) {
-            (Some(d), Some(r)) => (d.firm_id.to_string(), r.firm_id.to_string(), "matched"),
-            (Some(d), None) => {
-                let buyer = match &d.counterparty {
-                    Some(Party::Registered(b)) => b.to_string(),
-                    _ => String::new(),
-                };
-                let state = if settings.as_of > d.occurred_at + settings.transit_window {
-                    "unmatched_dispatch"
-                } else {
-                    "in_transit"
-                };
-                (d.firm_id.to_string(), buyer, state)
-            }
-            (None, Some(r)) => {
-                let seller = match &r.counterparty {
-                    Some(Party::Registered(b)) => b.to_string(),
-                    _ => String::new(),
-                };
-                (seller, r.firm_id.to_string(), "unmatched_receipt")
-            }
-            (None, None) => continue,
+
+    /// A shipment between registered firms, matched or not.
+    fn add_shipment(&mut self, s: &Shipment, settings: &CustodyRules) {
+        let Some((from, to, state)) = shipment_ends(s, settings) else {
+            return;
         };
         for firm in [&from, &to] {
-            totals.entry(firm.clone()).or_default();
+            self.totals.entry(firm.clone()).or_default();
         }
         let quantity = s
             .dispatch
@@ -192,7 +216,7 @@ pub fn build(
             .or(s.receipt.as_ref())
             .map(|e| e.quantity)
             .unwrap_or(0);
-        edges.push(TraceEdge {
+        self.edges.push(TraceEdge {
             from,
             to,
             quantity: qty(quantity),
@@ -210,35 +234,68 @@ pub fn build(
             finding_codes: vec![],
         });
     }
+}
+
+/// Seller, buyer and state of a shipment; a missing end is the firm its other end names.
+fn shipment_ends(s: &Shipment, settings: &CustodyRules) -> Option<(String, String, &'static str)> {
+    let named = |e: &Entry| match &e.counterparty {
+        Some(Party::Registered(b)) => b.to_string(),
+        _ => String::new(),
+    };
+    match (&s.dispatch, &s.receipt) {
+        (Some(d), Some(r)) => Some((d.firm_id.to_string(), r.firm_id.to_string(), "matched")),
+        (Some(d), None) => {
+            let state = if settings.as_of > d.occurred_at + settings.transit_window {
+                "unmatched_dispatch"
+            } else {
+                "in_transit"
+            };
+            Some((d.firm_id.to_string(), named(d), state))
+        }
+        (None, Some(r)) => Some((named(r), r.firm_id.to_string(), "unmatched_receipt")),
+        (None, None) => None,
+    }
+}
+
+pub fn build(
+    input: &Input,
+    settings: &CustodyRules,
+    findings: &[Finding],
+    chemical_id: &str,
+    lot: Option<&str>,
+) -> Trace {
+    let in_lot = |e: &Entry| &*e.chemical_id == chemical_id && e.lot.as_deref() == lot;
+    let mut graph = Graph::default();
+    let mut ordered: Vec<&Entry> = counted_entries(input, settings)
+        .into_iter()
+        .filter(|e| in_lot(e))
+        .collect();
+    ordered.sort_by_key(|e| (e.firm_id.to_string(), e.occurred_at, e.seq));
+    for e in ordered {
+        graph.add_entry(e);
+    }
+    for s in shipments(input, settings) {
+        if s.dispatch.as_ref().is_some_and(in_lot) || s.receipt.as_ref().is_some_and(in_lot) {
+            graph.add_shipment(&s, settings);
+        }
+    }
+    let Graph {
+        totals,
+        externals,
+        mut edges,
+        entries,
+    } = graph;
 
     // Findings about this lot's entries (or, for a broken chain, about a firm in the graph).
-    let mut relevant = Vec::new();
-    for f in findings {
-        let about_lot = f.chemical_id.as_deref() == Some(chemical_id) && f.lot.as_deref() == lot;
-        let about_entries = f
-            .entry_ids
-            .iter()
-            .chain(&f.counterparty_entry_ids)
-            .any(|id| entries_by_id.contains_key(id.as_str()));
-        if about_lot || about_entries {
-            relevant.push(f);
-        }
-    }
-    for edge in &mut edges {
-        for f in &relevant {
-            let ids: Vec<&String> = f
-                .entry_ids
-                .iter()
-                .chain(&f.counterparty_entry_ids)
-                .collect();
-            if ids.iter().any(|id| {
-                Some(id.as_str()) == edge.dispatch_entry_id.as_deref()
-                    || Some(id.as_str()) == edge.receipt_entry_id.as_deref()
-            }) {
-                edge.finding_codes.push(f.code.as_str().to_string());
-            }
-        }
-    }
+    let relevant: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            let about_lot =
+                f.chemical_id.as_deref() == Some(chemical_id) && f.lot.as_deref() == lot;
+            about_lot || ids_of(f).any(|id| entries.contains_key(id.as_str()))
+        })
+        .collect();
+    tag_edges(&mut edges, &relevant);
     edges.sort_by(|a, b| {
         (a.dispatched_at.or(a.received_at), &a.from, &a.to).cmp(&(
             b.dispatched_at.or(b.received_at),
@@ -246,6 +303,41 @@ pub fn build(
             &b.to,
         ))
     });
+    Trace {
+        chemical_id: chemical_id.to_string(),
+        lot: lot.map(str::to_string),
+        nodes: nodes(input, totals, externals, &relevant),
+        edges,
+        findings: relevant.into_iter().map(trace_finding).collect(),
+    }
+}
+
+/// The entries a finding is about, on both sides.
+fn ids_of(f: &Finding) -> impl Iterator<Item = &String> {
+    f.entry_ids.iter().chain(&f.counterparty_entry_ids)
+}
+
+/// Each edge carries the codes of the findings about its dispatch or receipt.
+fn tag_edges(edges: &mut [TraceEdge], relevant: &[&Finding]) {
+    for edge in edges {
+        for f in relevant {
+            if ids_of(f).any(|id| {
+                Some(id.as_str()) == edge.dispatch_entry_id.as_deref()
+                    || Some(id.as_str()) == edge.receipt_entry_id.as_deref()
+            }) {
+                edge.finding_codes.push(f.code.as_str().to_string());
+            }
+        }
+    }
+}
+
+/// The firms with their totals and findings, then the outside parties.
+fn nodes(
+    input: &Input,
+    totals: BTreeMap<String, Totals>,
+    externals: BTreeMap<String, String>,
+    relevant: &[&Finding],
+) -> Vec<TraceNode> {
     let name = |id: &str| {
         input
             .firms
@@ -288,26 +380,16 @@ pub fn build(
         balance: zero.clone(),
         finding_codes: vec![],
     }));
-    Trace {
-        chemical_id: chemical_id.to_string(),
-        lot: lot.map(str::to_string),
-        nodes,
-        edges,
-        findings: relevant
-            .into_iter()
-            .map(|f| TraceFinding {
-                code: f.code.as_str().to_string(),
-                severity: f.severity.as_str().to_string(),
-                firm_id: f.firm_id.to_string(),
-                entry_ids: f
-                    .entry_ids
-                    .iter()
-                    .chain(&f.counterparty_entry_ids)
-                    .cloned()
-                    .collect(),
-                message: f.message_zh.clone(),
-            })
-            .collect(),
+    nodes
+}
+
+fn trace_finding(f: &Finding) -> TraceFinding {
+    TraceFinding {
+        code: f.code.as_str().to_string(),
+        severity: f.severity.as_str().to_string(),
+        firm_id: f.firm_id.to_string(),
+        entry_ids: ids_of(f).cloned().collect(),
+        message: f.message_zh.clone(),
     }
 }
 

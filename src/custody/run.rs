@@ -1,0 +1,299 @@
+//! A validation run: load the input, validate it, and — for a run as of now — record what fires,
+//! what fires again and what no longer does. Shared by the API, the CLI, the demo and the
+//! benchmark.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::model::Finding;
+use super::store::{self, FindingRow, Note, RunRow};
+use super::validate;
+use crate::auth::{policy, Principal};
+use crate::db::{write_tx, DbConnection};
+use crate::domain::{time, CustodyRules, FindingStatus, Role};
+use crate::error::AppError;
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RunRequest {
+    /// One firm, or every firm when absent (regulators only; an enterprise always runs for itself).
+    pub firm_id: Option<Uuid>,
+    /// Look at another time (RFC 3339): the findings are reported, not recorded. Default now.
+    pub as_of: Option<String>,
+}
+
+impl RunRequest {
+    /// The body is optional (no body: all firms, now), but a body that is there must be valid.
+    pub fn from_body(body: &[u8]) -> Result<RunRequest, AppError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(RunRequest::default());
+        }
+        serde_json::from_slice(body).map_err(|e| {
+            if e.is_data() {
+                AppError::field("body", "invalid_type", e.to_string())
+            } else {
+                AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RunSummary {
+    pub id: Uuid,
+    pub firm_id: Option<Uuid>,
+    pub as_of: DateTime<Utc>,
+    /// Whether the run recorded and resolved findings (runs as of now) or only reported them.
+    pub recorded: bool,
+    pub entries_checked: i64,
+    /// Findings that fire now, by code (within the run's scope).
+    pub findings_by_code: BTreeMap<String, i64>,
+    pub findings_by_severity: BTreeMap<String, i64>,
+    pub new_findings: i64,
+    /// Findings that no longer fire and were resolved by this run.
+    pub resolved_findings: i64,
+    pub duration_ms: i64,
+}
+
+/// How long each part of a run took, for the CLI and the benchmark.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunTimings {
+    pub load_ms: u128,
+    pub validate_ms: u128,
+    pub persist_ms: u128,
+}
+
+fn parse_as_of(text: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+    let mut errors = Vec::new();
+    let as_of = crate::error::time_field("as_of", text, &mut errors);
+    if errors.is_empty() {
+        Ok(as_of)
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// `POST /custody/validations`: regulators for one firm or all; an enterprise for itself.
+///
+/// Only a run as of now changes findings. A run with an explicit `as_of` (a look at the past, or
+/// ahead) reports what would fire then, but records no finding and resolves none: otherwise a run
+/// "as of last year" would close today's findings.
+pub fn run(
+    conn: &mut DbConnection,
+    who: &Principal,
+    request: RunRequest,
+    rules: &CustodyRules,
+) -> Result<RunSummary, AppError> {
+    policy::require_role(who, &[Role::Regulator, Role::Enterprise])?;
+    let scope = match (who.role, request.firm_id) {
+        (Role::Enterprise, Some(firm)) if Some(firm) != who.firm_id => {
+            return Err(AppError::NotFound)
+        }
+        (Role::Enterprise, _) => who.firm_id,
+        (_, firm) => firm,
+    };
+    if let Some(firm) = scope {
+        crate::firms::require(conn, firm)?;
+    }
+    let as_of = parse_as_of(request.as_of.as_deref())?;
+    let settings = CustodyRules {
+        as_of: as_of.unwrap_or_else(|| time::from_db(time::now())),
+        ..*rules
+    };
+    run_validation(
+        conn,
+        &who.user_id.to_string(),
+        scope,
+        &settings,
+        as_of.is_none(),
+    )
+    .map(|(summary, _)| summary)
+}
+
+/// Loads, validates and records one run; with `record`, also stores new findings and resolves
+/// those that no longer fire. Shared by the API, the CLI, the demo and the benchmark.
+pub fn run_validation(
+    conn: &mut DbConnection,
+    run_by: &str,
+    scope: Option<Uuid>,
+    settings: &CustodyRules,
+    record: bool,
+) -> Result<(RunSummary, RunTimings), AppError> {
+    let started = Instant::now();
+    let started_at = time::now();
+    let input = store::load_input(conn)?;
+    let loaded = Instant::now();
+    let mut findings = validate(&input, settings);
+    let validated = Instant::now();
+    let scope_text = scope.map(|f| f.to_string());
+    if let Some(firm) = &scope_text {
+        findings.retain(|f| {
+            f.firm_id == *firm || f.counterparty_firm_id.as_deref() == Some(firm.as_str())
+        });
+    }
+    let (by_code, by_severity) = tally(&findings);
+    let mut summary = RunSummary {
+        id: Uuid::now_v7(),
+        firm_id: scope,
+        as_of: settings.as_of,
+        recorded: record,
+        entries_checked: input.entries.len() as i64,
+        findings_by_code: by_code,
+        findings_by_severity: by_severity,
+        new_findings: 0,
+        resolved_findings: 0,
+        duration_ms: 0,
+    };
+    drop(input);
+    // The run and what it changed are one transaction: no finding points at an unrecorded run.
+    write_tx(conn, |conn| {
+        if record {
+            let run_id = summary.id.to_string();
+            let (new_findings, resolved) =
+                persist(conn, &run_id, scope_text.as_deref(), &findings, started_at)?;
+            summary.new_findings = new_findings;
+            summary.resolved_findings = resolved;
+        }
+        summary.duration_ms = started.elapsed().as_millis() as i64;
+        store::insert_run(conn, &run_row(&summary, run_by, started_at)?)
+    })?;
+    let timings = RunTimings {
+        load_ms: (loaded - started).as_millis(),
+        validate_ms: (validated - loaded).as_millis(),
+        persist_ms: validated.elapsed().as_millis(),
+    };
+    Ok((summary, timings))
+}
+
+/// How many findings fire, by code and by severity.
+fn tally(findings: &[Finding]) -> (BTreeMap<String, i64>, BTreeMap<String, i64>) {
+    let mut by_code: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_severity: BTreeMap<String, i64> = BTreeMap::new();
+    for f in findings {
+        *by_code.entry(f.code.as_str().to_string()).or_default() += 1;
+        *by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_default() += 1;
+    }
+    (by_code, by_severity)
+}
+
+fn run_row(
+    summary: &RunSummary,
+    run_by: &str,
+    started_at: NaiveDateTime,
+) -> Result<RunRow, AppError> {
+    Ok(RunRow {
+        id: summary.id.to_string(),
+        firm_id: summary.firm_id.map(|f| f.to_string()),
+        as_of: time::to_db(summary.as_of),
+        run_by: run_by.to_string(),
+        started_at,
+        duration_ms: summary.duration_ms,
+        entries_checked: summary.entries_checked,
+        findings_by_code: serde_json::to_string(&summary.findings_by_code)
+            .map_err(AppError::internal)?,
+        new_findings: summary.new_findings,
+        resolved_findings: summary.resolved_findings,
+    })
+}
+
+/// Stores new findings, marks the ones seen again, reopens automatically resolved ones that fire
+/// again, and resolves the ones in scope that no longer fire. Returns (new, resolved).
+fn persist(
+    conn: &mut DbConnection,
+    run_id: &str,
+    scope: Option<&str>,
+    findings: &[Finding],
+    now: NaiveDateTime,
+) -> Result<(i64, i64), AppError> {
+    let existing: HashMap<String, FindingRow> = store::findings_in_scope(conn, scope)?
+        .into_iter()
+        .map(|f| (f.identity.clone(), f))
+        .collect();
+    let mut fresh = Vec::new();
+    let mut seen = Vec::new();
+    let mut reopened = Vec::new();
+    let mut firing: HashSet<String> = HashSet::new();
+    for f in findings {
+        let identity = f.identity();
+        firing.insert(identity.clone());
+        match existing.get(&identity) {
+            Some(row) => {
+                seen.push(row.id.clone());
+                if row.status == FindingStatus::Resolved.as_str() && row.resolved_by_run.is_some() {
+                    reopened.push(row.id.clone());
+                }
+            }
+            None => fresh.push(new_row(f, identity, run_id, now)),
+        }
+    }
+    // Gone: the missing receipt was filed, the wrong entry reversed, … (manual decisions stay).
+    let gone: Vec<String> = existing
+        .values()
+        .filter(|row| !firing.contains(&row.identity))
+        .filter(|row| FindingStatus::parse(&row.status).is_some_and(FindingStatus::is_pending))
+        .map(|row| row.id.clone())
+        .collect();
+    store::insert_findings(conn, &fresh)?;
+    store::mark_seen(conn, &seen, run_id)?;
+    store::set_status(conn, &reopened, FindingStatus::Open.as_str(), None, now)?;
+    store::set_status(
+        conn,
+        &gone,
+        FindingStatus::Resolved.as_str(),
+        Some(run_id),
+        now,
+    )?;
+    let notes: Vec<Note> = run_notes("reopened", &reopened, run_id, now)
+        .chain(run_notes("auto_resolved", &gone, run_id, now))
+        .collect();
+    store::add_notes(conn, &notes)?;
+    Ok((fresh.len() as i64, gone.len() as i64))
+}
+
+/// A finding first seen by this run, open.
+fn new_row(f: &Finding, identity: String, run_id: &str, now: NaiveDateTime) -> FindingRow {
+    FindingRow {
+        id: Uuid::now_v7().to_string(),
+        identity,
+        code: f.code.as_str().to_string(),
+        severity: f.severity.as_str().to_string(),
+        status: FindingStatus::Open.as_str().to_string(),
+        firm_id: f.firm_id.clone(),
+        counterparty_firm_id: f.counterparty_firm_id.clone(),
+        chemical_id: f.chemical_id.clone(),
+        lot: f.lot.clone(),
+        quantity: f.quantity,
+        entry_ids: f.entry_ids.join(","),
+        counterparty_entry_ids: f.counterparty_entry_ids.join(","),
+        message_zh: f.message_zh.clone(),
+        message_en: f.message_en.clone(),
+        first_seen_at: now,
+        first_seen_run: run_id.to_string(),
+        last_seen_run: run_id.to_string(),
+        resolved_by_run: None,
+        updated_at: now,
+    }
+}
+
+/// What the run did to each of these findings, for their history.
+fn run_notes<'a>(
+    action: &'a str,
+    ids: &'a [String],
+    run_id: &'a str,
+    now: NaiveDateTime,
+) -> impl Iterator<Item = Note<'a>> {
+    ids.iter().map(move |id| Note {
+        finding_id: id,
+        action,
+        text: None,
+        by_user: None,
+        run_id: Some(run_id),
+        at: now,
+    })
+}

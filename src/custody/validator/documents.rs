@@ -1,0 +1,110 @@
+//! Findings about paperwork: outside parties without their particulars, sales without a
+//! transport document, late filings, losses without a reason, and a ledger whose hash chain
+//! does not verify.
+
+use super::Validator;
+use crate::custody::model::{Entry, ExternalParty, Finding, Party};
+use crate::domain::quantity::format_thousandths as qty;
+use crate::domain::{Code, EntryKind, Severity};
+
+impl Validator<'_> {
+    /// Paperwork: outside parties, transport documents, filing delays, loss reasons.
+    pub(super) fn documents(&self, out: &mut Vec<Finding>) {
+        for e in &self.entries {
+            self.outside_party(e, out);
+            if e.kind == EntryKind::Sale && self.category(&e.chemical_id) <= 2 && !e.transport_doc {
+                out.push(self.single(
+                    Code::MissingTransportDoc,
+                    Severity::Minor,
+                    e,
+                    Some(e.quantity),
+                    "第一、二类易制毒化学品销售未记录运输许可证号".to_string(),
+                    "a category 1 or 2 sale without a transport permit number".to_string(),
+                ));
+            }
+            if e.recorded_at - e.occurred_at > self.s.filing_deadline {
+                let hours = (e.recorded_at - e.occurred_at).num_hours();
+                out.push(self.single(
+                    Code::LateFiling,
+                    Severity::Minor,
+                    e,
+                    None,
+                    format!("业务发生{hours}小时后才登记，超过72小时时限"),
+                    format!("filed {hours} hours after it happened, past the filing deadline"),
+                ));
+            }
+            if e.kind == EntryKind::Loss && !e.has_note {
+                out.push(self.single(
+                    Code::UnexplainedLoss,
+                    Severity::Major,
+                    e,
+                    Some(e.quantity),
+                    format!("损失{}未说明原因", qty(e.quantity)),
+                    format!("a loss of {} without a reason", qty(e.quantity)),
+                ));
+            }
+        }
+    }
+
+    /// A sale to or purchase from an unregistered party that lacks its name, credit code or
+    /// permit number.
+    fn outside_party(&self, e: &Entry, out: &mut Vec<Finding>) {
+        if !matches!(e.kind, EntryKind::Sale | EntryKind::Purchase) {
+            return;
+        }
+        if let Some(Party::External(outside)) = &e.counterparty {
+            let ExternalParty {
+                name,
+                credit_code,
+                permit_no,
+            } = &**outside;
+            let mut missing_zh = Vec::new();
+            let mut missing_en = Vec::new();
+            for (value, zh, en) in [
+                (name, "名称", "name"),
+                (credit_code, "统一社会信用代码", "credit code"),
+                (permit_no, "许可证号", "permit number"),
+            ] {
+                if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                    missing_zh.push(zh);
+                    missing_en.push(en);
+                }
+            }
+            if !missing_zh.is_empty() {
+                out.push(self.single(
+                    Code::UndocumentedCounterparty,
+                    Severity::Major,
+                    e,
+                    Some(e.quantity),
+                    format!("外部交易方缺少{}", missing_zh.join("、")),
+                    format!(
+                        "the outside counterparty lacks its {}",
+                        missing_en.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+
+    pub(super) fn chains(&self, out: &mut Vec<Finding>) {
+        // Broken chains are rare: look their entries up one by one rather than index all entries.
+        for (firm_id, seq, entry_id) in &self.input.broken_chains {
+            let entry = entry_id
+                .as_deref()
+                .and_then(|id| self.input.entries.iter().find(|e| &*e.id == id));
+            out.push(Finding {
+                code: Code::ChainBroken,
+                severity: Severity::Critical,
+                firm_id: firm_id.clone(),
+                counterparty_firm_id: None,
+                chemical_id: entry.map(|e| e.chemical_id.to_string()),
+                lot: entry.and_then(|e| e.lot.as_deref().map(str::to_string)),
+                quantity: None,
+                entry_ids: entry_id.iter().cloned().collect(),
+                counterparty_entry_ids: vec![],
+                message_zh: format!("台账哈希链在第{seq}条处校验失败：记录被改动、删除或插入"),
+                message_en: format!("the ledger's hash chain breaks at seq {seq}: an entry was altered, removed or inserted"),
+            });
+        }
+    }
+}
