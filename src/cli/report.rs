@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::custody::{RunSummary, RunTimings};
+use crate::custody::run::{RunSummary, RunTimings};
 use crate::demo::supervision::SupervisionReport;
 use crate::demo::DemoReport;
 use crate::grading::{GradeSummary, PublicGrade};
