@@ -6,7 +6,7 @@ use crate::cli::args::{RuleArgs, Storage};
 use crate::cli::commands::demo;
 use crate::config::Settings;
 use crate::demo::DemoOptions;
-use crate::Application;
+use crate::startup::Application;
 
 #[derive(Args)]
 pub(in crate::cli) struct ServeArgs {
