@@ -264,6 +264,9 @@ impl<'ast> Visit<'ast> for Resolver<'_> {
             self.use_tree(&u.tree, &mut vec![]);
         }
     }
+    /// `pub(in crate::x)` says who may see an item; it uses nothing.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     fn visit_path(&mut self, p: &'ast syn::Path) {
         if p.segments.len() >= 2 && p.leading_colon.is_none() {
             let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -530,6 +533,12 @@ mod checker {
     }
 
     #[test]
+    fn a_visibility_path_is_no_import() {
+        let text = "pub(in crate::cli) fn f() { crate::db::g(); }";
+        assert_eq!(reached("src/cli/commands/demo.rs", text), lines("db <- crate::db::g"));
+    }
+
+    #[test]
     fn a_slice_importing_startup_is_reported_and_so_is_the_cycle() {
         let found = check(&files(
             "== src/lib.rs\npub mod firms;\npub use startup::Application;
@@ -538,7 +547,7 @@ mod checker {
         ));
         let expected = [
             "src/firms/http.rs:1: `use crate::startup::AppState`: up: firms::http \
-            (floor 3, base slices) uses startup (floor 10, front doors)",
+            (floor 3, base slices) uses startup (floor 11, composition root)",
             "cycle: firms::http -> startup -> firms::http
     firms::http -> startup: src/firms/http.rs:1: `use crate::startup::AppState`
     startup -> firms::http: src/startup.rs:1: `crate::firms::http::routes`

@@ -16,6 +16,7 @@ use crate::domain::{Category, Unit};
 use crate::error::{AppError, FieldError};
 use crate::paging::{Page, PageOf};
 use store::ChemicalRow;
+pub use store::ChemicalSearch;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Chemical {
@@ -40,13 +41,6 @@ pub struct ChemicalFilter {
     pub category: Option<String>,
     /// Part of the Chinese or English name, or of the CAS number.
     pub q: Option<String>,
-}
-
-/// A parsed catalog search.
-#[derive(Debug, Clone, Default)]
-pub struct ChemicalSearch {
-    pub category: Option<Category>,
-    pub text: Option<String>,
 }
 
 impl ChemicalFilter {

@@ -1,11 +1,18 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::ChemicalSearch;
 use crate::db::schema::chemicals;
 use crate::db::DbConnection;
+use crate::domain::Category;
 use crate::error::AppError;
 use crate::paging::Page;
+
+/// A parsed catalog search.
+#[derive(Debug, Clone, Default)]
+pub struct ChemicalSearch {
+    pub category: Option<Category>,
+    pub text: Option<String>,
+}
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 

@@ -43,7 +43,7 @@ impl Storage {
 /// Opens the configured database (applying pending migrations) with a pool of one.
 pub(super) fn connect(settings: &Settings) -> Result<Connection, String> {
     let db = Db::connect(&settings.database_url(), 1)?;
-    db.get().map_err(super::describe)
+    db.get().map_err(super::report::describe)
 }
 
 /// The custody rule settings a deployment may change (custody.md: "overridable per deployment").

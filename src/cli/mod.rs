@@ -8,7 +8,6 @@ mod report;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::AppError;
 use args::Storage;
 use commands::{demo, grades, import, migrate, serve, user, validate, verify};
 
@@ -65,17 +64,5 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => import::run(args),
         Command::User { command } => user::run(command),
-    }
-}
-
-/// An error as the command line tells it: each field error on a line of its own.
-fn describe(err: AppError) -> String {
-    match err {
-        AppError::Validation(errors) => errors
-            .iter()
-            .map(|e| format!("{}: {} ({})", e.field, e.message, e.code))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        other => other.to_string(),
     }
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::custody::run::{RunSummary, RunTimings};
 use crate::demo::supervision::SupervisionReport;
 use crate::demo::DemoReport;
+use crate::error::AppError;
 use crate::grading::{GradeSummary, PublicGrade};
 
 /// Prints a value as pretty JSON on stdout.
@@ -128,4 +129,16 @@ pub(super) fn demo(report: &DemoReport, supervision: &SupervisionReport, took: D
         );
     }
     out
+}
+
+/// An error as the command line tells it: each field error on a line of its own.
+pub(super) fn describe(err: AppError) -> String {
+    match err {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {} ({})", e.field, e.message, e.code))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::model::Finding;
 use super::store::{self, FindingRow, Note, RunRow};
-use super::validate;
+use super::validator::validate;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, CustodyRules, FindingStatus, Role};

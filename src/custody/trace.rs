@@ -55,7 +55,7 @@ pub fn trace(
         as_of: time::from_db(time::now()),
         ..*rules
     };
-    let findings = super::validate(&input, &settings);
+    let findings = super::validator::validate(&input, &settings);
     Ok(build(&input, &settings, &findings, chemical, lot))
 }
 

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::args::{Connection, Storage};
-use crate::cli::{describe, report};
+use crate::cli::report::{self, describe};
 use crate::config::Settings;
 use crate::demo::{self, DemoOptions};
 use crate::error::AppError;

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::args::{connect, OutputFormat, Storage};
-use crate::cli::{describe, report};
+use crate::cli::report::{self, describe};
 use crate::grading;
 
 #[derive(Args)]

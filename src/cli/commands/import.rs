@@ -6,7 +6,7 @@ use clap::Args;
 use uuid::Uuid;
 
 use crate::cli::args::{connect, Storage};
-use crate::cli::describe;
+use crate::cli::report::describe;
 use crate::error::AppError;
 use crate::ledger::filing::{self, Filed};
 use crate::users;

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use uuid::Uuid;
 
 use crate::cli::args::{connect, Storage};
-use crate::cli::describe;
+use crate::cli::report::describe;
 use crate::domain::Role;
 use crate::users::{self, NewUser};
 

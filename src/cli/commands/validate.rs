@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::cli::args::{connect, OutputFormat, RuleArgs, Storage};
 use crate::cli::progress::Progress;
-use crate::cli::{describe, report};
+use crate::cli::report::{self, describe};
 use crate::custody;
 use crate::domain::CustodyRules;
 

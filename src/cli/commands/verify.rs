@@ -4,7 +4,7 @@ use clap::Args;
 use uuid::Uuid;
 
 use crate::cli::args::{connect, Storage};
-use crate::cli::describe;
+use crate::cli::report::describe;
 use crate::ledger;
 
 #[derive(Args)]

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{lot_text, Validator};
+use super::walk::{lot_text, Validator};
 use crate::custody::model::{Entry, Finding};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, Severity};

@@ -2,7 +2,7 @@
 //! transport document, late filings, losses without a reason, and a ledger whose hash chain
 //! does not verify.
 
-use super::Validator;
+use super::walk::Validator;
 use crate::custody::model::{Entry, ExternalParty, Finding, Party};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, Severity};

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{order_key, registered, Validator};
+use super::walk::{order_key, registered, Validator};
 use crate::custody::model::{Entry, Input};
 use crate::domain::{CustodyRules, EntryKind};
 

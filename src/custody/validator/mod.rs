@@ -2,7 +2,7 @@
 //! findings. Near-linear: entries are grouped with hash maps and sorted; nothing compares every
 //! entry with every other.
 //!
-//! One file per family of rules, all reading the same walk (`Validator`): `matching` pairs
+//! One file per family of rules, all reading the same walk (`walk::Validator`): `matching` pairs
 //! dispatches with receipts, `shipments` judges the pairs and what is left, `balances` follows
 //! each lot's book balance, `permits` checks purchase rights and limits, `documents` the paperwork
 //! and the hash chain.
@@ -12,14 +12,12 @@ mod documents;
 mod matching;
 mod permits;
 mod shipments;
+mod walk;
 
-use std::collections::{HashMap, HashSet};
-
-use chrono::{DateTime, Utc};
-
-use super::model::{Entry, Finding, Input, Party, Permit};
-use crate::domain::{Code, CustodyRules, EntryKind, Severity};
+use super::model::{Entry, Finding, Input};
+use crate::domain::CustodyRules;
 pub use matching::{shipments, Shipment};
+use walk::Validator;
 
 /// Runs every rule of custody.md and returns the findings in a stable order.
 pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
@@ -37,120 +35,4 @@ pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
 /// Entries that count (not reversals, not reversed, occurred by `as_of`).
 pub fn counted_entries<'a>(input: &'a Input, settings: &'a CustodyRules) -> Vec<&'a Entry> {
     Validator::new(input, settings).entries
-}
-
-/// What every rule reads: the input, the rules, and the entries that count, indexed once.
-struct Validator<'a> {
-    input: &'a Input,
-    s: &'a CustodyRules,
-    /// Entries that count: not reversals, not reversed, occurred by `as_of`; in business order.
-    entries: Vec<&'a Entry>,
-    permits_by_firm: HashMap<&'a str, Vec<&'a Permit>>,
-}
-
-/// Business order inside a firm (`occurred_at`, then `seq`); the id settles anything else so
-/// that the input order never matters.
-fn order_key(e: &Entry) -> (DateTime<Utc>, i64, &str) {
-    (e.occurred_at, e.seq, &*e.id)
-}
-
-fn lot_text(lot: Option<&str>) -> String {
-    lot.unwrap_or("—").to_string()
-}
-
-/// The registered firm on the other side of an entry, if it names one.
-fn registered(e: &Entry) -> Option<&str> {
-    match &e.counterparty {
-        Some(Party::Registered(other)) => Some(&**other),
-        _ => None,
-    }
-}
-
-impl<'a> Validator<'a> {
-    fn new(input: &'a Input, s: &'a CustodyRules) -> Validator<'a> {
-        // A reversal counts from when it happened: as of an earlier time its target still stood.
-        let reversed: HashSet<&str> = input
-            .entries
-            .iter()
-            .filter(|e| e.occurred_at <= s.as_of)
-            .filter_map(|e| e.reverses.as_deref())
-            .collect();
-        let mut entries: Vec<&Entry> = input
-            .entries
-            .iter()
-            .filter(|e| {
-                e.kind != EntryKind::Reversal
-                    && !reversed.contains(&*e.id)
-                    && e.occurred_at <= s.as_of
-            })
-            .collect();
-        entries.sort_by(|a, b| (&*a.firm_id, order_key(a)).cmp(&(&*b.firm_id, order_key(b))));
-        let mut permits_by_firm: HashMap<&str, Vec<&Permit>> = HashMap::new();
-        for p in &input.permits {
-            permits_by_firm.entry(&*p.firm_id).or_default().push(p);
-        }
-        for list in permits_by_firm.values_mut() {
-            list.sort_by(|a, b| (a.valid_from, &a.id).cmp(&(b.valid_from, &b.id)));
-        }
-        Validator {
-            input,
-            s,
-            entries,
-            permits_by_firm,
-        }
-    }
-
-    fn name(&self, firm_id: &str) -> String {
-        self.input
-            .firms
-            .get(firm_id)
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| firm_id.to_string())
-    }
-
-    fn category(&self, chemical_id: &str) -> u8 {
-        self.input.categories.get(chemical_id).copied().unwrap_or(3)
-    }
-
-    /// A finding about one entry of a firm.
-    fn single(
-        &self,
-        code: Code,
-        severity: Severity,
-        e: &Entry,
-        quantity: Option<i64>,
-        zh: String,
-        en: String,
-    ) -> Finding {
-        Finding {
-            code,
-            severity,
-            firm_id: e.firm_id.to_string(),
-            counterparty_firm_id: registered(e).map(str::to_string),
-            chemical_id: Some(e.chemical_id.to_string()),
-            lot: e.lot.as_deref().map(str::to_string),
-            quantity,
-            entry_ids: vec![e.id.to_string()],
-            counterparty_entry_ids: vec![],
-            message_zh: zh,
-            message_en: en,
-        }
-    }
-
-    /// A finding about a matched shipment: the seller's dispatch and the buyer's receipt.
-    fn pair(
-        &self,
-        code: Code,
-        severity: Severity,
-        (d, r): (&Entry, &Entry),
-        quantity: Option<i64>,
-        zh: String,
-        en: String,
-    ) -> Finding {
-        Finding {
-            counterparty_firm_id: Some(r.firm_id.to_string()),
-            counterparty_entry_ids: vec![r.id.to_string()],
-            ..self.single(code, severity, d, quantity, zh, en)
-        }
-    }
 }

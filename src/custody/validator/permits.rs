@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{order_key, Validator};
+use super::walk::{order_key, Validator};
 use crate::custody::model::{Entry, Finding, Party, Permit};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, FirmStatus, PermitKind, Severity};

@@ -2,7 +2,7 @@
 //! end, and matched pairs whose quantity, lot or times disagree.
 
 use super::matching::Matching;
-use super::{lot_text, registered, Validator};
+use super::walk::{lot_text, registered, Validator};
 use crate::custody::model::{Entry, Finding};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, Severity};

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
+use super::submission::Item;
 use super::validate::Checked;
-use super::Item;
 use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::domain::time;

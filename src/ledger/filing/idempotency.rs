@@ -4,10 +4,15 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::Filed;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::ledger::store::{self, StoredResponse};
+use crate::ledger::store::{self, LedgerRow, StoredResponse};
+
+/// What a filing answered: replayed from an earlier request with the same key, or new.
+pub enum Filed {
+    Replayed { status: u16, body: String },
+    New { rows: Vec<LedgerRow>, body: String },
+}
 
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 

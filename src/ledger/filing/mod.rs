@@ -18,15 +18,9 @@ use crate::domain::time;
 use crate::error::{AppError, FieldError};
 use crate::firms;
 use chaining::ChainHead;
-pub use idempotency::Idempotency;
+pub use idempotency::{Filed, Idempotency};
 pub use submission::{Item, Parsed, Submission, MAX_BATCH};
 use validate::LedgerState;
-
-/// What a filing answered: replayed from an earlier request with the same key, or new.
-pub enum Filed {
-    Replayed { status: u16, body: String },
-    New { rows: Vec<LedgerRow>, body: String },
-}
 
 /// Files into `firm_id`'s ledger in one transaction: all or nothing, and at most once per
 /// idempotency key. The submission is parsed after the key is checked, so that a retry is

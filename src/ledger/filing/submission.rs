@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::Idempotency;
+use super::idempotency::Idempotency;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::ledger::entry::{EntryRequest, NewEntry};

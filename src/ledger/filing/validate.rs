@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::Item;
+use super::submission::Item;
 use crate::db::DbConnection;
 use crate::domain::{EntryKind, FirmStatus};
 use crate::error::{AppError, FieldError};

@@ -1,0 +1,125 @@
+//! The walk every rule family reads: the input, the rules, and the entries that count, indexed
+//! once; and the builders of findings.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::custody::model::{Entry, Finding, Input, Party, Permit};
+use crate::domain::{Code, CustodyRules, EntryKind, Severity};
+
+/// What every rule reads: the input, the rules, and the entries that count, indexed once.
+pub(super) struct Validator<'a> {
+    pub(super) input: &'a Input,
+    pub(super) s: &'a CustodyRules,
+    /// Entries that count: not reversals, not reversed, occurred by `as_of`; in business order.
+    pub(super) entries: Vec<&'a Entry>,
+    pub(super) permits_by_firm: HashMap<&'a str, Vec<&'a Permit>>,
+}
+
+/// Business order inside a firm (`occurred_at`, then `seq`); the id settles anything else so
+/// that the input order never matters.
+pub(super) fn order_key(e: &Entry) -> (DateTime<Utc>, i64, &str) {
+    (e.occurred_at, e.seq, &*e.id)
+}
+
+pub(super) fn lot_text(lot: Option<&str>) -> String {
+    lot.unwrap_or("—").to_string()
+}
+
+/// The registered firm on the other side of an entry, if it names one.
+pub(super) fn registered(e: &Entry) -> Option<&str> {
+    match &e.counterparty {
+        Some(Party::Registered(other)) => Some(&**other),
+        _ => None,
+    }
+}
+
+impl<'a> Validator<'a> {
+    pub(super) fn new(input: &'a Input, s: &'a CustodyRules) -> Validator<'a> {
+        // A reversal counts from when it happened: as of an earlier time its target still stood.
+        let reversed: HashSet<&str> = input
+            .entries
+            .iter()
+            .filter(|e| e.occurred_at <= s.as_of)
+            .filter_map(|e| e.reverses.as_deref())
+            .collect();
+        let mut entries: Vec<&Entry> = input
+            .entries
+            .iter()
+            .filter(|e| {
+                e.kind != EntryKind::Reversal
+                    && !reversed.contains(&*e.id)
+                    && e.occurred_at <= s.as_of
+            })
+            .collect();
+        entries.sort_by(|a, b| (&*a.firm_id, order_key(a)).cmp(&(&*b.firm_id, order_key(b))));
+        let mut permits_by_firm: HashMap<&str, Vec<&Permit>> = HashMap::new();
+        for p in &input.permits {
+            permits_by_firm.entry(&*p.firm_id).or_default().push(p);
+        }
+        for list in permits_by_firm.values_mut() {
+            list.sort_by(|a, b| (a.valid_from, &a.id).cmp(&(b.valid_from, &b.id)));
+        }
+        Validator {
+            input,
+            s,
+            entries,
+            permits_by_firm,
+        }
+    }
+
+    pub(super) fn name(&self, firm_id: &str) -> String {
+        self.input
+            .firms
+            .get(firm_id)
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| firm_id.to_string())
+    }
+
+    pub(super) fn category(&self, chemical_id: &str) -> u8 {
+        self.input.categories.get(chemical_id).copied().unwrap_or(3)
+    }
+
+    /// A finding about one entry of a firm.
+    pub(super) fn single(
+        &self,
+        code: Code,
+        severity: Severity,
+        e: &Entry,
+        quantity: Option<i64>,
+        zh: String,
+        en: String,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            firm_id: e.firm_id.to_string(),
+            counterparty_firm_id: registered(e).map(str::to_string),
+            chemical_id: Some(e.chemical_id.to_string()),
+            lot: e.lot.as_deref().map(str::to_string),
+            quantity,
+            entry_ids: vec![e.id.to_string()],
+            counterparty_entry_ids: vec![],
+            message_zh: zh,
+            message_en: en,
+        }
+    }
+
+    /// A finding about a matched shipment: the seller's dispatch and the buyer's receipt.
+    pub(super) fn pair(
+        &self,
+        code: Code,
+        severity: Severity,
+        (d, r): (&Entry, &Entry),
+        quantity: Option<i64>,
+        zh: String,
+        en: String,
+    ) -> Finding {
+        Finding {
+            counterparty_firm_id: Some(r.firm_id.to_string()),
+            counterparty_entry_ids: vec![r.id.to_string()],
+            ..self.single(code, severity, d, quantity, zh, en)
+        }
+    }
+}
