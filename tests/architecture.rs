@@ -535,7 +535,10 @@ mod checker {
     #[test]
     fn a_visibility_path_is_no_import() {
         let text = "pub(in crate::cli) fn f() { crate::db::g(); }";
-        assert_eq!(reached("src/cli/commands/demo.rs", text), lines("db <- crate::db::g"));
+        assert_eq!(
+            reached("src/cli/commands/demo.rs", text),
+            lines("db <- crate::db::g")
+        );
     }
 
     #[test]

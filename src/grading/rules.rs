@@ -179,6 +179,20 @@ pub struct Assessment {
 }
 
 pub fn assess(facts: &Facts) -> Assessment {
+    let mut breakdown = deductions(facts);
+    let deducted: i32 = breakdown.iter().map(|b| b.points).sum();
+    let score = (100 - deducted).max(0);
+    let grade = apply_caps(facts, Grade::from_score(score), &mut breakdown);
+    Assessment {
+        score,
+        grade,
+        breakdown,
+        rules_version: RULES_VERSION,
+    }
+}
+
+/// The points each finding and the share of late filings take off.
+fn deductions(facts: &Facts) -> Vec<BreakdownItem> {
     let mut breakdown = Vec::new();
     for f in &facts.audit_findings {
         breakdown.push(BreakdownItem {
@@ -227,9 +241,11 @@ pub fn assess(facts: &Facts) -> Assessment {
             cap: None,
         });
     }
-    let deducted: i32 = breakdown.iter().map(|b| b.points).sum();
-    let score = (100 - deducted).max(0);
-    let mut grade = Grade::from_score(score);
+    breakdown
+}
+
+/// Caps that hold whatever the score: permit violations (at most C), suspension (D).
+fn apply_caps(facts: &Facts, mut grade: Grade, breakdown: &mut Vec<BreakdownItem>) -> Grade {
     let violations = facts
         .custody_findings
         .iter()
@@ -255,12 +271,7 @@ pub fn assess(facts: &Facts) -> Assessment {
         });
         grade = Grade::D;
     }
-    Assessment {
-        score,
-        grade,
-        breakdown,
-        rules_version: RULES_VERSION,
-    }
+    grade
 }
 
 #[cfg(test)]

@@ -57,44 +57,8 @@ impl RegisterPermitRequest {
             ));
         }
         let number = required_text("number", &self.number, 64, &mut errors);
-        if self.chemical_ids.is_empty() {
-            errors.push(FieldError::new(
-                "chemical_ids",
-                "required",
-                "name at least one chemical",
-            ));
-        }
-        let mut chemical_ids = BTreeSet::new();
-        for (i, text) in self.chemical_ids.iter().enumerate() {
-            match Uuid::parse_str(text) {
-                Ok(id) => {
-                    chemical_ids.insert(id);
-                }
-                Err(_) => errors.push(FieldError::new(
-                    format!("chemical_ids[{i}]"),
-                    "invalid_id",
-                    "is not a catalog id",
-                )),
-            }
-        }
-        let quantity_limit = match self.quantity_limit.as_deref() {
-            None => None,
-            Some(text) => match Quantity::parse(text) {
-                Ok(q) if q.is_zero() => {
-                    errors.push(FieldError::new(
-                        "quantity_limit",
-                        "zero_quantity",
-                        "must be greater than 0",
-                    ));
-                    None
-                }
-                Ok(q) => Some(q),
-                Err(e) => {
-                    errors.push(FieldError::new("quantity_limit", e.code(), e.to_string()));
-                    None
-                }
-            },
-        };
+        let chemical_ids = chemical_ids(&self.chemical_ids, &mut errors);
+        let quantity_limit = quantity_limit(self.quantity_limit.as_deref(), &mut errors);
         if self.valid_from.is_none() {
             errors.push(FieldError::new(
                 "valid_from",
@@ -131,6 +95,53 @@ impl RegisterPermitRequest {
             }
             _ => Err(AppError::Validation(errors)),
         }
+    }
+}
+
+/// The catalog ids of a permit's chemicals: at least one, each a valid id.
+fn chemical_ids(texts: &[String], errors: &mut Vec<FieldError>) -> BTreeSet<Uuid> {
+    if texts.is_empty() {
+        errors.push(FieldError::new(
+            "chemical_ids",
+            "required",
+            "name at least one chemical",
+        ));
+    }
+    let mut chemical_ids = BTreeSet::new();
+    for (i, text) in texts.iter().enumerate() {
+        match Uuid::parse_str(text) {
+            Ok(id) => {
+                chemical_ids.insert(id);
+            }
+            Err(_) => errors.push(FieldError::new(
+                format!("chemical_ids[{i}]"),
+                "invalid_id",
+                "is not a catalog id",
+            )),
+        }
+    }
+    chemical_ids
+}
+
+/// An optional limit on the quantity a permit allows: a positive quantity when given.
+fn quantity_limit(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Quantity> {
+    match text {
+        None => None,
+        Some(text) => match Quantity::parse(text) {
+            Ok(q) if q.is_zero() => {
+                errors.push(FieldError::new(
+                    "quantity_limit",
+                    "zero_quantity",
+                    "must be greater than 0",
+                ));
+                None
+            }
+            Ok(q) => Some(q),
+            Err(e) => {
+                errors.push(FieldError::new("quantity_limit", e.code(), e.to_string()));
+                None
+            }
+        },
     }
 }
 
