@@ -1,8 +1,10 @@
 //! precursor-registry: the registry of precursor chemicals (易制毒化学品) shared by regulators,
 //! enterprises and their association.
 //!
-//! Layers: HTTP handlers (`*/http.rs`) → policy (`auth::policy`) → feature services
-//! (`*/mod.rs`) → stores (`*/store.rs`, diesel) over a pure core (`domain`).
+//! Floors, lowest first (docs/architecture.md; tests/architecture.rs enforces them): the pure
+//! core (`domain`, the custody validator, the grading rules) → plumbing (`error`, `db`, `config`,
+//! `metrics`, `paging`) → `auth` → the slices → `web` → `startup` → `cli`. Within a slice:
+//! HTTP handlers (`http.rs`) → policy → services → stores (diesel) over the pure core.
 
 #![cfg_attr(
     not(test),
