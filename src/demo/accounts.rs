@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use super::inject::GapPlan;
 use super::plan::{FirmKind, Plan};
+use super::report::DemoAccount;
 use super::rng::Rng;
 use super::sim::Sim;
-use super::{world, DemoAccount};
+use super::world;
 use crate::db::DbConnection;
 use crate::domain::Role;
 use crate::error::AppError;

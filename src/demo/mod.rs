@@ -11,15 +11,14 @@
 mod accounts;
 mod chain;
 pub mod inject;
+mod options;
 pub mod plan;
+mod report;
 pub mod rng;
 pub mod sim;
 mod store;
 pub mod supervision;
 pub mod world;
-
-use chrono::{DateTime, Days, Months, NaiveDate, Utc};
-use uuid::Uuid;
 
 use crate::db::DbConnection;
 use crate::domain::Role;
@@ -27,121 +26,12 @@ use crate::error::AppError;
 use crate::paging::Page;
 use accounts::{account, enterprise_sign_ins};
 use inject::GapPlan;
+use options::{validate, window};
+pub use options::{DemoOptions, DEFAULT_SEED, MAX_FIRMS};
 use plan::Plan;
+pub use report::{DemoAccount, DemoReport, InjectedGap};
 use rng::Rng;
 use sim::Sim;
-
-/// Ningde's administrative code (宁德市), the default seed.
-pub const DEFAULT_SEED: u64 = 350_900;
-/// The most firms a demo may have (about 460 entries per firm and year are held in memory).
-pub const MAX_FIRMS: usize = 10_000;
-/// Ningde keeps China Standard Time: business days are counted in local dates.
-const UTC_OFFSET_HOURS: i64 = 8;
-
-#[derive(Debug, Clone)]
-pub struct DemoOptions {
-    /// Firms in the province (at least [`plan::MIN_FIRMS`]); default 421.
-    pub firms: usize,
-    /// Months of ledger traffic ending at `end` (1–120); default 12.
-    pub months: u32,
-    pub seed: u64,
-    /// The last day of traffic; callers pass now.
-    pub end: DateTime<Utc>,
-    /// Store one entry whose hash does not match it (a CHAIN_BROKEN gap).
-    pub break_one_chain: bool,
-}
-
-impl Default for DemoOptions {
-    fn default() -> Self {
-        DemoOptions {
-            firms: 421,
-            months: 12,
-            seed: DEFAULT_SEED,
-            end: Utc::now(),
-            break_one_chain: false,
-        }
-    }
-}
-
-/// A sign-in created for the demo; the password is random and shown only here.
-#[derive(Debug, Clone)]
-pub struct DemoAccount {
-    pub username: String,
-    pub role: Role,
-    pub password: String,
-    pub firm_id: Option<Uuid>,
-}
-
-/// A custody gap put in on purpose: the finding code it should produce, the firm it is
-/// recorded against and the entries concerned.
-#[derive(Debug, Clone)]
-pub struct InjectedGap {
-    pub code: &'static str,
-    pub firm_id: Uuid,
-    pub entry_ids: Vec<Uuid>,
-    pub description: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct DemoReport {
-    pub accounts: Vec<DemoAccount>,
-    pub firms: usize,
-    pub permits: usize,
-    pub entries: usize,
-    pub injected: Vec<InjectedGap>,
-}
-
-struct Window {
-    first_day: NaiveDate,
-    days: u32,
-    end_secs: i64,
-}
-
-fn window(options: &DemoOptions) -> Result<Window, AppError> {
-    let local = |t: DateTime<Utc>| (t + chrono::Duration::hours(UTC_OFFSET_HOURS)).date_naive();
-    let start = options
-        .end
-        .checked_sub_months(Months::new(options.months))
-        .ok_or_else(|| AppError::field("end", "out_of_range", "is too early"))?;
-    let first_day = local(start);
-    let last_day = local(options.end) - Days::new(1);
-    let days = (last_day - first_day).num_days() + 1;
-    if days < i64::from(inject::SPAN_DAYS) + 1 {
-        return Err(AppError::field(
-            "months",
-            "out_of_range",
-            "the period is too short",
-        ));
-    }
-    Ok(Window {
-        first_day,
-        days: days as u32,
-        end_secs: options.end.timestamp(),
-    })
-}
-
-fn validate(options: &DemoOptions) -> Result<(), AppError> {
-    let mut errors = Vec::new();
-    if !(plan::MIN_FIRMS..=MAX_FIRMS).contains(&options.firms) {
-        errors.push(crate::error::FieldError::new(
-            "firms",
-            "out_of_range",
-            format!("must be {}–{MAX_FIRMS}", plan::MIN_FIRMS),
-        ));
-    }
-    if !(1..=120).contains(&options.months) {
-        errors.push(crate::error::FieldError::new(
-            "months",
-            "out_of_range",
-            "must be 1–120",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
 
 /// Fills an empty registry with the demo province. Refuses (`409 demo_not_empty`) when any
 /// firm is registered. Not one transaction: accounts, then firms and permits, then the ledger

@@ -8,9 +8,10 @@ use uuid::Uuid;
 
 use super::chain::{Chainer, EntryIds};
 use super::inject::GapPlan;
+use super::options::{Window, UTC_OFFSET_HOURS};
 use super::plan::{self, Plan};
 use super::sim::Sim;
-use super::{world, Window, UTC_OFFSET_HOURS};
+use super::world;
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use crate::firms::store::FirmRow;

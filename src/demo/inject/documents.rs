@@ -3,8 +3,8 @@
 
 use super::super::plan::EXCEEDING_LIMIT;
 use super::super::sim::Party;
+use super::gap::Gap;
 use super::injector::{kg, Injector, TON};
-use super::Gap;
 
 /// UNLICENSED_COUNTERPARTY: a sale to a firm holding a filing only for sulfuric acid.
 pub(super) fn unlicensed_counterparty(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {

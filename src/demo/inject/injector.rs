@@ -4,7 +4,7 @@
 use super::super::plan::FirmKind;
 use super::super::sim::{waybill_text, Ev, Party, ShipRef, Shipper, Sim, NO_LOT};
 use super::super::world;
-use super::{GapPlan, SPAN_DAYS};
+use super::gap::{GapPlan, SPAN_DAYS};
 use crate::domain::quantity::format_thousandths;
 use crate::domain::EntryKind;
 

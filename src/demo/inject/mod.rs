@@ -26,52 +26,16 @@
 //! | CHAIN_BROKEN | (only when asked) one entry is stored with the hash of a quantity 1 kg larger | its firm: entry |
 
 mod documents;
+mod gap;
 mod injector;
 mod records;
 mod shipments;
 mod stock;
 
 use super::sim::Sim;
-use injector::{Injector, Sold};
-
-/// A gap before its entries have ids: entries are (firm, gen).
-pub struct GapPlan {
-    pub code: &'static str,
-    pub firm: u32,
-    pub entries: Vec<(u32, u32)>,
-    pub description: String,
-}
-
-/// Days the injected story spans, counted back from the last day of traffic.
-pub const SPAN_DAYS: u32 = 27;
-
-/// What a story leaves behind: the firm its finding is recorded for, the entries concerned
-/// (firm, gen) and what happened.
-struct Gap {
-    firm: u32,
-    entries: Vec<(u32, u32)>,
-    description: String,
-}
-
-impl Gap {
-    /// A gap recorded for `firm` about one of its own entries.
-    fn own(firm: u32, gen: u32, description: String) -> Gap {
-        Gap {
-            firm,
-            entries: vec![(firm, gen)],
-            description,
-        }
-    }
-
-    /// A gap recorded for the seller about its sale and the buyer's receipt.
-    fn both_sides(seller: u32, sold: &Sold, receipt: u32, description: String) -> Gap {
-        Gap {
-            firm: seller,
-            entries: vec![(seller, sold.sale), (sold.buyer, receipt)],
-            description,
-        }
-    }
-}
+use gap::Gap;
+pub use gap::{GapPlan, SPAN_DAYS};
+use injector::Injector;
 
 /// One gap's story: it files the entries that make the gap and says what went wrong.
 type Story = fn(&mut Injector<'_, '_>) -> Result<Gap, String>;

@@ -3,8 +3,8 @@
 
 use super::super::plan::FirmKind;
 use super::super::world;
+use super::gap::Gap;
 use super::injector::{kg, Injector};
-use super::Gap;
 use crate::domain::EntryKind;
 
 /// LATE_FILING: one simulated use filed 5 days 2 hours after it happened (a user firm not

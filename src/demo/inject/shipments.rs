@@ -2,8 +2,8 @@
 //! quantity, lot or time.
 
 use super::super::sim::{Party, Shipper};
+use super::gap::Gap;
 use super::injector::{kg, Injector};
-use super::Gap;
 
 /// UNMATCHED_DISPATCH: sent 20 days before the end, never received.
 pub(super) fn unmatched_dispatch(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
@@ -58,7 +58,11 @@ pub(super) fn quantity_mismatch(inj: &mut Injector<'_, '_>) -> Result<Gap, Strin
         inj.name(s.buyer),
         kg(495_000)
     );
-    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
+    Ok(Gap::both_sides(
+        (inj.producer, s.sale),
+        (s.buyer, receipt),
+        description,
+    ))
 }
 
 /// LOT_MISMATCH: the receipt names another lot (the last two digits swapped).
@@ -80,7 +84,11 @@ pub(super) fn lot_mismatch(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
         inj.name(s.buyer),
         inj.lot_name(wrong)
     );
-    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
+    Ok(Gap::both_sides(
+        (inj.producer, s.sale),
+        (s.buyer, receipt),
+        description,
+    ))
 }
 
 /// TIME_INVERSION: received the day before it was dispatched.
@@ -99,7 +107,11 @@ pub(super) fn time_inversion(inj: &mut Injector<'_, '_>) -> Result<Gap, String> 
         inj.name(s.buyer),
         inj.date(7)
     );
-    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
+    Ok(Gap::both_sides(
+        (inj.producer, s.sale),
+        (s.buyer, receipt),
+        description,
+    ))
 }
 
 /// LATE_RECEIPT: received 9 days after dispatch (the transit window is 7).
@@ -118,5 +130,9 @@ pub(super) fn late_receipt(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
         inj.name(s.buyer),
         inj.date(18)
     );
-    Ok(Gap::both_sides(inj.producer, &s, receipt, description))
+    Ok(Gap::both_sides(
+        (inj.producer, s.sale),
+        (s.buyer, receipt),
+        description,
+    ))
 }

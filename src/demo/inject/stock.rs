@@ -2,8 +2,8 @@
 //! the books, a loss without a reason.
 
 use super::super::sim::Ev;
+use super::gap::Gap;
 use super::injector::{kg, Injector};
-use super::Gap;
 use crate::domain::EntryKind;
 
 /// NEGATIVE_BALANCE: 100 kg received cleanly, 130 kg used.

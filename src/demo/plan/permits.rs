@@ -6,7 +6,7 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::super::rng::Rng;
 use super::super::world::{self, REGIONS};
-use super::{chem_index, Chem, FirmKind, FirmPlan, PermitPlan};
+use super::model::{chem_index, Chem, FirmKind, FirmPlan, PermitPlan};
 use crate::domain::PermitKind;
 
 /// The quantity limit of the Exceeding firm's filing: 1000 kg.

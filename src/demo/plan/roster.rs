@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::super::rng::Rng;
 use super::super::world::{self, Need, Sector, OUTSIDE_PARTIES, REGIONS, SECTORS};
+use super::model::{chem_index, Chem, FirmKind, FirmPlan, LinePlan, Outside};
 use super::names::{address, credit_code, lot_code, Namer};
-use super::{chem_index, Chem, FirmKind, FirmPlan, LinePlan, Outside};
 use crate::domain::Activity;
 
 /// `firms` firms and the outside parties, their names and credit codes unique among all.

@@ -3,7 +3,7 @@
 
 use super::super::rng::Rng;
 use super::super::world::REGIONS;
-use super::{Chem, FirmKind, FirmPlan, LinePlan, Outside, Supplier};
+use super::model::{Chem, FirmKind, FirmPlan, LinePlan, Outside, Supplier};
 
 /// Firms of one kind, all and by region, for picking suppliers.
 struct Pool {

@@ -3,6 +3,7 @@ use std::collections::HashSet;
 use super::*;
 use crate::demo::world::REGIONS;
 use crate::domain::CreditCode;
+use crate::domain::PermitKind;
 
 fn catalog() -> Vec<CatalogEntry> {
     crate::chemicals::seed::catalog_rows()

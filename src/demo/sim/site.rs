@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::super::world;
-use super::{round_up, Ev, Sim, HOUR, NO_LOT, PRODUCE, STOCKTAKE, TRADER_DISPATCH, USE};
+use super::event::{Ev, NO_LOT};
+use super::slots::{HOUR, PRODUCE, STOCKTAKE, TRADER_DISPATCH, USE};
+use super::state::Sim;
+use super::stock::round_up;
 use crate::domain::EntryKind;
 
 impl Sim<'_> {

@@ -1,4 +1,4 @@
-//! A firm's stock of one chemical.
+//! A firm's stock of one chemical, and the sizes quantities are rounded up to.
 
 use std::collections::VecDeque;
 
@@ -39,5 +39,14 @@ impl Stock {
             }
         }
         pieces
+    }
+}
+
+/// `qty` rounded up to a whole number of `step`s (a drum, a bottle, a ton).
+pub(super) fn round_up(qty: i64, step: i64) -> i64 {
+    if step <= 1 {
+        qty
+    } else {
+        (qty + step - 1) / step * step
     }
 }

@@ -4,32 +4,15 @@
 use chrono::{Datelike, Weekday};
 
 use super::super::plan::{FirmKind, Supplier};
-use super::{
-    round_up, Ev, Party, ShipRef, Shipper, Sim, ORDER_PATIENCE, TRADER_RECEIPT, USER_RECEIPT,
-};
+use super::event::{Ev, Party, ShipRef, Shipper};
+use super::orders::{Arrival, Buyer, Order};
+use super::slots::{TRADER_RECEIPT, USER_RECEIPT};
+use super::state::Sim;
+use super::stock::round_up;
 use crate::domain::EntryKind;
 
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Buyer {
-    Firm(u32),
-    Outside(u16),
-}
-
-pub(super) struct Order {
-    buyer: Buyer,
-    chem: u16,
-    remaining: i64,
-    placed: u32,
-}
-
-pub(super) struct Arrival {
-    buyer: u32,
-    line: usize,
-    lot: u32,
-    qty: i64,
-    from: Shipper,
-    ship: ShipRef,
-}
+/// An order that could not be filled for this many days is cancelled.
+const ORDER_PATIENCE: u32 = 10;
 
 impl Sim<'_> {
     pub(super) fn backlog(&self, seller: u32, chem: u16) -> i64 {
