@@ -25,6 +25,21 @@ impl FieldError {
     }
 }
 
+/// A JSON body that may be left out (no body, or only whitespace, is `T::default()`), but that
+/// must be valid when it is there: malformed JSON is `400`, a wrong or unknown field `422`.
+pub fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            AppError::field("body", "invalid_type", e.to_string())
+        } else {
+            AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        }
+    })
+}
+
 /// Checks a free-text field: trimmed, present, not too long.
 pub fn required_text(
     field: &str,

@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod paging;
 pub mod permits;
 pub mod sessions;
+pub mod shipments;
 pub mod startup;
 pub mod users;
 pub mod web;

@@ -20,14 +20,14 @@ use syn::visit::{self, Visit};
 /// (floor, name, its modules may use each other, module prefixes); the longest prefix wins.
 #[rustfmt::skip]
 const FLOORS: &[(u8, &str, bool, &[&str])] = &[
-    (0, "pure core", true, &["domain", "custody::model", "custody::validator", "grading::rules", "ledger::chain"]),
+    (0, "pure core", true, &["domain", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live"]),
     (1, "plumbing", true, &["error", "db", "config", "metrics", "paging"]),
     (2, "auth", false, &["auth"]),
     (3, "base slices", false, &["activity", "chemicals", "firms"]),
     (4, "", false, &["users", "permits"]),
     (5, "", false, &["sessions", "ledger"]),
     (6, "", false, &["custody"]),
-    (7, "", false, &["audits"]),
+    (7, "", false, &["audits", "shipments"]),
     (8, "", false, &["grading"]),
     (9, "", false, &["demo"]),
     (10, "front doors", false, &["web"]),

@@ -29,16 +29,7 @@ pub struct RunRequest {
 impl RunRequest {
     /// The body is optional (no body: all firms, now), but a body that is there must be valid.
     pub fn from_body(body: &[u8]) -> Result<RunRequest, AppError> {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(RunRequest::default());
-        }
-        serde_json::from_slice(body).map_err(|e| {
-            if e.is_data() {
-                AppError::field("body", "invalid_type", e.to_string())
-            } else {
-                AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-            }
-        })
+        crate::error::optional_body(body)
     }
 }
 

@@ -253,6 +253,13 @@ impl Interner {
     }
 }
 
+/// Ledger rows as the validator sees them (no chain verification: for live views that read a
+/// part of the ledger, not for a run).
+pub fn entries_of(rows: Vec<LedgerRow>) -> Result<Vec<Entry>, AppError> {
+    let mut names = Interner::default();
+    rows.into_iter().map(|row| to_entry(row, &mut names)).collect()
+}
+
 fn to_entry(row: LedgerRow, names: &mut Interner) -> Result<Entry, AppError> {
     let counterparty = match (
         row.counterparty_firm_id,

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, chemicals, custody, firms, grading, ledger, permits, sessions, users, web,
+    activity, audits, chemicals, custody, firms, grading, ledger, permits, sessions, shipments, users, web,
 };
 
 #[derive(OpenApi)]
@@ -42,6 +42,9 @@ use crate::{
         custody::http::explain,
         custody::http::decide,
         custody::http::trace,
+        shipments::http::incoming,
+        shipments::http::receipt,
+        shipments::http::outgoing,
         audits::http::open,
         audits::http::list,
         audits::http::get,
@@ -68,6 +71,7 @@ use crate::{
         (name = "permits", description = "Licences and filings"),
         (name = "ledger", description = "The append-only, hash-chained ledger"),
         (name = "custody", description = "Chain-of-custody validation, findings and lot trace"),
+        (name = "shipments", description = "Shipments while they move: the buyer's inbox, receipts, the seller's list"),
         (name = "audits", description = "Inspections of firms"),
         (name = "grading", description = "Grades, their history and the supervision worklist"),
         (name = "activity", description = "The log of state-changing requests"),

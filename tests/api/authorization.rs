@@ -43,6 +43,8 @@ struct World {
     /// A custody finding about each firm.
     own_finding: String,
     other_finding: String,
+    /// A sale of the other firm to the own firm, awaiting its receipt.
+    dispatch: String,
 }
 
 fn world(app: &TestApp) -> World {
@@ -106,6 +108,15 @@ fn world(app: &TestApp) -> World {
         id
     };
     let (own_audit, other_audit) = (closed_audit(&own_firm), closed_audit(&other_firm));
+    let sale = json!({"kind": "sale", "chemical_id": chemical, "quantity": "1", "occurred_at": chrono::Utc::now().to_rfc3339(),
+                      "counterparty": {"firm_id": own_firm}, "shipment_ref": "W-1"});
+    let r = app.post(
+        &format!("/api/v1/firms/{other_firm}/ledger"),
+        Some(&other_clerk),
+        &sale,
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let dispatch = r.body["id"].as_str().unwrap().to_string();
     World {
         admin: app.admin(),
         association: app.association(),
@@ -116,6 +127,7 @@ fn world(app: &TestApp) -> World {
         other_finding,
         own_audit,
         other_audit,
+        dispatch,
         regulator,
         own_firm,
         other_firm,
@@ -294,6 +306,24 @@ fn routes() -> Vec<Route> {
             path: |w, c| format!("/api/v1/firms/{}/ledger/{}", w.firm(c), w.entry(c)),
             body: no_body,
             expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/incoming", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/outgoing", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/incoming/{}/receipt", w.firm(c), w.dispatch),
+            body: |_, _, _| Some(json!({})),
+            expect: [401, 403, 403, 403, 201, 404],
         },
         Route {
             method: "GET",

@@ -13,4 +13,5 @@ mod ledger;
 mod ledger_model;
 mod operations;
 mod permits;
+mod shipments;
 mod storage;

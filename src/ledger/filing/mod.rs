@@ -33,6 +33,21 @@ pub fn file(
     key: Option<&str>,
     log: Option<ActivityRow>,
 ) -> Result<Filed, AppError> {
+    file_if(conn, who, firm_id, submission, key, log, |_| Ok(()))
+}
+
+/// As [`file`], once `still_due` agrees inside the transaction, after the firm's filers are
+/// serialized: a check that must not race with another filing of the firm (a receipt confirms a
+/// dispatch only while nothing else has received it).
+pub fn file_if(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    submission: Submission<'_>,
+    key: Option<&str>,
+    log: Option<ActivityRow>,
+    still_due: impl FnOnce(&mut DbConnection) -> Result<(), AppError>,
+) -> Result<Filed, AppError> {
     let idempotency = key.map(|k| submission.idempotency(k)).transpose()?;
     policy::file_for_firm(who, firm_id)?;
     let now = time::now();
@@ -44,6 +59,7 @@ pub fn file(
                 return Ok(earlier);
             }
         }
+        still_due(conn)?;
         let Parsed { items, errors } = submission.items(conn, time::from_db(now))?;
         validate::firm_may_file(&firm, &items)?;
         let rows = check_and_chain(conn, who, &firm, &items, errors, time::from_db(now))?;

@@ -1,0 +1,105 @@
+//! Routes of the live shipment views; each handler hands one call to the service.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+use super::receipt::{ReceiptConfirmation, ReceiptRequest};
+use super::store::Side;
+use super::{ShipmentView, StatusQuery};
+use crate::activity::{ActivityRow, Logged};
+use crate::auth::AuthUser;
+use crate::db::Db;
+use crate::domain::CustodyRules;
+use crate::error::{AppError, Problem};
+use crate::paging::{PageOf, PageQuery};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/firms/{firm_id}/incoming").route(web::get().to(incoming)))
+        .service(
+            web::resource("/firms/{firm_id}/incoming/{dispatch_id}/receipt")
+                .route(web::post().to(receipt)),
+        )
+        .service(web::resource("/firms/{firm_id}/outgoing").route(web::get().to(outgoing)));
+}
+
+/// Goods dispatched to the firm by registered firms that it has not received yet (own
+/// enterprise, regulator). Matched as the custody validator matches.
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/incoming", tag = "shipments",
+    params(("firm_id" = Uuid, Path), StatusQuery, PageQuery),
+    responses((status = 200, body = PageOf<ShipmentView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn incoming(
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    query: web::Query<StatusQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    list(db, rules, who, firm_id.into_inner(), Side::Buyer, query, page).await
+}
+
+/// What the firm dispatched to registered firms, and whether each arrived (own enterprise,
+/// regulator).
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/outgoing", tag = "shipments",
+    params(("firm_id" = Uuid, Path), StatusQuery, PageQuery),
+    responses((status = 200, body = PageOf<ShipmentView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn outgoing(
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    query: web::Query<StatusQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    list(db, rules, who, firm_id.into_inner(), Side::Seller, query, page).await
+}
+
+async fn list(
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    who: AuthUser,
+    firm_id: Uuid,
+    side: Side,
+    query: web::Query<StatusQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page.parse()?;
+    let rules = **rules;
+    let shipments = db
+        .run(move |conn| super::list(conn, &who, firm_id, side, &query, page, &rules))
+        .await?;
+    Ok(HttpResponse::Ok().json(shipments))
+}
+
+/// Confirm in one step that a dispatch arrived (own enterprise): files the purchase with the
+/// dispatch's chemical, lot, quantity, seller and shipment ref unless the body says otherwise.
+/// Safe to retry: a second confirmation files nothing and answers `409` naming the receipt.
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/incoming/{dispatch_id}/receipt", tag = "shipments",
+    params(("firm_id" = Uuid, Path), ("dispatch_id" = Uuid, Path)),
+    request_body = ReceiptRequest,
+    responses((status = 201, body = ReceiptConfirmation), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "already received, or the firm is not active", body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn receipt(
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    who: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let (firm_id, dispatch_id) = path.into_inner();
+    let request: ReceiptRequest = crate::error::optional_body(&body)?;
+    let log = ActivityRow::created(&req, &who);
+    let rules = **rules;
+    let confirmation = db
+        .run(move |conn| {
+            super::confirm_receipt(conn, &who, firm_id, dispatch_id, request, &rules, log)
+        })
+        .await?;
+    let mut response = HttpResponse::Created().json(confirmation);
+    response.extensions_mut().insert(Logged);
+    Ok(response)
+}
