@@ -257,7 +257,9 @@ impl Interner {
 /// part of the ledger, not for a run).
 pub fn entries_of(rows: Vec<LedgerRow>) -> Result<Vec<Entry>, AppError> {
     let mut names = Interner::default();
-    rows.into_iter().map(|row| to_entry(row, &mut names)).collect()
+    rows.into_iter()
+        .map(|row| to_entry(row, &mut names))
+        .collect()
 }
 
 fn to_entry(row: LedgerRow, names: &mut Interner) -> Result<Entry, AppError> {

@@ -36,7 +36,16 @@ pub async fn incoming(
     query: web::Query<StatusQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    list(db, rules, who, firm_id.into_inner(), Side::Buyer, query, page).await
+    list(
+        db,
+        rules,
+        who,
+        firm_id.into_inner(),
+        Side::Buyer,
+        query,
+        page,
+    )
+    .await
 }
 
 /// What the firm dispatched to registered firms, and whether each arrived (own enterprise,
@@ -53,7 +62,16 @@ pub async fn outgoing(
     query: web::Query<StatusQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    list(db, rules, who, firm_id.into_inner(), Side::Seller, query, page).await
+    list(
+        db,
+        rules,
+        who,
+        firm_id.into_inner(),
+        Side::Seller,
+        query,
+        page,
+    )
+    .await
 }
 
 async fn list(

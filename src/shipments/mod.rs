@@ -68,7 +68,10 @@ fn shipments_of(
     now: DateTime<Utc>,
 ) -> Result<(Vec<LiveShipment>, store::Loaded), AppError> {
     let loaded = store::load(conn, firm_id, side)?;
-    let rules = CustodyRules { as_of: now, ..*rules };
+    let rules = CustodyRules {
+        as_of: now,
+        ..*rules
+    };
     let mine = live::live(&loaded.input, &rules)
         .into_iter()
         .filter(|s| match side {
@@ -99,10 +102,16 @@ pub fn list(
     let mut picked: Vec<LiveShipment> = shipments
         .into_iter()
         .filter(|s| states.contains(&s.state))
-        .filter(|s| page.after.is_none_or(|after| *s.dispatch.id > *after.to_string()))
+        .filter(|s| {
+            page.after
+                .is_none_or(|after| *s.dispatch.id > *after.to_string())
+        })
         .collect();
     picked.sort_by(|a, b| a.dispatch.id.cmp(&b.dispatch.id));
     picked.truncate(page.fetch_limit() as usize);
     let views = views::render(conn, picked, &loaded, side, now)?;
     Ok(PageOf::from_rows(views, page, |v| &v.dispatch_id, |v| v))
 }
+
+#[cfg(test)]
+mod tests;

@@ -71,7 +71,9 @@ pub fn confirm_receipt(
     )
     .map_err(received_at_named)?;
     let Filed::New { rows, body } = filed else {
-        return Err(AppError::internal("a confirmation without a key was replayed"));
+        return Err(AppError::internal(
+            "a confirmation without a key was replayed",
+        ));
     };
     let filed_quantity = rows.first().map_or(0, |r| r.quantity);
     Ok(ReceiptConfirmation {

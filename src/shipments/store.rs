@@ -42,7 +42,9 @@ pub fn load(conn: &mut DbConnection, firm_id: &str, side: Side) -> Result<Loaded
 
 /// Sales naming the firm as buyer, and the firm's purchases from registered firms.
 fn addressed_to(conn: &mut DbConnection, firm_id: &str) -> Result<Vec<LedgerRow>, AppError> {
-    let dispatched = le::kind.eq("sale").and(le::counterparty_firm_id.eq(firm_id));
+    let dispatched = le::kind
+        .eq("sale")
+        .and(le::counterparty_firm_id.eq(firm_id));
     let received = le::firm_id
         .eq(firm_id)
         .and(le::kind.eq("purchase"))
@@ -59,7 +61,9 @@ fn sent_by(conn: &mut DbConnection, firm_id: &str) -> Result<Vec<LedgerRow>, App
         .eq(firm_id)
         .and(le::kind.eq("sale"))
         .and(le::counterparty_firm_id.is_not_null());
-    let received = le::kind.eq("purchase").and(le::counterparty_firm_id.eq(firm_id));
+    let received = le::kind
+        .eq("purchase")
+        .and(le::counterparty_firm_id.eq(firm_id));
     Ok(le::table
         .filter(dispatched.or(received))
         .select(LedgerRow::as_select())

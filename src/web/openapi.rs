@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, chemicals, custody, firms, grading, ledger, permits, sessions, shipments, users, web,
+    activity, audits, chemicals, custody, firms, grading, ledger, permits, sessions, shipments,
+    users, web,
 };
 
 #[derive(OpenApi)]

@@ -321,7 +321,13 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
-            path: |w, c| format!("/api/v1/firms/{}/incoming/{}/receipt", w.firm(c), w.dispatch),
+            path: |w, c| {
+                format!(
+                    "/api/v1/firms/{}/incoming/{}/receipt",
+                    w.firm(c),
+                    w.dispatch
+                )
+            },
             body: |_, _, _| Some(json!({})),
             expect: [401, 403, 403, 403, 201, 404],
         },

@@ -87,13 +87,30 @@ fn a_dispatch_waits_in_the_inbox_until_the_buyer_confirms_it() {
         assert_eq!(inbox.len(), 1, "{inbox:?}");
         let item = &inbox[0];
         let documented: BTreeSet<String> = [
-            "dispatch_id", "seller", "buyer", "chemical_id", "lot", "quantity", "shipment_ref",
-            "transport_permit_no", "dispatched_at", "due_by", "age", "status",
+            "dispatch_id",
+            "seller",
+            "buyer",
+            "chemical_id",
+            "lot",
+            "quantity",
+            "shipment_ref",
+            "transport_permit_no",
+            "dispatched_at",
+            "due_by",
+            "age",
+            "status",
         ]
         .map(String::from)
         .into();
-        assert_eq!(keys(item), documented, "the buyer sees the dispatch's fields and nothing else");
-        assert_eq!(keys(&item["seller"]), ["id", "name"].map(String::from).into());
+        assert_eq!(
+            keys(item),
+            documented,
+            "the buyer sees the dispatch's fields and nothing else"
+        );
+        assert_eq!(
+            keys(&item["seller"]),
+            ["id", "name"].map(String::from).into()
+        );
         assert_eq!(item["dispatch_id"], sale["id"]);
         assert_eq!(item["seller"]["id"], c.seller.as_str());
         assert_eq!(item["seller"]["name"], "宁德市蕉城区化工原料有限公司");
@@ -102,31 +119,60 @@ fn a_dispatch_waits_in_the_inbox_until_the_buyer_confirms_it() {
             (&item["chemical_id"], &item["lot"], &item["quantity"]),
             (&json!(c.acetone), &json!("L1"), &json!("10.000"))
         );
-        assert_eq!((&item["shipment_ref"], &item["transport_permit_no"]), (&json!("YD-1"), &json!("T-7")));
+        assert_eq!(
+            (&item["shipment_ref"], &item["transport_permit_no"]),
+            (&json!("YD-1"), &json!("T-7"))
+        );
         assert_eq!(item["status"], "awaiting");
-        assert_eq!(time(&item["due_by"]) - time(&item["dispatched_at"]), Duration::hours(24));
+        assert_eq!(
+            time(&item["due_by"]) - time(&item["dispatched_at"]),
+            Duration::hours(24)
+        );
         let age = item["age"].as_i64().unwrap();
         assert!((3600..3600 + 300).contains(&age), "age {age}");
         // The regulator sees the same inbox; the seller sees its dispatch awaiting receipt.
-        assert_eq!(items(&list(app, &c.regulator, &c.buyer, "incoming", "")), inbox);
+        assert_eq!(
+            items(&list(app, &c.regulator, &c.buyer, "incoming", "")),
+            inbox
+        );
         let out = items(&list(app, &c.seller_clerk, &c.seller, "outgoing", ""));
         assert_eq!((out.len(), &out[0]["status"]), (1, &json!("awaiting")));
         assert!(out[0].get("receipt").is_none());
         // The seller's clerk cannot read the buyer's inbox.
-        assert_eq!(list(app, &c.seller_clerk, &c.buyer, "incoming", "").status, 404);
+        assert_eq!(
+            list(app, &c.seller_clerk, &c.buyer, "incoming", "").status,
+            404
+        );
 
         let r = receipt_of(app, &c, &sale, &json!({}));
         assert_eq!(r.status, 201, "{}", r.text);
         let entry = &r.body["entry"];
         assert_eq!(
-            (&entry["kind"], &entry["lot"], &entry["quantity"], &entry["shipment_ref"]),
-            (&json!("purchase"), &json!("L1"), &json!("10.000"), &json!("YD-1"))
+            (
+                &entry["kind"],
+                &entry["lot"],
+                &entry["quantity"],
+                &entry["shipment_ref"]
+            ),
+            (
+                &json!("purchase"),
+                &json!("L1"),
+                &json!("10.000"),
+                &json!("YD-1")
+            )
         );
         assert_eq!(entry["counterparty"]["firm_id"], c.seller.as_str());
         assert_eq!(entry["chemical_id"], c.acetone.as_str());
-        assert!(entry["hash"].as_str().is_some_and(|h| h.len() == 64), "{entry}");
+        assert!(
+            entry["hash"].as_str().is_some_and(|h| h.len() == 64),
+            "{entry}"
+        );
         assert_eq!(
-            (&r.body["dispatch_id"], &r.body["dispatched_quantity"], &r.body["quantity_differs"]),
+            (
+                &r.body["dispatch_id"],
+                &r.body["dispatched_quantity"],
+                &r.body["quantity_differs"]
+            ),
             (&sale["id"], &json!("10.000"), &json!(false))
         );
 
@@ -137,14 +183,29 @@ fn a_dispatch_waits_in_the_inbox_until_the_buyer_confirms_it() {
         assert_eq!(out[0]["receipt"]["quantity"], "10.000");
 
         let again = receipt_of(app, &c, &sale, &json!({}));
-        assert_eq!((again.status, again.code()), (409, "already_received"), "{}", again.text);
-        assert!(again.body["detail"].as_str().unwrap().contains(entry["id"].as_str().unwrap()));
+        assert_eq!(
+            (again.status, again.code()),
+            (409, "already_received"),
+            "{}",
+            again.text
+        );
+        assert!(again.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(entry["id"].as_str().unwrap()));
         assert_eq!(purchases(app, &c).len(), 1, "exactly one receipt filed");
 
-        let run = app.post("/api/v1/custody/validations", Some(&c.regulator), &json!({}));
+        let run = app.post(
+            "/api/v1/custody/validations",
+            Some(&c.regulator),
+            &json!({}),
+        );
         assert_eq!(run.status, 201, "{}", run.text);
         let codes = &run.body["findings_by_code"];
-        assert!(codes.get("UNMATCHED_DISPATCH").is_none() && codes.get("UNMATCHED_RECEIPT").is_none(), "{codes}");
+        assert!(
+            codes.get("UNMATCHED_DISPATCH").is_none() && codes.get("UNMATCHED_RECEIPT").is_none(),
+            "{codes}"
+        );
     });
 }
 
@@ -152,34 +213,94 @@ fn a_dispatch_waits_in_the_inbox_until_the_buyer_confirms_it() {
 fn an_overdue_dispatch_and_a_short_receipt_are_shown_as_such() {
     each_backend(|app| {
         let (c, sale) = dispatched(app, 30, "10");
-        let overdue = items(&list(app, &c.buyer_clerk, &c.buyer, "incoming", "status=overdue"));
-        assert_eq!((overdue.len(), &overdue[0]["status"]), (1, &json!("overdue")));
-        assert!(items(&list(app, &c.buyer_clerk, &c.buyer, "incoming", "status=awaiting")).is_empty());
-        assert_eq!(items(&list(app, &c.seller_clerk, &c.seller, "outgoing", "status=overdue")).len(), 1);
+        let overdue = items(&list(
+            app,
+            &c.buyer_clerk,
+            &c.buyer,
+            "incoming",
+            "status=overdue",
+        ));
+        assert_eq!(
+            (overdue.len(), &overdue[0]["status"]),
+            (1, &json!("overdue"))
+        );
+        assert!(items(&list(
+            app,
+            &c.buyer_clerk,
+            &c.buyer,
+            "incoming",
+            "status=awaiting"
+        ))
+        .is_empty());
+        assert_eq!(
+            items(&list(
+                app,
+                &c.seller_clerk,
+                &c.seller,
+                "outgoing",
+                "status=overdue"
+            ))
+            .len(),
+            1
+        );
         let bad = list(app, &c.buyer_clerk, &c.buyer, "incoming", "status=received");
-        assert!(bad.status == 422 && bad.has_field_error("status", "unknown_status"), "{}", bad.text);
+        assert!(
+            bad.status == 422 && bad.has_field_error("status", "unknown_status"),
+            "{}",
+            bad.text
+        );
 
         // Bad confirmations file nothing.
         for (body, field, code) in [
             (json!({"colour": "red"}), "body", "invalid_type"),
-            (json!({"received_at": "yesterday"}), "received_at", "invalid_time"),
+            (
+                json!({"received_at": "yesterday"}),
+                "received_at",
+                "invalid_time",
+            ),
             (json!({"quantity": "-1"}), "quantity", "negative_quantity"),
         ] {
             let r = receipt_of(app, &c, &sale, &body);
             assert_eq!(r.status, 422, "{body}: {}", r.text);
-            assert!(r.has_field_error(field, code), "{body}: {:?}", r.field_errors());
+            assert!(
+                r.has_field_error(field, code),
+                "{body}: {:?}",
+                r.field_errors()
+            );
         }
         assert!(purchases(app, &c).is_empty());
 
-        let r = receipt_of(app, &c, &sale, &json!({"quantity": "9.5", "received_at": hours_ago(2), "warehouse": "二号库"}));
+        let r = receipt_of(
+            app,
+            &c,
+            &sale,
+            &json!({"quantity": "9.5", "received_at": hours_ago(2), "warehouse": "二号库"}),
+        );
         assert_eq!(r.status, 201, "{}", r.text);
-        assert_eq!((&r.body["quantity_differs"], &r.body["entry"]["quantity"]), (&json!(true), &json!("9.500")));
+        assert_eq!(
+            (&r.body["quantity_differs"], &r.body["entry"]["quantity"]),
+            (&json!(true), &json!("9.500"))
+        );
         assert_eq!(r.body["entry"]["warehouse"], "二号库");
-        let out = items(&list(app, &c.seller_clerk, &c.seller, "outgoing", "status=quantity_differs"));
+        let out = items(&list(
+            app,
+            &c.seller_clerk,
+            &c.seller,
+            "outgoing",
+            "status=quantity_differs",
+        ));
         assert_eq!(out.len(), 1);
         assert!(items(&list(app, &c.buyer_clerk, &c.buyer, "incoming", "")).is_empty());
-        let run = app.post("/api/v1/custody/validations", Some(&c.regulator), &json!({}));
-        assert_eq!(run.body["findings_by_code"]["QUANTITY_MISMATCH"], 1, "{}", run.text);
+        let run = app.post(
+            "/api/v1/custody/validations",
+            Some(&c.regulator),
+            &json!({}),
+        );
+        assert_eq!(
+            run.body["findings_by_code"]["QUANTITY_MISMATCH"], 1,
+            "{}",
+            run.text
+        );
     });
 }
 
@@ -190,14 +311,22 @@ fn only_the_buyer_confirms_and_only_once_even_when_two_clicks_race() {
         // Not addressed to a third firm; a production is no dispatch; an unknown id is nothing.
         let third = app.register_firm(&c.regulator, "霞浦县第三化工有限公司");
         let third_clerk = app.enterprise(&third);
-        let path = format!("/api/v1/firms/{third}/incoming/{}/receipt", sale["id"].as_str().unwrap());
+        let path = format!(
+            "/api/v1/firms/{third}/incoming/{}/receipt",
+            sale["id"].as_str().unwrap()
+        );
         assert_eq!(app.post(&path, Some(&third_clerk), &json!({})).status, 404);
         let production = &purchases_and_more(app, &c)[0];
         assert_eq!(receipt_of(app, &c, production, &json!({})).status, 404);
-        assert_eq!(receipt_of(app, &c, &json!({"id": uuid_like()}), &json!({})).status, 404);
+        assert_eq!(
+            receipt_of(app, &c, &json!({"id": uuid_like()}), &json!({})).status,
+            404
+        );
 
         let statuses: Vec<u16> = std::thread::scope(|s| {
-            let clicks: Vec<_> = (0..2).map(|_| s.spawn(|| receipt_of(app, &c, &sale, &json!({})).status)).collect();
+            let clicks: Vec<_> = (0..2)
+                .map(|_| s.spawn(|| receipt_of(app, &c, &sale, &json!({})).status))
+                .collect();
             clicks.into_iter().map(|h| h.join().unwrap()).collect()
         });
         let mut sorted = statuses.clone();
@@ -211,7 +340,12 @@ fn only_the_buyer_confirms_and_only_once_even_when_two_clicks_race() {
 fn a_reversed_dispatch_leaves_the_inbox() {
     each_backend(|app| {
         let (c, sale) = dispatched(app, 1, "10");
-        file(app, &c.seller_clerk, &c.seller, json!({"kind": "reversal", "reverses": sale["id"], "occurred_at": hours_ago(0)}));
+        file(
+            app,
+            &c.seller_clerk,
+            &c.seller,
+            json!({"kind": "reversal", "reverses": sale["id"], "occurred_at": hours_ago(0)}),
+        );
         assert!(items(&list(app, &c.buyer_clerk, &c.buyer, "incoming", "")).is_empty());
         assert_eq!(receipt_of(app, &c, &sale, &json!({})).status, 404);
     });
@@ -219,7 +353,10 @@ fn a_reversed_dispatch_leaves_the_inbox() {
 
 /// The seller's entries (its production first).
 fn purchases_and_more(app: &TestApp, c: &Chain) -> Vec<Value> {
-    items(&app.get(&format!("/api/v1/firms/{}/ledger", c.seller), Some(&c.regulator)))
+    items(&app.get(
+        &format!("/api/v1/firms/{}/ledger", c.seller),
+        Some(&c.regulator),
+    ))
 }
 
 fn uuid_like() -> String {
