@@ -84,6 +84,13 @@ impl Permit {
     }
 }
 
+/// A buyer's declaration that it will not accept a dispatch (append-only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub dispatch_id: Box<str>,
+    pub refused_at: DateTime<Utc>,
+}
+
 /// Everything one run looks at.
 #[derive(Debug, Clone, Default)]
 pub struct Input {
@@ -94,6 +101,7 @@ pub struct Input {
     pub categories: HashMap<String, u8>,
     /// Firms whose hash chain does not verify: the first bad seq and the entry there, if any.
     pub broken_chains: Vec<(String, i64, Option<String>)>,
+    pub refusals: Vec<Refusal>,
 }
 
 /// One gap in custody.

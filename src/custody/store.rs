@@ -6,10 +6,10 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{Entry, ExternalParty, Firm, Input, Party, Permit};
+use super::model::{Entry, ExternalParty, Firm, Input, Party, Permit, Refusal};
 use crate::db::schema::{
     chemicals, custody_finding_notes, custody_findings, custody_runs, firm_status_changes, firms,
-    ledger_entries, permit_chemicals, permits,
+    ledger_entries, permit_chemicals, permits, shipment_refusals,
 };
 use crate::db::DbConnection;
 use crate::domain::{time, EntryKind, FirmStatus, PermitKind};
@@ -98,6 +98,7 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
         permits: load_permits(conn)?,
         categories: load_categories(conn)?,
         broken_chains,
+        refusals: refusals(conn, None)?,
     })
 }
 
@@ -235,6 +236,31 @@ fn load_categories(conn: &mut DbConnection) -> Result<HashMap<String, u8>, AppEr
     Ok(categories
         .into_iter()
         .map(|(id, c)| (id, c as u8))
+        .collect())
+}
+
+/// Buyers' refusals of dispatches: all, or those of shipments to or from one firm.
+pub fn refusals(conn: &mut DbConnection, firm_id: Option<&str>) -> Result<Vec<Refusal>, AppError> {
+    let mut query = shipment_refusals::table
+        .select((
+            shipment_refusals::dispatch_entry_id,
+            shipment_refusals::refused_at,
+        ))
+        .into_boxed();
+    if let Some(firm) = firm_id {
+        query = query.filter(
+            shipment_refusals::seller_firm_id
+                .eq(firm)
+                .or(shipment_refusals::buyer_firm_id.eq(firm)),
+        );
+    }
+    let rows: Vec<(String, NaiveDateTime)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(dispatch, at)| Refusal {
+            dispatch_id: dispatch.into_boxed_str(),
+            refused_at: time::from_db(at),
+        })
         .collect())
 }
 

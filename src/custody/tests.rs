@@ -190,6 +190,42 @@ fn unmatched_dispatch_only_after_the_transit_window() {
 }
 
 #[test]
+fn a_refused_shipment_is_reported_until_its_goods_come_back() {
+    let mut w = World::new();
+    w.produce(C3, "L1", 10_000);
+    let sale = w.dispatch(C3, "L1", 1_000, 1.0, Some("R1"));
+    w.input.refusals.push(super::model::Refusal {
+        dispatch_id: sale.clone().into(),
+        refused_at: day(2.0),
+    });
+    w.as_of = day(20.0); // long past the transit window: refused, not missing
+    let f = only(&w, Code::ShipmentRefused);
+    assert_eq!(
+        (f.severity, f.entry_ids, f.counterparty_firm_id.as_deref()),
+        (Severity::Major, vec![sale.clone()], Some(B))
+    );
+    // Before the refusal it was an ordinary shipment in transit.
+    w.as_of = day(1.5);
+    assert_eq!(w.run(), vec![]);
+    // The seller's purchase back from the buyer returns it: neither end is left unmatched.
+    w.as_of = day(20.0);
+    w.add(S, EntryKind::Purchase, C3, Some("L1"), 1_000, 3.0);
+    w.last().counterparty = Some(Party::Registered(B.into()));
+    assert_eq!(w.run(), vec![]);
+    // A return of another lot is no return: the refusal stands, and the purchase has no
+    // dispatch and (the seller holding no purchase right) no permit.
+    w.last().lot = Some("L2".into());
+    assert_eq!(
+        w.codes(),
+        BTreeSet::from([
+            Code::ShipmentRefused,
+            Code::UnmatchedReceipt,
+            Code::PermitMissing
+        ])
+    );
+}
+
+#[test]
 fn unmatched_receipt_names_the_claimed_seller() {
     let mut w = World::new();
     let receipt = w.receive(C3, "L1", 1_000, 1.0, Some("R1"));

@@ -278,6 +278,16 @@ pub fn build(
         if s.dispatch.as_ref().is_some_and(in_lot) || s.receipt.as_ref().is_some_and(in_lot) {
             graph.add_shipment(&s, settings);
         }
+        // Refused goods that came back travelled a second time, from the buyer to the seller.
+        if let Some(back) = s.returned_by.filter(in_lot) {
+            let returned = Shipment {
+                dispatch: None,
+                receipt: Some(back),
+                refused_at: None,
+                returned_by: None,
+            };
+            graph.add_shipment(&returned, settings);
+        }
     }
     let Graph {
         totals,

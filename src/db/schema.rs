@@ -249,6 +249,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    shipment_refusals (id) {
+        id -> Text,
+        dispatch_entry_id -> Text,
+        seller_firm_id -> Text,
+        buyer_firm_id -> Text,
+        reason -> Text,
+        refused_by -> Text,
+        refused_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -267,4 +279,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     chemicals,
     permits,
     permit_chemicals,
+    shipment_refusals,
 );

@@ -33,10 +33,12 @@ pub enum Code {
     LateFiling,
     UnexplainedLoss,
     ChainBroken,
+    /// The buyer refused a dispatch and the seller has not filed the goods' return.
+    ShipmentRefused,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::UnmatchedDispatch,
         Code::UnmatchedReceipt,
         Code::QuantityMismatch,
@@ -54,6 +56,7 @@ impl Code {
         Code::LateFiling,
         Code::UnexplainedLoss,
         Code::ChainBroken,
+        Code::ShipmentRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +78,7 @@ impl Code {
             Code::LateFiling => "LATE_FILING",
             Code::UnexplainedLoss => "UNEXPLAINED_LOSS",
             Code::ChainBroken => "CHAIN_BROKEN",
+            Code::ShipmentRefused => "SHIPMENT_REFUSED",
         }
     }
 

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::receipt::{ReceiptConfirmation, ReceiptRequest};
+use super::refusal::RefusalRequest;
 use super::store::Side;
 use super::{ShipmentView, StatusQuery};
 use crate::activity::{ActivityRow, Logged};
@@ -18,6 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/firms/{firm_id}/incoming/{dispatch_id}/receipt")
                 .route(web::post().to(receipt)),
+        )
+        .service(
+            web::resource("/firms/{firm_id}/incoming/{dispatch_id}/refusal")
+                .route(web::post().to(refusal)),
         )
         .service(web::resource("/firms/{firm_id}/outgoing").route(web::get().to(outgoing)));
 }
@@ -118,6 +123,44 @@ pub async fn receipt(
         })
         .await?;
     let mut response = HttpResponse::Created().json(confirmation);
+    response.extensions_mut().insert(Logged);
+    Ok(response)
+}
+
+/// Refuse a dispatch (own enterprise): the seller and regulators see it at once, and the
+/// validator reports SHIPMENT_REFUSED until the seller files the goods' return (its purchase
+/// back from this firm, or a reversal of the dispatch).
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/incoming/{dispatch_id}/refusal", tag = "shipments",
+    params(("firm_id" = Uuid, Path), ("dispatch_id" = Uuid, Path)),
+    request_body = RefusalRequest,
+    responses((status = 201, body = ShipmentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "already received or refused", body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn refusal(
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    who: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    req: HttpRequest,
+    body: web::Json<RefusalRequest>,
+) -> Result<HttpResponse, AppError> {
+    let (firm_id, dispatch_id) = path.into_inner();
+    let log = ActivityRow::created(&req, &who);
+    let rules = **rules;
+    let refused = db
+        .run(move |conn| {
+            super::refuse(
+                conn,
+                &who,
+                firm_id,
+                dispatch_id,
+                body.into_inner(),
+                &rules,
+                log,
+            )
+        })
+        .await?;
+    let mut response = HttpResponse::Created().json(refused);
     response.extensions_mut().insert(Logged);
     Ok(response)
 }

@@ -21,6 +21,10 @@ pub enum ShipmentState {
     Received,
     /// A matching receipt of a different quantity.
     QuantityDiffers,
+    /// The buyer refused it; the seller has not filed the goods' return yet.
+    Refused,
+    /// Refused, and the goods are back with the seller.
+    Returned,
 }
 
 impl ShipmentState {
@@ -30,6 +34,8 @@ impl ShipmentState {
             ShipmentState::Overdue => "overdue",
             ShipmentState::Received => "received",
             ShipmentState::QuantityDiffers => "quantity_differs",
+            ShipmentState::Refused => "refused",
+            ShipmentState::Returned => "returned",
         }
     }
 
@@ -47,6 +53,8 @@ pub struct LiveShipment {
     pub state: ShipmentState,
     /// When the transit window closes.
     pub due_by: DateTime<Utc>,
+    /// The seller's purchase back from the buyer, for refused goods that returned.
+    pub returned_by: Option<Entry>,
 }
 
 impl LiveShipment {
@@ -72,17 +80,22 @@ pub fn live(input: &Input, rules: &CustodyRules) -> Vec<LiveShipment> {
         .filter_map(|s| {
             let dispatch = s.dispatch?;
             let due_by = dispatch.occurred_at + rules.transit_window;
-            let state = match &s.receipt {
-                Some(r) if rules.agree(dispatch.quantity, r.quantity) => ShipmentState::Received,
-                Some(_) => ShipmentState::QuantityDiffers,
-                None if rules.as_of > due_by => ShipmentState::Overdue,
-                None => ShipmentState::Awaiting,
+            let state = match (&s.receipt, s.refused_at, &s.returned_by) {
+                (Some(r), _, _) if rules.agree(dispatch.quantity, r.quantity) => {
+                    ShipmentState::Received
+                }
+                (Some(_), _, _) => ShipmentState::QuantityDiffers,
+                (None, Some(_), Some(_)) => ShipmentState::Returned,
+                (None, Some(_), None) => ShipmentState::Refused,
+                (None, None, _) if rules.as_of > due_by => ShipmentState::Overdue,
+                (None, None, _) => ShipmentState::Awaiting,
             };
             Some(LiveShipment {
                 dispatch,
                 receipt: s.receipt,
                 state,
                 due_by,
+                returned_by: s.returned_by,
             })
         })
         .collect()

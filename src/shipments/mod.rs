@@ -5,6 +5,7 @@
 pub mod http;
 pub mod live;
 mod receipt;
+mod refusal;
 pub mod store;
 mod views;
 
@@ -19,44 +20,53 @@ use crate::error::AppError;
 use crate::paging::{Page, PageOf};
 use live::{LiveShipment, ShipmentState};
 pub use receipt::{confirm_receipt, ReceiptConfirmation, ReceiptRequest};
+pub use refusal::{refuse, RefusalRequest};
 use store::Side;
-pub use views::{FirmRef, ReceiptView, ShipmentView};
+pub use views::{FirmRef, ReceiptView, RefusalView, ShipmentView};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatusQuery {
-    /// Incoming: awaiting, overdue or all (default). Outgoing: awaiting_receipt (or awaiting),
-    /// overdue, received, quantity_differs or all (default).
+    /// Incoming: awaiting, overdue, refused or all (default). Outgoing: awaiting_receipt (or
+    /// awaiting), overdue, received, quantity_differs, refused, returned or all (default).
     pub status: Option<String>,
 }
 
-/// Which states a list shows.
+/// Which states a list shows. The inbox holds what the buyer has not received; the seller's
+/// list holds everything it sent.
 fn wanted(side: Side, asked: Option<&str>) -> Result<Vec<ShipmentState>, AppError> {
     use ShipmentState::*;
-    let open = vec![Awaiting, Overdue];
-    let all = match side {
-        Side::Buyer => open.clone(),
-        Side::Seller => vec![Awaiting, Overdue, Received, QuantityDiffers],
+    let (all, names): (&[ShipmentState], &str) = match side {
+        Side::Buyer => (
+            &[Awaiting, Overdue, Refused],
+            "awaiting, overdue, refused or all",
+        ),
+        Side::Seller => (
+            &[
+                Awaiting,
+                Overdue,
+                Received,
+                QuantityDiffers,
+                Refused,
+                Returned,
+            ],
+            "awaiting_receipt, overdue, received, quantity_differs, refused, returned or all",
+        ),
     };
-    let picked = match (side, asked.map(str::trim).unwrap_or("")) {
-        (_, "" | "all") => all,
-        (_, "awaiting") | (Side::Seller, "awaiting_receipt") => vec![Awaiting],
-        (_, "overdue") => vec![Overdue],
-        (Side::Seller, "received") => vec![Received],
-        (Side::Seller, "quantity_differs") => vec![QuantityDiffers],
-        _ => {
-            let allowed = match side {
-                Side::Buyer => "awaiting, overdue or all",
-                Side::Seller => "awaiting_receipt, overdue, received, quantity_differs or all",
-            };
-            return Err(AppError::field(
-                "status",
-                "unknown_status",
-                format!("must be {allowed}"),
-            ));
-        }
+    let asked = asked.map(str::trim).unwrap_or("");
+    let asked = if side == Side::Seller && asked == "awaiting_receipt" {
+        "awaiting"
+    } else {
+        asked
     };
-    Ok(picked)
+    match asked {
+        "" | "all" => Ok(all.to_vec()),
+        name => all
+            .iter()
+            .find(|s| s.as_str() == name)
+            .map(|s| vec![*s])
+            .ok_or_else(|| AppError::field("status", "unknown_status", format!("must be {names}"))),
+    }
 }
 
 /// The live shipments of one firm's side of its trade, as of now.
@@ -67,7 +77,7 @@ fn shipments_of(
     rules: &CustodyRules,
     now: DateTime<Utc>,
 ) -> Result<(Vec<LiveShipment>, store::Loaded), AppError> {
-    let loaded = store::load(conn, firm_id, side)?;
+    let loaded = store::load(conn, firm_id)?;
     let rules = CustodyRules {
         as_of: now,
         ..*rules
@@ -80,6 +90,49 @@ fn shipments_of(
         })
         .collect();
     Ok((mine, loaded))
+}
+
+/// A dispatch addressed to the firm, in whatever state (`404` if there is none).
+fn open_or_closed(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    dispatch_id: Uuid,
+    rules: &CustodyRules,
+) -> Result<(LiveShipment, store::Loaded), AppError> {
+    let now = time::from_db(time::now());
+    let (shipments, loaded) = shipments_of(conn, &firm_id.to_string(), Side::Buyer, rules, now)?;
+    let shipment = shipments
+        .into_iter()
+        .find(|s| *s.dispatch.id == *dispatch_id.to_string())
+        .ok_or(AppError::NotFound)?;
+    Ok((shipment, loaded))
+}
+
+/// A dispatch addressed to the firm that it has neither received nor refused: `409` otherwise,
+/// naming the receipt.
+fn open_dispatch(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    dispatch_id: Uuid,
+    rules: &CustodyRules,
+) -> Result<(LiveShipment, store::Loaded), AppError> {
+    let (shipment, loaded) = open_or_closed(conn, firm_id, dispatch_id, rules)?;
+    if let Some(receipt) = &shipment.receipt {
+        return Err(AppError::conflict(
+            "already_received",
+            format!(
+                "this dispatch was already received: ledger entry {}",
+                receipt.id
+            ),
+        ));
+    }
+    if !shipment.state.is_open() {
+        return Err(AppError::conflict(
+            "already_refused",
+            "this dispatch was refused; the seller files the goods' return",
+        ));
+    }
+    Ok((shipment, loaded))
 }
 
 /// `GET /firms/{id}/incoming` and `GET /firms/{id}/outgoing` (own enterprise, regulator).

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::live::LiveShipment;
-use super::store::Side;
 use crate::activity::ActivityRow;
 use crate::auth::{policy, Principal};
 use crate::db::DbConnection;
@@ -58,7 +57,7 @@ pub fn confirm_receipt(
     log: ActivityRow,
 ) -> Result<ReceiptConfirmation, AppError> {
     policy::file_for_firm(who, firm_id)?;
-    let dispatch = still_due(conn, firm_id, dispatch_id, rules)?;
+    let (dispatch, _) = super::open_dispatch(conn, firm_id, dispatch_id, rules)?;
     let entry = purchase_of(&dispatch, &request)?;
     let filed = filing::file_if(
         conn,
@@ -67,7 +66,7 @@ pub fn confirm_receipt(
         Submission::Entry(&entry),
         None,
         Some(log),
-        |conn| still_due(conn, firm_id, dispatch_id, rules).map(|_| ()),
+        |conn| super::open_dispatch(conn, firm_id, dispatch_id, rules).map(|_| ()),
     )
     .map_err(received_at_named)?;
     let Filed::New { rows, body } = filed else {
@@ -82,31 +81,6 @@ pub fn confirm_receipt(
         dispatched_quantity: format_thousandths(dispatch.dispatch.quantity),
         quantity_differs: !rules.agree(dispatch.dispatch.quantity, filed_quantity),
     })
-}
-
-/// The dispatch, if it is addressed to the firm and nothing has received it yet.
-fn still_due(
-    conn: &mut DbConnection,
-    firm_id: Uuid,
-    dispatch_id: Uuid,
-    rules: &CustodyRules,
-) -> Result<LiveShipment, AppError> {
-    let now = time::from_db(time::now());
-    let (shipments, _) = super::shipments_of(conn, &firm_id.to_string(), Side::Buyer, rules, now)?;
-    let shipment = shipments
-        .into_iter()
-        .find(|s| *s.dispatch.id == *dispatch_id.to_string())
-        .ok_or(AppError::NotFound)?;
-    match &shipment.receipt {
-        Some(receipt) => Err(AppError::conflict(
-            "already_received",
-            format!(
-                "this dispatch was already received: ledger entry {}",
-                receipt.id
-            ),
-        )),
-        None => Ok(shipment),
-    }
 }
 
 /// The purchase entry that receives `shipment`, as the filing path reads it.

@@ -1,16 +1,19 @@
 //! What the live views read: the dispatches and receipts between one firm and the registered
-//! firms it trades with, and every reversal (few, and any of them may cancel one of these).
+//! firms it trades with (both directions: refused goods come back as the seller's purchase),
+//! every reversal (few, and any of them may cancel one of these), and the buyers' refusals.
 //!
 //! Matching pairs a dispatch only with receipts of the same seller, buyer and chemical, so these
 //! entries give exactly the pairs a full validation run gives for this firm's shipments.
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::custody::model::Input;
-use crate::db::schema::ledger_entries as le;
+use crate::custody::model::{Input, Refusal};
+use crate::db::schema::{ledger_entries as le, shipment_refusals as refusals};
 use crate::db::DbConnection;
+use crate::domain::time;
 use crate::error::AppError;
 use crate::ledger::LedgerRow;
 
@@ -23,71 +26,86 @@ pub enum Side {
     Seller,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refusals)]
+pub struct RefusalRow {
+    pub id: String,
+    pub dispatch_entry_id: String,
+    pub seller_firm_id: String,
+    pub buyer_firm_id: String,
+    pub reason: String,
+    pub refused_by: String,
+    pub refused_at: NaiveDateTime,
+}
+
 /// The validator's input for one firm's shipments, and what the views show beyond it.
 pub struct Loaded {
     pub input: Input,
     /// Transport permit numbers of the dispatches, by entry id.
     pub transport_permits: HashMap<String, String>,
+    /// Refusals by dispatch id.
+    pub refusals: HashMap<String, RefusalRow>,
 }
 
 /// Runs inside the caller's transaction (a snapshot for a list, the filing's for a receipt).
-pub fn load(conn: &mut DbConnection, firm_id: &str, side: Side) -> Result<Loaded, AppError> {
-    let mut rows = match side {
-        Side::Buyer => addressed_to(conn, firm_id)?,
-        Side::Seller => sent_by(conn, firm_id)?,
-    };
-    rows.extend(reversals(conn)?);
-    loaded(rows)
-}
-
-/// Sales naming the firm as buyer, and the firm's purchases from registered firms.
-fn addressed_to(conn: &mut DbConnection, firm_id: &str) -> Result<Vec<LedgerRow>, AppError> {
-    let dispatched = le::kind
-        .eq("sale")
-        .and(le::counterparty_firm_id.eq(firm_id));
-    let received = le::firm_id
-        .eq(firm_id)
-        .and(le::kind.eq("purchase"))
-        .and(le::counterparty_firm_id.is_not_null());
-    Ok(le::table
-        .filter(dispatched.or(received))
+pub fn load(conn: &mut DbConnection, firm_id: &str) -> Result<Loaded, AppError> {
+    let mut rows: Vec<LedgerRow> = le::table
+        .filter(le::kind.eq_any(["sale", "purchase"]))
+        .filter(
+            le::firm_id
+                .eq(firm_id)
+                .or(le::counterparty_firm_id.eq(firm_id)),
+        )
+        .filter(le::counterparty_firm_id.is_not_null())
         .select(LedgerRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    rows.extend(
+        le::table
+            .filter(le::reverses.is_not_null())
+            .select(LedgerRow::as_select())
+            .load(conn)?,
+    );
+    let refused: Vec<RefusalRow> = refusals::table
+        .filter(
+            refusals::seller_firm_id
+                .eq(firm_id)
+                .or(refusals::buyer_firm_id.eq(firm_id)),
+        )
+        .select(RefusalRow::as_select())
+        .load(conn)?;
+    loaded(rows, refused)
 }
 
-/// The firm's sales to registered firms, and purchases naming the firm as seller.
-fn sent_by(conn: &mut DbConnection, firm_id: &str) -> Result<Vec<LedgerRow>, AppError> {
-    let dispatched = le::firm_id
-        .eq(firm_id)
-        .and(le::kind.eq("sale"))
-        .and(le::counterparty_firm_id.is_not_null());
-    let received = le::kind
-        .eq("purchase")
-        .and(le::counterparty_firm_id.eq(firm_id));
-    Ok(le::table
-        .filter(dispatched.or(received))
-        .select(LedgerRow::as_select())
-        .load(conn)?)
+pub fn insert_refusal(conn: &mut DbConnection, row: &RefusalRow) -> Result<(), AppError> {
+    diesel::insert_into(refusals::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
 }
 
-fn reversals(conn: &mut DbConnection) -> Result<Vec<LedgerRow>, AppError> {
-    Ok(le::table
-        .filter(le::reverses.is_not_null())
-        .select(LedgerRow::as_select())
-        .load(conn)?)
-}
-
-fn loaded(rows: Vec<LedgerRow>) -> Result<Loaded, AppError> {
+fn loaded(rows: Vec<LedgerRow>, refused: Vec<RefusalRow>) -> Result<Loaded, AppError> {
     let transport_permits = rows
         .iter()
         .filter(|r| r.kind == "sale")
         .filter_map(|r| Some((r.id.clone(), r.transport_permit_no.clone()?)))
         .collect();
+    let input = Input {
+        entries: crate::custody::store::entries_of(rows)?,
+        refusals: refused
+            .iter()
+            .map(|r| Refusal {
+                dispatch_id: r.dispatch_entry_id.clone().into_boxed_str(),
+                refused_at: time::from_db(r.refused_at),
+            })
+            .collect(),
+        ..Input::default()
+    };
     Ok(Loaded {
-        input: Input {
-            entries: crate::custody::store::entries_of(rows)?,
-            ..Input::default()
-        },
+        input,
         transport_permits,
+        refusals: refused
+            .into_iter()
+            .map(|r| (r.dispatch_entry_id.clone(), r))
+            .collect(),
     })
 }

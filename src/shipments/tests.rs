@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::live::{live, ShipmentState};
-use crate::custody::model::{Entry, Input, Party};
+use crate::custody::model::{Entry, Input, Party, Refusal};
 use crate::custody::validator::shipments;
 use crate::domain::{CustodyRules, EntryKind};
 
@@ -42,9 +42,11 @@ fn event() -> impl Strategy<Value = Event> {
 }
 
 /// A messy province: sales and purchases between a few firms with and without refs and lots,
-/// quantities near and far from each other, entries after `as_of`, and reversals.
+/// quantities near and far from each other, entries after `as_of`, reversals, and refusals of
+/// some dispatches (before or after `as_of`).
 fn province() -> impl Strategy<Value = Input> {
-    prop::collection::vec(event(), 0..60).prop_map(|events| {
+    let refusals = prop::collection::vec((any::<prop::sample::Index>(), 0_i64..360), 0..6);
+    (prop::collection::vec(event(), 0..60), refusals).prop_map(|(events, refused)| {
         let mut entries: Vec<Entry> = Vec::new();
         let mut seqs = [0_i64; FIRMS];
         for (i, (kind, firm, other, chemical, lot, quantity, hour, shipment)) in
@@ -79,8 +81,26 @@ fn province() -> impl Strategy<Value = Input> {
                 reverses,
             });
         }
+        let sales: Vec<Box<str>> = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Sale)
+            .map(|e| e.id.clone())
+            .collect();
+        let mut refusals: Vec<Refusal> = Vec::new();
+        for (pick, hour) in refused {
+            if !sales.is_empty() {
+                let dispatch_id = sales[pick.index(sales.len())].clone();
+                if refusals.iter().all(|r| r.dispatch_id != dispatch_id) {
+                    refusals.push(Refusal {
+                        dispatch_id,
+                        refused_at: t(hour),
+                    });
+                }
+            }
+        }
         Input {
             entries,
+            refusals,
             ..Input::default()
         }
     })
@@ -93,19 +113,27 @@ fn names(e: &Entry) -> Option<&str> {
     }
 }
 
-/// What `store::load` reads for a firm's inbox (buyer) or outgoing list (seller).
-fn loaded_for(input: &Input, firm: &str, buyer: bool) -> Input {
+/// What `store::load` reads for a firm: its trade with registered firms in both directions,
+/// every reversal, and the refusals of dispatches it sent or was sent.
+fn loaded_for(input: &Input, firm: &str) -> Input {
+    let involved = |e: &Entry| *e.firm_id == *firm || names(e) == Some(firm);
     let wanted = |e: &Entry| {
-        let registered = names(e).is_some();
         e.reverses.is_some()
-            || if buyer {
-                (e.kind == EntryKind::Sale && names(e) == Some(firm))
-                    || (e.kind == EntryKind::Purchase && *e.firm_id == *firm && registered)
-            } else {
-                (e.kind == EntryKind::Sale && *e.firm_id == *firm && registered)
-                    || (e.kind == EntryKind::Purchase && names(e) == Some(firm))
-            }
+            || (matches!(e.kind, EntryKind::Sale | EntryKind::Purchase)
+                && names(e).is_some()
+                && involved(e))
     };
+    let refusals = input
+        .refusals
+        .iter()
+        .filter(|r| {
+            input
+                .entries
+                .iter()
+                .any(|e| e.id == r.dispatch_id && involved(e))
+        })
+        .cloned()
+        .collect();
     Input {
         entries: input
             .entries
@@ -113,17 +141,29 @@ fn loaded_for(input: &Input, firm: &str, buyer: bool) -> Input {
             .filter(|e| wanted(e))
             .cloned()
             .collect(),
+        refusals,
         ..Input::default()
     }
 }
 
-/// Dispatch id → the receipt matched to it, for the dispatches `keep` selects.
-fn pairs_in_run(input: &Input, keep: impl Fn(&Entry) -> bool) -> BTreeMap<String, Option<String>> {
+/// Per dispatch: (the receipt matched to it, refused, the return that brought it back).
+type Outcome = (Option<String>, bool, Option<String>);
+
+/// Dispatch id → its outcome in a full run, for the dispatches `keep` selects.
+fn pairs_in_run(input: &Input, keep: impl Fn(&Entry) -> bool) -> BTreeMap<String, Outcome> {
+    let id = |e: Option<Entry>| e.map(|e| e.id.to_string());
     shipments(input, &rules())
         .into_iter()
-        .filter_map(|s| Some((s.dispatch?, s.receipt)))
-        .filter(|(d, _)| keep(d))
-        .map(|(d, r)| (d.id.to_string(), r.map(|r| r.id.to_string())))
+        .filter_map(|s| {
+            Some((
+                s.dispatch?,
+                s.receipt,
+                s.refused_at.is_some(),
+                s.returned_by,
+            ))
+        })
+        .filter(|(d, ..)| keep(d))
+        .map(|(d, r, refused, back)| (d.id.to_string(), (id(r), refused, id(back))))
         .collect()
 }
 
@@ -134,17 +174,22 @@ proptest! {
     fn every_firms_views_agree_with_a_full_run(input in province()) {
         for f in 0..FIRMS {
             let firm = format!("F{f}");
+            let views = live(&loaded_for(&input, &firm), &rules());
             for buyer in [true, false] {
-                let views = live(&loaded_for(&input, &firm, buyer), &rules());
                 let mine: Vec<_> = views.iter().filter(|s| if buyer { s.buyer() == firm } else { *s.dispatch.firm_id == *firm }).collect();
-                let seen: BTreeMap<String, Option<String>> = mine.iter()
-                    .map(|s| (s.dispatch.id.to_string(), s.receipt.as_ref().map(|r| r.id.to_string())))
+                let id = |e: &Option<Entry>| e.as_ref().map(|e| e.id.to_string());
+                let seen: BTreeMap<String, Outcome> = mine.iter()
+                    .map(|s| {
+                        let refused = matches!(s.state, ShipmentState::Refused | ShipmentState::Returned);
+                        (s.dispatch.id.to_string(), (id(&s.receipt), refused, id(&s.returned_by)))
+                    })
                     .collect();
                 let expected = pairs_in_run(&input, |d| if buyer { names(d) == Some(firm.as_str()) } else { *d.firm_id == *firm });
                 prop_assert_eq!(&seen, &expected, "firm {} as {}", firm, if buyer { "buyer" } else { "seller" });
                 for s in mine {
-                    // Awaiting or overdue in a view ⇔ no matching receipt in the run.
-                    prop_assert_eq!(s.state.is_open(), expected[&*s.dispatch.id].is_none());
+                    // Awaiting or overdue in a view ⇔ neither received nor refused in the run.
+                    let (receipt, refused, _) = &expected[&*s.dispatch.id];
+                    prop_assert_eq!(s.state.is_open(), receipt.is_none() && !refused);
                     let overdue = rules().as_of > s.dispatch.occurred_at + rules().transit_window;
                     if s.state.is_open() {
                         prop_assert_eq!(s.state == ShipmentState::Overdue, overdue);

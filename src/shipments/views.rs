@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use super::live::{LiveShipment, ShipmentState};
 use super::store::{Loaded, Side};
+use crate::custody::model::Entry;
 use crate::db::DbConnection;
 use crate::domain::quantity::format_thousandths;
+use crate::domain::time;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -24,6 +26,13 @@ pub struct ReceiptView {
     #[schema(example = "250.000")]
     pub quantity: String,
     pub received_at: DateTime<Utc>,
+}
+
+/// The buyer's refusal of a dispatch.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RefusalView {
+    pub reason: String,
+    pub refused_at: DateTime<Utc>,
 }
 
 /// One dispatch between registered firms and where it stands. A buyer sees these fields of the
@@ -50,6 +59,12 @@ pub struct ShipmentView {
     /// The matched receipt (lists of the seller and of regulators).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptView>,
+    /// The buyer's refusal, if it refused the goods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<RefusalView>,
+    /// The seller's purchase back from the buyer that returned refused goods (seller, regulator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returned_by: Option<ReceiptView>,
 }
 
 /// The views of `shipments`, with the names of the firms on both ends.
@@ -85,15 +100,23 @@ fn view(
         name: names.get(id).cloned().unwrap_or_default(),
     };
     let d = &s.dispatch;
-    // The buyer's own inbox never shows a receipt: what is there has none.
-    let receipt = match side {
-        Side::Seller => s.receipt.as_ref().map(|r| ReceiptView {
-            entry_id: r.id.to_string(),
-            quantity: format_thousandths(r.quantity),
-            received_at: r.occurred_at,
-        }),
-        Side::Buyer => None,
+    let entry = |r: &Entry| ReceiptView {
+        entry_id: r.id.to_string(),
+        quantity: format_thousandths(r.quantity),
+        received_at: r.occurred_at,
     };
+    // The inbox shows the seller's dispatch and nothing else of the seller's ledger.
+    let (receipt, returned_by) = match side {
+        Side::Seller => (
+            s.receipt.as_ref().map(entry),
+            s.returned_by.as_ref().map(entry),
+        ),
+        Side::Buyer => (None, None),
+    };
+    let refusal = loaded.refusals.get(&*d.id).map(|r| RefusalView {
+        reason: r.reason.clone(),
+        refused_at: time::from_db(r.refused_at),
+    });
     ShipmentView {
         dispatch_id: d.id.to_string(),
         seller: firm(&d.firm_id),
@@ -108,5 +131,7 @@ fn view(
         age: s.age(now).num_seconds(),
         status: s.state,
         receipt,
+        refusal,
+        returned_by,
     }
 }

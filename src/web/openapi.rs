@@ -45,6 +45,7 @@ use crate::{
         custody::http::trace,
         shipments::http::incoming,
         shipments::http::receipt,
+        shipments::http::refusal,
         shipments::http::outgoing,
         audits::http::open,
         audits::http::list,

@@ -43,8 +43,10 @@ struct World {
     /// A custody finding about each firm.
     own_finding: String,
     other_finding: String,
-    /// A sale of the other firm to the own firm, awaiting its receipt.
+    /// Sales of the other firm to the own firm, awaiting their receipt (one to confirm, one to
+    /// refuse).
     dispatch: String,
+    dispatch_to_refuse: String,
 }
 
 fn world(app: &TestApp) -> World {
@@ -117,6 +119,12 @@ fn world(app: &TestApp) -> World {
     );
     assert_eq!(r.status, 201, "{}", r.text);
     let dispatch = r.body["id"].as_str().unwrap().to_string();
+    let r = app.post(
+        &format!("/api/v1/firms/{other_firm}/ledger"),
+        Some(&other_clerk),
+        &sale,
+    );
+    let dispatch_to_refuse = r.body["id"].as_str().unwrap().to_string();
     World {
         admin: app.admin(),
         association: app.association(),
@@ -128,6 +136,7 @@ fn world(app: &TestApp) -> World {
         own_audit,
         other_audit,
         dispatch,
+        dispatch_to_refuse,
         regulator,
         own_firm,
         other_firm,
@@ -329,6 +338,18 @@ fn routes() -> Vec<Route> {
                 )
             },
             body: |_, _, _| Some(json!({})),
+            expect: [401, 403, 403, 403, 201, 404],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| {
+                format!(
+                    "/api/v1/firms/{}/incoming/{}/refusal",
+                    w.firm(c),
+                    w.dispatch_to_refuse
+                )
+            },
+            body: |_, _, _| Some(json!({"reason": "包装破损"})),
             expect: [401, 403, 403, 403, 201, 404],
         },
         Route {

@@ -104,6 +104,7 @@ fn the_openapi_document_covers_every_route() {
             "GET /api/v1/custody/trace",
             "GET /api/v1/firms/{firm_id}/incoming",
             "POST /api/v1/firms/{firm_id}/incoming/{dispatch_id}/receipt",
+            "POST /api/v1/firms/{firm_id}/incoming/{dispatch_id}/refusal",
             "GET /api/v1/firms/{firm_id}/outgoing",
             "POST /api/v1/audits",
             "GET /api/v1/audits",

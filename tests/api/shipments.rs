@@ -362,3 +362,119 @@ fn purchases_and_more(app: &TestApp, c: &Chain) -> Vec<Value> {
 fn uuid_like() -> String {
     "01900000-0000-7000-8000-000000000000".into()
 }
+
+#[test]
+fn a_refusal_shows_at_once_and_clears_when_the_goods_come_back() {
+    each_backend(|app| {
+        let (c, sale) = dispatched(app, 1, "10");
+        let path = format!(
+            "/api/v1/firms/{}/incoming/{}/refusal",
+            c.buyer,
+            sale["id"].as_str().unwrap()
+        );
+        let r = app.post(&path, Some(&c.buyer_clerk), &json!({"reason": "  "}));
+        assert!(
+            r.status == 422 && r.has_field_error("reason", "required"),
+            "{}",
+            r.text
+        );
+        let r = app.post(
+            &path,
+            Some(&c.buyer_clerk),
+            &json!({"reason": "破损", "why": "x"}),
+        );
+        assert!(
+            r.status == 422 && r.has_field_error("body", "invalid_type"),
+            "{}",
+            r.text
+        );
+        assert_eq!(
+            app.post(&path, Some(&c.seller_clerk), &json!({"reason": "x"}))
+                .status,
+            404,
+            "the seller cannot refuse for the buyer"
+        );
+
+        let r = app.post(
+            &path,
+            Some(&c.buyer_clerk),
+            &json!({"reason": "包装破损，拒收"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(
+            (&r.body["status"], &r.body["refusal"]["reason"]),
+            (&json!("refused"), &json!("包装破损，拒收"))
+        );
+        let again = app.post(&path, Some(&c.buyer_clerk), &json!({"reason": "再次"}));
+        assert_eq!((again.status, again.code()), (409, "already_refused"));
+        let receipt = receipt_of(app, &c, &sale, &json!({}));
+        assert_eq!((receipt.status, receipt.code()), (409, "already_refused"));
+        assert!(purchases(app, &c).is_empty());
+
+        let inbox = items(&list(app, &c.buyer_clerk, &c.buyer, "incoming", ""));
+        assert_eq!((inbox.len(), &inbox[0]["status"]), (1, &json!("refused")));
+        assert!(items(&list(
+            app,
+            &c.buyer_clerk,
+            &c.buyer,
+            "incoming",
+            "status=awaiting"
+        ))
+        .is_empty());
+        let out = items(&list(
+            app,
+            &c.seller_clerk,
+            &c.seller,
+            "outgoing",
+            "status=refused",
+        ));
+        assert_eq!(out[0]["refusal"]["reason"], "包装破损，拒收");
+        let log = app.get("/api/v1/activity?action=refusal", Some(&c.regulator));
+        let refused: Vec<Value> = items(&log)
+            .into_iter()
+            .filter(|l| l["status"] == 201)
+            .collect();
+        assert_eq!(refused.len(), 1, "one refusal recorded: {}", log.text);
+
+        let run = app.post(
+            "/api/v1/custody/validations",
+            Some(&c.regulator),
+            &json!({}),
+        );
+        assert_eq!(
+            run.body["findings_by_code"],
+            json!({"SHIPMENT_REFUSED": 1}),
+            "{}",
+            run.text
+        );
+
+        // The goods come back: the seller files its purchase back from the buyer.
+        let back = file(
+            app,
+            &c.seller_clerk,
+            &c.seller,
+            json!({"kind": "purchase", "chemical_id": c.acetone, "lot": "L1", "quantity": "10", "occurred_at": hours_ago(0),
+                   "counterparty": {"firm_id": c.buyer}}),
+        );
+        let out = items(&list(app, &c.seller_clerk, &c.seller, "outgoing", ""));
+        assert_eq!(
+            (&out[0]["status"], &out[0]["returned_by"]["entry_id"]),
+            (&json!("returned"), &back["id"])
+        );
+        assert!(items(&list(app, &c.buyer_clerk, &c.buyer, "incoming", "")).is_empty());
+        let run = app.post(
+            "/api/v1/custody/validations",
+            Some(&c.regulator),
+            &json!({}),
+        );
+        assert_eq!(
+            (
+                &run.body["findings_by_code"],
+                &run.body["resolved_findings"]
+            ),
+            (&json!({}), &json!(1)),
+            "{}",
+            run.text
+        );
+    });
+}

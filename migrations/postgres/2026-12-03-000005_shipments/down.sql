@@ -1,1 +1,2 @@
+DROP TABLE shipment_refusals;
 DROP INDEX ledger_entries_counterparty;

@@ -1,7 +1,9 @@
 //! Matching: which dispatch (a sale to a registered firm) went with which receipt (a purchase
 //! from one). By shipment ref first; the rest by lot, quantity and transit window.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 
 use super::walk::{order_key, registered, Validator};
 use crate::custody::model::{Entry, Input};
@@ -17,6 +19,9 @@ pub(super) struct Matching<'a> {
     pub(super) d_used: Vec<bool>,
     pub(super) r_used: Vec<bool>,
     pub(super) pairs: Vec<(usize, usize)>,
+    /// Dispatches the buyer refused (left out of `pairs`), each with the seller's purchase back
+    /// from the buyer that returned the goods, once filed.
+    pub(super) refused: Vec<(usize, DateTime<Utc>, Option<usize>)>,
 }
 
 /// One shipment between registered firms as matching sees it: both ends, or one end alone.
@@ -24,27 +29,42 @@ pub(super) struct Matching<'a> {
 pub struct Shipment {
     pub dispatch: Option<Entry>,
     pub receipt: Option<Entry>,
+    /// When the buyer refused the dispatch, if it did.
+    pub refused_at: Option<DateTime<Utc>>,
+    /// The seller's purchase back from the buyer that returned refused goods.
+    pub returned_by: Option<Entry>,
 }
 
-/// Every dispatch and receipt among counted entries, paired where they match (for the lot trace).
+impl Shipment {
+    fn of(dispatch: Option<&Entry>, receipt: Option<&Entry>) -> Shipment {
+        Shipment {
+            dispatch: dispatch.cloned(),
+            receipt: receipt.cloned(),
+            refused_at: None,
+            returned_by: None,
+        }
+    }
+}
+
+/// Every dispatch and receipt among counted entries, paired where they match (for the lot
+/// trace and the live shipment views).
 pub fn shipments(input: &Input, settings: &CustodyRules) -> Vec<Shipment> {
     let m = Validator::new(input, settings).matching();
     let mut out: Vec<Shipment> = m
         .pairs
         .iter()
-        .map(|&(i, j)| Shipment {
-            dispatch: Some(m.dispatches[i].clone()),
-            receipt: Some(m.receipts[j].clone()),
-        })
+        .map(|&(i, j)| Shipment::of(Some(m.dispatches[i]), Some(m.receipts[j])))
         .collect();
-    out.extend(m.unmatched_dispatches().map(|d| Shipment {
-        dispatch: Some(d.clone()),
-        receipt: None,
+    out.extend(m.refused.iter().map(|&(i, at, back)| Shipment {
+        refused_at: Some(at),
+        returned_by: back.map(|j| m.receipts[j].clone()),
+        ..Shipment::of(Some(m.dispatches[i]), None)
     }));
-    out.extend(m.unmatched_receipts().map(|r| Shipment {
-        dispatch: None,
-        receipt: Some(r.clone()),
-    }));
+    out.extend(
+        m.unmatched_dispatches()
+            .map(|d| Shipment::of(Some(d), None)),
+    );
+    out.extend(m.unmatched_receipts().map(|r| Shipment::of(None, Some(r))));
     out
 }
 
@@ -66,9 +86,11 @@ impl<'a> Validator<'a> {
             dispatches,
             receipts,
             pairs: Vec::new(),
+            refused: Vec::new(),
         };
         m.by_shipment_ref();
         m.by_lot(self.s);
+        m.pair_returns(&self.refused, self.s);
         let (dispatches, receipts) = (&m.dispatches, &m.receipts);
         m.pairs
             .sort_by_key(|&(i, j)| (order_key(dispatches[i]), order_key(receipts[j])));
@@ -89,6 +111,14 @@ fn sorted<K: Ord>(groups: HashMap<K, Sides>) -> Vec<(K, Sides)> {
 }
 
 impl<'a> Matching<'a> {
+    /// The purchases that returned refused goods to their seller.
+    pub(super) fn returns(&self) -> HashSet<&'a str> {
+        self.refused
+            .iter()
+            .filter_map(|&(_, _, back)| back.map(|j| &*self.receipts[j].id))
+            .collect()
+    }
+
     pub(super) fn unmatched_dispatches(&self) -> impl Iterator<Item = &'a Entry> + '_ {
         self.dispatches
             .iter()
@@ -196,5 +226,37 @@ impl<'a> Matching<'a> {
                     && (d.shipment_ref.is_none() || r.shipment_ref.is_none())
                     && s.agree(d.quantity, r.quantity)
             })
+    }
+
+    /// 3. A dispatch the buyer refused pairs with no receipt: it waits for the goods' return, the
+    ///    seller's purchase back from that buyer of the same chemical, lot and quantity (within
+    ///    tolerance), filed at or after the dispatch; the earliest free one returns it.
+    fn pair_returns(&mut self, refusals: &HashMap<&str, DateTime<Utc>>, s: &CustodyRules) {
+        for i in 0..self.dispatches.len() {
+            let d = self.dispatches[i];
+            let Some(&at) = refusals.get(&*d.id) else {
+                continue;
+            };
+            if self.d_used[i] {
+                continue; // received before it was refused: the receipt stands
+            }
+            self.d_used[i] = true;
+            let back = (0..self.receipts.len())
+                .filter(|&j| {
+                    let r = self.receipts[j];
+                    !self.r_used[j]
+                        && r.firm_id == d.firm_id
+                        && party(r) == party(d)
+                        && r.chemical_id == d.chemical_id
+                        && r.lot == d.lot
+                        && r.occurred_at >= d.occurred_at
+                        && s.agree(d.quantity, r.quantity)
+                })
+                .min_by_key(|&j| order_key(self.receipts[j]));
+            if let Some(j) = back {
+                self.r_used[j] = true;
+            }
+            self.refused.push((i, at, back));
+        }
     }
 }

@@ -23,9 +23,10 @@ use walk::Validator;
 pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
     let v = Validator::new(input, settings);
     let mut findings = Vec::new();
-    v.shipments(&mut findings);
+    let matching = v.matching();
+    v.shipments(&matching, &mut findings);
     v.balances(&mut findings);
-    v.permits(&mut findings);
+    v.permits(&matching.returns(), &mut findings);
     v.documents(&mut findings);
     v.chains(&mut findings);
     findings.sort_by_cached_key(|f| (f.code, f.identity()));

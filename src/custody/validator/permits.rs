@@ -1,7 +1,7 @@
 //! Findings about purchase rights: selling to a firm that may not buy, buying without a permit or
 //! filing, and buying past a permit's limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -11,9 +11,11 @@ use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, FirmStatus, PermitKind, Severity};
 
 impl<'a> Validator<'a> {
-    pub(super) fn permits(&self, out: &mut Vec<Finding>) {
+    /// `returns` are purchases that brought refused goods back to their seller: not purchases
+    /// that need a purchase right.
+    pub(super) fn permits(&self, returns: &HashSet<&str>, out: &mut Vec<Finding>) {
         self.sales_to_unlicensed(out);
-        self.purchases(out);
+        self.purchases(returns, out);
     }
 
     fn holds_purchase_right(&self, firm_id: &str, chemical_id: &str, at: DateTime<Utc>) -> bool {
@@ -69,13 +71,13 @@ impl<'a> Validator<'a> {
     }
 
     /// Purchases without a purchase right, and purchases past the limit of the permit drawn on.
-    fn purchases(&self, out: &mut Vec<Finding>) {
+    fn purchases(&self, returns: &HashSet<&str>, out: &mut Vec<Finding>) {
         let mut used: HashMap<&str, i64> = HashMap::new();
         let mut purchases: Vec<&Entry> = self
             .entries
             .iter()
             .copied()
-            .filter(|e| e.kind == EntryKind::Purchase)
+            .filter(|e| e.kind == EntryKind::Purchase && !returns.contains(&*e.id))
             .collect();
         purchases.sort_by_key(|e| order_key(e));
         for e in purchases {

@@ -8,9 +8,8 @@ use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, Severity};
 
 impl Validator<'_> {
-    pub(super) fn shipments(&self, out: &mut Vec<Finding>) {
-        let m = self.matching();
-        self.unmatched(&m, out);
+    pub(super) fn shipments(&self, m: &Matching<'_>, out: &mut Vec<Finding>) {
+        self.unmatched(m, out);
         for &(i, j) in &m.pairs {
             self.matched(m.dispatches[i], m.receipts[j], out);
         }
@@ -29,6 +28,20 @@ impl Validator<'_> {
                     Some(d.quantity),
                     format!("发往{buyer}的{}（批号{}）超过在途期限仍无对应入库记录", qty(d.quantity), lot_text(d.lot.as_deref())),
                     format!("{} dispatched to {buyer} (lot {}) has no matching receipt after the transit window", qty(d.quantity), lot_text(d.lot.as_deref())),
+                ));
+            }
+        }
+        for &(i, _, back) in &m.refused {
+            let d = m.dispatches[i];
+            if back.is_none() {
+                let buyer = self.name(&party(d));
+                out.push(self.single(
+                    Code::ShipmentRefused,
+                    Severity::Major,
+                    d,
+                    Some(d.quantity),
+                    format!("{buyer}已拒收{}（批号{}），卖方尚未登记退回入库", qty(d.quantity), lot_text(d.lot.as_deref())),
+                    format!("{buyer} refused {} (lot {}) and the seller has not filed the goods' return", qty(d.quantity), lot_text(d.lot.as_deref())),
                 ));
             }
         }

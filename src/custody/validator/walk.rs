@@ -15,6 +15,8 @@ pub(super) struct Validator<'a> {
     /// Entries that count: not reversals, not reversed, occurred by `as_of`; in business order.
     pub(super) entries: Vec<&'a Entry>,
     pub(super) permits_by_firm: HashMap<&'a str, Vec<&'a Permit>>,
+    /// Dispatches refused by `as_of`, with when.
+    pub(super) refused: HashMap<&'a str, DateTime<Utc>>,
 }
 
 /// Business order inside a firm (`occurred_at`, then `seq`); the id settles anything else so
@@ -61,11 +63,18 @@ impl<'a> Validator<'a> {
         for list in permits_by_firm.values_mut() {
             list.sort_by(|a, b| (a.valid_from, &a.id).cmp(&(b.valid_from, &b.id)));
         }
+        let refused = input
+            .refusals
+            .iter()
+            .filter(|r| r.refused_at <= s.as_of)
+            .map(|r| (&*r.dispatch_id, r.refused_at))
+            .collect();
         Validator {
             input,
             s,
             entries,
             permits_by_firm,
+            refused,
         }
     }
 
