@@ -97,6 +97,14 @@ impl Permit {
                 || (self.kind == PermitKind::PurchaseFiling && category >= 2))
     }
 
+    /// What is left of this permit's quantity limit once `drawn` has been drawn on it (never
+    /// below 0); `None` without a limit. A later purchase drawn on it of more than this is
+    /// PERMIT_EXCEEDED.
+    pub fn left(&self, drawn: i64) -> Option<i64> {
+        self.quantity_limit
+            .map(|limit| limit.saturating_sub(drawn).max(0))
+    }
+
     /// Whether a purchase of the chemical at `at` may draw on this permit's limit: a purchase
     /// permit or filing covering it, whatever the category.
     pub fn may_be_drawn_on(&self, chemical_id: &str, at: DateTime<Utc>) -> bool {
