@@ -79,6 +79,7 @@ impl Application {
                         .configure(permits::http::routes)
                         .configure(crate::ledger::http::routes)
                         .configure(crate::custody::http::routes)
+                        .configure(crate::counterparties::http::routes)
                         .configure(crate::audits::http::routes)
                         .configure(crate::grading::http::routes)
                         .configure(crate::activity::http::routes),

@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, chemicals, custody, firms, grading, ledger, permits, sessions, users, web,
+    activity, audits, chemicals, counterparties, custody, firms, grading, ledger, permits,
+    sessions, users, web,
 };
 
 #[derive(OpenApi)]
@@ -42,6 +43,7 @@ use crate::{
         custody::http::explain,
         custody::http::decide,
         custody::http::trace,
+        counterparties::http::check,
         audits::http::open,
         audits::http::list,
         audits::http::get,
@@ -68,6 +70,7 @@ use crate::{
         (name = "permits", description = "Licences and filings"),
         (name = "ledger", description = "The append-only, hash-chained ledger"),
         (name = "custody", description = "Chain-of-custody validation, findings and lot trace"),
+        (name = "counterparties", description = "Checking a buyer's purchase right before a sale"),
         (name = "audits", description = "Inspections of firms"),
         (name = "grading", description = "Grades, their history and the supervision worklist"),
         (name = "activity", description = "The log of state-changing requests"),

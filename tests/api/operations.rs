@@ -102,6 +102,7 @@ fn the_openapi_document_covers_every_route() {
             "PATCH /api/v1/custody/findings/{finding_id}",
             "POST /api/v1/custody/findings/{finding_id}/explanations",
             "GET /api/v1/custody/trace",
+            "GET /api/v1/counterparties/check",
             "POST /api/v1/audits",
             "GET /api/v1/audits",
             "GET /api/v1/audits/{audit_id}",
