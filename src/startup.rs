@@ -80,6 +80,7 @@ impl Application {
                         .configure(crate::ledger::http::routes)
                         .configure(crate::custody::http::routes)
                         .configure(crate::shipments::http::routes)
+                        .configure(crate::counterparties::http::routes)
                         .configure(crate::audits::http::routes)
                         .configure(crate::grading::http::routes)
                         .configure(crate::activity::http::routes),

@@ -27,7 +27,7 @@ const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (4, "", false, &["users", "permits"]),
     (5, "", false, &["sessions", "ledger"]),
     (6, "", false, &["custody"]),
-    (7, "", false, &["audits", "shipments"]),
+    (7, "", false, &["audits", "counterparties", "shipments"]),
     (8, "", false, &["grading"]),
     (9, "", false, &["demo"]),
     (10, "front doors", false, &["web"]),

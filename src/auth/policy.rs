@@ -56,6 +56,12 @@ pub fn read_firm_records(who: &Principal, firm_id: Uuid) -> Result<(), AppError>
     own_firm_if_enterprise(who, firm_id)
 }
 
+/// Checking whether another firm may buy a chemical before selling to it: enterprises (the
+/// sellers) and regulators. The answer is about any registered firm, so no ownership check.
+pub fn check_counterparties(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Regulator, Role::Enterprise])
+}
+
 /// Filing into a firm's ledger: only that firm's own enterprise users.
 pub fn file_for_firm(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
     require_role(who, &[Role::Enterprise])?;
@@ -107,6 +113,19 @@ mod tests {
             Err(AppError::NotFound)
         ));
         assert!(matches!(supervise_firms(&clerk), Err(AppError::Forbidden)));
+    }
+
+    #[test]
+    fn sellers_and_regulators_check_counterparties() {
+        let clerk = user(Role::Enterprise, Some(Uuid::now_v7()));
+        assert!(check_counterparties(&clerk).is_ok());
+        assert!(check_counterparties(&user(Role::Regulator, None)).is_ok());
+        for role in [Role::Association, Role::Admin] {
+            assert!(matches!(
+                check_counterparties(&user(role, None)),
+                Err(AppError::Forbidden)
+            ));
+        }
     }
 
     #[test]

@@ -82,6 +82,38 @@ impl Permit {
             && at < self.valid_until
             && self.chemical_ids.iter().any(|c| c == chemical_id)
     }
+
+    /// Whether this permit gives its firm the right to buy the chemical (of `category`) at `at`:
+    /// a purchase permit for any category, a purchase filing for categories 2 and 3 only. The one
+    /// rule behind UNLICENSED_COUNTERPARTY, PERMIT_MISSING and the counterparty check.
+    pub fn grants_purchase_right(
+        &self,
+        chemical_id: &str,
+        category: u8,
+        at: DateTime<Utc>,
+    ) -> bool {
+        self.covers(chemical_id, at)
+            && (self.kind == PermitKind::PurchasePermit
+                || (self.kind == PermitKind::PurchaseFiling && category >= 2))
+    }
+
+    /// What is left of this permit's quantity limit once `drawn` has been drawn on it (never
+    /// below 0); `None` without a limit. A later purchase drawn on it of more than this is
+    /// PERMIT_EXCEEDED.
+    pub fn left(&self, drawn: i64) -> Option<i64> {
+        self.quantity_limit
+            .map(|limit| limit.saturating_sub(drawn).max(0))
+    }
+
+    /// Whether a purchase of the chemical at `at` may draw on this permit's limit: a purchase
+    /// permit or filing covering it, whatever the category.
+    pub fn may_be_drawn_on(&self, chemical_id: &str, at: DateTime<Utc>) -> bool {
+        self.covers(chemical_id, at)
+            && matches!(
+                self.kind,
+                PermitKind::PurchasePermit | PermitKind::PurchaseFiling
+            )
+    }
 }
 
 /// A buyer's declaration that it will not accept a dispatch (append-only).

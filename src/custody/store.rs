@@ -94,11 +94,32 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
     let (entries, broken_chains) = load_entries(conn)?;
     Ok(Input {
         entries,
-        firms: load_firms(conn)?,
-        permits: load_permits(conn)?,
+        firms: load_firms(conn, None)?,
+        permits: load_permits(conn, None)?,
         categories: load_categories(conn)?,
         broken_chains,
         refusals: refusals(conn, None)?,
+    })
+}
+
+/// The input restricted to one firm, from one snapshot: its entries, the firm with its status
+/// history, its permits, and every category; enough for the rules about that firm's own
+/// purchases and purchase rights. Its chain is not verified (`broken_chains` stays empty).
+pub fn load_firm_input(conn: &mut DbConnection, firm_id: &str) -> Result<Input, AppError> {
+    crate::db::read_snapshot(conn, |conn| {
+        let rows = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq(firm_id))
+            .order(ledger_entries::seq.asc())
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        Ok(Input {
+            entries: entries_of(rows)?,
+            firms: load_firms(conn, Some(firm_id))?,
+            permits: load_permits(conn, Some(firm_id))?,
+            categories: load_categories(conn)?,
+            broken_chains: vec![],
+            refusals: refusals(conn, Some(firm_id))?,
+        })
     })
 }
 
@@ -149,11 +170,17 @@ fn load_entries(conn: &mut DbConnection) -> Result<(Vec<Entry>, BrokenChains), A
     worker_result
 }
 
-/// Firms with their status history, by id.
-fn load_firms(conn: &mut DbConnection) -> Result<HashMap<String, Firm>, AppError> {
+/// Firms (all, or only `only`) with their status history, by id.
+fn load_firms(
+    conn: &mut DbConnection,
+    only: Option<&str>,
+) -> Result<HashMap<String, Firm>, AppError> {
     let mut firms_by_id = HashMap::new();
-    let firm_rows: Vec<(String, String)> =
-        firms::table.select((firms::id, firms::name)).load(conn)?;
+    let mut firm_query = firms::table.select((firms::id, firms::name)).into_boxed();
+    if let Some(id) = only {
+        firm_query = firm_query.filter(firms::id.eq(id.to_string()));
+    }
+    let firm_rows: Vec<(String, String)> = firm_query.load(conn)?;
     for (id, name) in firm_rows {
         firms_by_id.insert(
             id.clone(),
@@ -164,14 +191,18 @@ fn load_firms(conn: &mut DbConnection) -> Result<HashMap<String, Firm>, AppError
             },
         );
     }
-    let changes: Vec<(String, String, NaiveDateTime)> = firm_status_changes::table
+    let mut change_query = firm_status_changes::table
         .order(firm_status_changes::changed_at.asc())
         .select((
             firm_status_changes::firm_id,
             firm_status_changes::status,
             firm_status_changes::changed_at,
         ))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(id) = only {
+        change_query = change_query.filter(firm_status_changes::firm_id.eq(id.to_string()));
+    }
+    let changes: Vec<(String, String, NaiveDateTime)> = change_query.load(conn)?;
     for (firm_id, status, at) in changes {
         if let Some(firm) = firms_by_id.get_mut(&firm_id) {
             firm.status_history.push((
@@ -183,11 +214,18 @@ fn load_firms(conn: &mut DbConnection) -> Result<HashMap<String, Firm>, AppError
     Ok(firms_by_id)
 }
 
-/// Permits with the chemicals each covers.
-fn load_permits(conn: &mut DbConnection) -> Result<Vec<Permit>, AppError> {
-    let scope: Vec<(String, String)> = permit_chemicals::table
+/// Permits (of all firms, or of `only`) with the chemicals each covers.
+fn load_permits(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Permit>, AppError> {
+    let mut scope_query = permit_chemicals::table
         .select((permit_chemicals::permit_id, permit_chemicals::chemical_id))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(id) = only {
+        let of_firm = permits::table
+            .filter(permits::firm_id.eq(id.to_string()))
+            .select(permits::id);
+        scope_query = scope_query.filter(permit_chemicals::permit_id.eq_any(of_firm));
+    }
+    let scope: Vec<(String, String)> = scope_query.load(conn)?;
     let mut scopes: HashMap<String, Vec<String>> = HashMap::new();
     for (permit, chemical) in scope {
         scopes.entry(permit).or_default().push(chemical);
@@ -201,7 +239,7 @@ fn load_permits(conn: &mut DbConnection) -> Result<Vec<Permit>, AppError> {
         NaiveDateTime,
         Option<i64>,
     );
-    let permit_rows: Vec<PermitTuple> = permits::table
+    let mut permit_query = permits::table
         .select((
             permits::id,
             permits::firm_id,
@@ -211,7 +249,11 @@ fn load_permits(conn: &mut DbConnection) -> Result<Vec<Permit>, AppError> {
             permits::valid_until,
             permits::quantity_limit,
         ))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(id) = only {
+        permit_query = permit_query.filter(permits::firm_id.eq(id.to_string()));
+    }
+    let permit_rows: Vec<PermitTuple> = permit_query.load(conn)?;
     let mut all = Vec::with_capacity(permit_rows.len());
     for (id, firm_id, kind, number, from, until, limit) in permit_rows {
         all.push(Permit {

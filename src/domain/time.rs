@@ -1,7 +1,7 @@
 //! Times: UTC everywhere, truncated to microseconds (PostgreSQL's precision) so that a value
 //! read back from either backend equals the one written.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
@@ -22,4 +22,45 @@ pub fn parse_rfc3339(text: &str) -> Option<Result<DateTime<Utc>, chrono::ParseEr
         return None;
     }
     Some(DateTime::parse_from_rfc3339(text).map(|t| from_db(to_db(t.with_timezone(&Utc)))))
+}
+
+/// Parses a moment given as an RFC 3339 time, or as a plain date `YYYY-MM-DD` meaning the start
+/// of that day (00:00 UTC), truncated like stored times. Blank is `None`.
+pub fn parse_moment(text: &str) -> Option<Result<DateTime<Utc>, chrono::ParseError>> {
+    let text = text.trim();
+    if text.len() == 10 && text.as_bytes().get(4) == Some(&b'-') {
+        let day = NaiveDate::parse_from_str(text, "%Y-%m-%d");
+        return Some(day.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()));
+    }
+    parse_rfc3339(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moment_is_a_time_or_the_start_of_a_day() {
+        let ok = |text: &str| parse_moment(text).and_then(Result::ok);
+        let at = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        assert_eq!(ok("2026-04-12"), at("2026-04-12T00:00:00Z"));
+        assert_eq!(
+            ok(" 2026-04-12T08:30:00+08:00 "),
+            at("2026-04-12T00:30:00Z")
+        );
+        assert!(parse_moment("  ").is_none());
+        for bad in [
+            "2026-02-30",
+            "2026-4-12",
+            "12.04.2026",
+            "2026-04-12T25:00:00Z",
+            "tomorrow",
+        ] {
+            assert!(parse_moment(bad).is_some_and(|r| r.is_err()), "{bad}");
+        }
+    }
 }

@@ -78,6 +78,18 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<FirmRow>, AppErr
         .optional()?)
 }
 
+/// The firm registered under a credit code (stored upper-case, as `CreditCode` parses it).
+pub fn find_by_credit_code(
+    conn: &mut DbConnection,
+    code: &str,
+) -> Result<Option<FirmRow>, AppError> {
+    Ok(firms::table
+        .filter(firms::credit_code.eq(code))
+        .select(FirmRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool, AppError> {
     let n: i64 = firms::table
         .filter(firms::id.eq(id.to_string()))

@@ -4,12 +4,12 @@
 
 pub mod http;
 pub mod live;
+mod lookup;
 mod receipt;
 mod refusal;
 pub mod store;
 mod views;
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -69,72 +69,6 @@ fn wanted(side: Side, asked: Option<&str>) -> Result<Vec<ShipmentState>, AppErro
     }
 }
 
-/// The live shipments of one firm's side of its trade, as of now.
-fn shipments_of(
-    conn: &mut DbConnection,
-    firm_id: &str,
-    side: Side,
-    rules: &CustodyRules,
-    now: DateTime<Utc>,
-) -> Result<(Vec<LiveShipment>, store::Loaded), AppError> {
-    let loaded = store::load(conn, firm_id)?;
-    let rules = CustodyRules {
-        as_of: now,
-        ..*rules
-    };
-    let mine = live::live(&loaded.input, &rules)
-        .into_iter()
-        .filter(|s| match side {
-            Side::Buyer => s.buyer() == firm_id,
-            Side::Seller => &*s.dispatch.firm_id == firm_id,
-        })
-        .collect();
-    Ok((mine, loaded))
-}
-
-/// A dispatch addressed to the firm, in whatever state (`404` if there is none).
-fn open_or_closed(
-    conn: &mut DbConnection,
-    firm_id: Uuid,
-    dispatch_id: Uuid,
-    rules: &CustodyRules,
-) -> Result<(LiveShipment, store::Loaded), AppError> {
-    let now = time::from_db(time::now());
-    let (shipments, loaded) = shipments_of(conn, &firm_id.to_string(), Side::Buyer, rules, now)?;
-    let shipment = shipments
-        .into_iter()
-        .find(|s| *s.dispatch.id == *dispatch_id.to_string())
-        .ok_or(AppError::NotFound)?;
-    Ok((shipment, loaded))
-}
-
-/// A dispatch addressed to the firm that it has neither received nor refused: `409` otherwise,
-/// naming the receipt.
-fn open_dispatch(
-    conn: &mut DbConnection,
-    firm_id: Uuid,
-    dispatch_id: Uuid,
-    rules: &CustodyRules,
-) -> Result<(LiveShipment, store::Loaded), AppError> {
-    let (shipment, loaded) = open_or_closed(conn, firm_id, dispatch_id, rules)?;
-    if let Some(receipt) = &shipment.receipt {
-        return Err(AppError::conflict(
-            "already_received",
-            format!(
-                "this dispatch was already received: ledger entry {}",
-                receipt.id
-            ),
-        ));
-    }
-    if !shipment.state.is_open() {
-        return Err(AppError::conflict(
-            "already_refused",
-            "this dispatch was refused; the seller files the goods' return",
-        ));
-    }
-    Ok((shipment, loaded))
-}
-
 /// `GET /firms/{id}/incoming` and `GET /firms/{id}/outgoing` (own enterprise, regulator).
 pub fn list(
     conn: &mut DbConnection,
@@ -150,7 +84,7 @@ pub fn list(
     crate::firms::require(conn, firm_id)?;
     let now = time::from_db(time::now());
     let (shipments, loaded) = crate::db::read_snapshot(conn, |conn| {
-        shipments_of(conn, &firm_id.to_string(), side, rules, now)
+        lookup::shipments_of(conn, &firm_id.to_string(), side, rules, now)
     })?;
     let mut picked: Vec<LiveShipment> = shipments
         .into_iter()

@@ -57,7 +57,7 @@ pub fn confirm_receipt(
     log: ActivityRow,
 ) -> Result<ReceiptConfirmation, AppError> {
     policy::file_for_firm(who, firm_id)?;
-    let (dispatch, _) = super::open_dispatch(conn, firm_id, dispatch_id, rules)?;
+    let (dispatch, _) = super::lookup::open_dispatch(conn, firm_id, dispatch_id, rules)?;
     let entry = purchase_of(&dispatch, &request)?;
     let filed = filing::file_if(
         conn,
@@ -66,7 +66,7 @@ pub fn confirm_receipt(
         Submission::Entry(&entry),
         None,
         Some(log),
-        |conn| super::open_dispatch(conn, firm_id, dispatch_id, rules).map(|_| ()),
+        |conn| super::lookup::open_dispatch(conn, firm_id, dispatch_id, rules).map(|_| ()),
     )
     .map_err(received_at_named)?;
     let Filed::New { rows, body } = filed else {

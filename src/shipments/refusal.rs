@@ -40,7 +40,7 @@ pub fn refuse(
         // Serialized with the firm's filings, so a receipt and a refusal cannot both win.
         crate::ledger::store::lock_firm(conn, firm_id)?;
         crate::firms::require(conn, firm_id)?;
-        let (shipment, _) = super::open_dispatch(conn, firm_id, dispatch_id, rules)?;
+        let (shipment, _) = super::lookup::open_dispatch(conn, firm_id, dispatch_id, rules)?;
         let now = time::now();
         store::insert_refusal(
             conn,
@@ -55,7 +55,7 @@ pub fn refuse(
             },
         )?;
         crate::activity::record(conn, &log)?;
-        let (refused, loaded) = super::open_or_closed(conn, firm_id, dispatch_id, rules)?;
+        let (refused, loaded) = super::lookup::open_or_closed(conn, firm_id, dispatch_id, rules)?;
         let mut shown = views::render(
             conn,
             vec![refused],

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, chemicals, custody, firms, grading, ledger, permits, sessions, shipments,
-    users, web,
+    activity, audits, chemicals, counterparties, custody, firms, grading, ledger, permits,
+    sessions, shipments, users, web,
 };
 
 #[derive(OpenApi)]
@@ -47,6 +47,7 @@ use crate::{
         shipments::http::receipt,
         shipments::http::refusal,
         shipments::http::outgoing,
+        counterparties::http::check,
         audits::http::open,
         audits::http::list,
         audits::http::get,
@@ -74,6 +75,7 @@ use crate::{
         (name = "ledger", description = "The append-only, hash-chained ledger"),
         (name = "custody", description = "Chain-of-custody validation, findings and lot trace"),
         (name = "shipments", description = "Shipments while they move: the buyer's inbox, receipts, the seller's list"),
+        (name = "counterparties", description = "Checking a buyer's purchase right before a sale"),
         (name = "audits", description = "Inspections of firms"),
         (name = "grading", description = "Grades, their history and the supervision worklist"),
         (name = "activity", description = "The log of state-changing requests"),

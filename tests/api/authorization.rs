@@ -32,6 +32,8 @@ struct World {
     clerk: String,
     own_firm: String,
     other_firm: String,
+    /// The other firm's credit code, for the counterparty check.
+    other_credit_code: String,
     chemical: String,
     victim_user: String,
     /// An entry in each firm's ledger, for the per-entry route.
@@ -53,6 +55,12 @@ fn world(app: &TestApp) -> World {
     let regulator = app.regulator();
     let own_firm = app.register_firm(&regulator, "本企业");
     let other_firm = app.register_firm(&regulator, "他企业");
+    let other_credit_code = app
+        .get(&format!("/api/v1/firms/{other_firm}"), Some(&regulator))
+        .body["credit_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let chemical = app.chemical(&regulator, "67-64-1");
     let (_, victim_user) = app.create_user("association", None);
     let clerk = app.enterprise(&own_firm);
@@ -140,6 +148,7 @@ fn world(app: &TestApp) -> World {
         regulator,
         own_firm,
         other_firm,
+        other_credit_code,
         chemical,
         victim_user,
     }
@@ -416,6 +425,18 @@ fn routes() -> Vec<Route> {
             },
             body: no_body,
             expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            // About another firm for every caller: checking a buyer is the point.
+            path: |w, _| {
+                format!(
+                    "/api/v1/counterparties/check?credit_code={}&chemical_id={}",
+                    w.other_credit_code, w.chemical
+                )
+            },
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 200],
         },
         Route {
             method: "POST",

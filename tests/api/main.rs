@@ -4,6 +4,7 @@ mod accounts;
 mod authentication;
 mod authorization;
 mod catalog;
+mod counterparties;
 mod custody;
 mod demo;
 mod firms;

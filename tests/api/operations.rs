@@ -106,6 +106,7 @@ fn the_openapi_document_covers_every_route() {
             "POST /api/v1/firms/{firm_id}/incoming/{dispatch_id}/receipt",
             "POST /api/v1/firms/{firm_id}/incoming/{dispatch_id}/refusal",
             "GET /api/v1/firms/{firm_id}/outgoing",
+            "GET /api/v1/counterparties/check",
             "POST /api/v1/audits",
             "GET /api/v1/audits",
             "GET /api/v1/audits/{audit_id}",

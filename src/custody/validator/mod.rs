@@ -14,9 +14,12 @@ mod permits;
 mod shipments;
 mod walk;
 
+use std::collections::HashMap;
+
 use super::model::{Entry, Finding, Input};
 use crate::domain::CustodyRules;
 pub use matching::{shipments, Shipment};
+pub use permits::Draw;
 use walk::Validator;
 
 /// Runs every rule of custody.md and returns the findings in a stable order.
@@ -36,4 +39,25 @@ pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
 /// Entries that count (not reversals, not reversed, occurred by `as_of`).
 pub fn counted_entries<'a>(input: &'a Input, settings: &'a CustodyRules) -> Vec<&'a Entry> {
     Validator::new(input, settings).entries
+}
+
+/// Every purchase that counts as of `settings.as_of`, in business order, with the permit it
+/// draws on: what PERMIT_MISSING and PERMIT_EXCEEDED judge.
+pub fn purchase_draws<'a>(input: &'a Input, settings: &'a CustodyRules) -> Vec<Draw<'a>> {
+    let v = Validator::new(input, settings);
+    let returns = v.matching().returns();
+    v.purchase_draws(&returns)
+}
+
+/// What the purchases that count as of `settings.as_of` have drawn on each permit with a
+/// quantity limit, by permit id (permits nothing was drawn on are absent). A later purchase
+/// drawn on such a permit is PERMIT_EXCEEDED when this total plus its quantity passes the limit.
+pub fn drawn_on_limits<'a>(input: &'a Input, settings: &'a CustodyRules) -> HashMap<&'a str, i64> {
+    let mut drawn = HashMap::new();
+    for d in purchase_draws(input, settings) {
+        if let (Some(permit), Some(total)) = (d.permit, d.drawn) {
+            drawn.insert(&*permit.id, total);
+        }
+    }
+    drawn
 }

@@ -8,7 +8,20 @@ use chrono::{DateTime, Utc};
 use super::walk::{order_key, Validator};
 use crate::custody::model::{Entry, Finding, Party, Permit};
 use crate::domain::quantity::format_thousandths as qty;
-use crate::domain::{Code, EntryKind, FirmStatus, PermitKind, Severity};
+use crate::domain::{Code, EntryKind, FirmStatus, Severity};
+
+/// One purchase that counts, and what it draws on.
+#[derive(Debug, Clone, Copy)]
+pub struct Draw<'a> {
+    pub purchase: &'a Entry,
+    /// The buyer held a purchase right for it at the time; without one (PERMIT_MISSING) it draws
+    /// on nothing.
+    pub right: bool,
+    /// The permit drawn on: the covering one its `permit_no` names, else the earliest covering.
+    pub permit: Option<&'a Permit>,
+    /// For a permit with a quantity limit: the total drawn on it so far, this purchase included.
+    pub drawn: Option<i64>,
+}
 
 impl<'a> Validator<'a> {
     /// `returns` are purchases that brought refused goods back to their seller: not purchases
@@ -21,11 +34,9 @@ impl<'a> Validator<'a> {
     fn holds_purchase_right(&self, firm_id: &str, chemical_id: &str, at: DateTime<Utc>) -> bool {
         let category = self.category(chemical_id);
         self.permits_by_firm.get(firm_id).is_some_and(|permits| {
-            permits.iter().any(|p| {
-                p.covers(chemical_id, at)
-                    && (p.kind == PermitKind::PurchasePermit
-                        || (p.kind == PermitKind::PurchaseFiling && category >= 2))
-            })
+            permits
+                .iter()
+                .any(|p| p.grants_purchase_right(chemical_id, category, at))
         })
     }
 
@@ -70,18 +81,49 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// Purchases without a purchase right, and purchases past the limit of the permit drawn on.
-    fn purchases(&self, returns: &HashSet<&str>, out: &mut Vec<Finding>) {
+    /// Every purchase that counts, in business order, with what it draws on: a purchase without
+    /// a purchase right draws on nothing; any other draws on `drawn_permit`, and on that permit's
+    /// limit, if it has one, by its whole quantity. `returns` (refused goods back with their
+    /// seller) are not purchases.
+    pub(super) fn purchase_draws(&self, returns: &HashSet<&str>) -> Vec<Draw<'a>> {
         let mut used: HashMap<&str, i64> = HashMap::new();
-        let mut purchases: Vec<&Entry> = self
+        let mut purchases: Vec<&'a Entry> = self
             .entries
             .iter()
             .copied()
             .filter(|e| e.kind == EntryKind::Purchase && !returns.contains(&*e.id))
             .collect();
         purchases.sort_by_key(|e| order_key(e));
-        for e in purchases {
+        let draw = |e: &'a Entry| {
             if !self.holds_purchase_right(&e.firm_id, &e.chemical_id, e.occurred_at) {
+                return Draw {
+                    purchase: e,
+                    right: false,
+                    permit: None,
+                    drawn: None,
+                };
+            }
+            let permit = self.drawn_permit(e);
+            let drawn = permit.filter(|p| p.quantity_limit.is_some()).map(|p| {
+                let total = used.entry(&*p.id).or_insert(0);
+                *total = total.saturating_add(e.quantity);
+                *total
+            });
+            Draw {
+                purchase: e,
+                right: true,
+                permit,
+                drawn,
+            }
+        };
+        purchases.into_iter().map(draw).collect()
+    }
+
+    /// Purchases without a purchase right, and purchases past the limit of the permit drawn on.
+    fn purchases(&self, returns: &HashSet<&str>, out: &mut Vec<Finding>) {
+        for d in self.purchase_draws(returns) {
+            let e = d.purchase;
+            if !d.right {
                 let (zh, en) = if self.category(&e.chemical_id) == 1 {
                     ("购买许可证", "purchase permit")
                 } else {
@@ -97,16 +139,14 @@ impl<'a> Validator<'a> {
                 ));
                 continue;
             }
-            let Some(permit) = self.drawn_permit(e) else {
+            let (Some(permit), Some(total)) = (d.permit, d.drawn) else {
                 continue;
             };
             let Some(limit) = permit.quantity_limit else {
                 continue;
             };
-            let total = used.entry(&*permit.id).or_insert(0);
-            *total = total.saturating_add(e.quantity);
-            if *total > limit {
-                let over = (*total - limit).min(e.quantity);
+            if total > limit {
+                let over = (total - limit).min(e.quantity);
                 out.push(self.single(
                     Code::PermitExceeded,
                     Severity::Critical,
@@ -132,13 +172,7 @@ impl<'a> Validator<'a> {
     /// The permit a purchase draws on: the one it names, else the earliest that covers it.
     fn drawn_permit(&self, e: &Entry) -> Option<&'a Permit> {
         let permits = self.permits_by_firm.get(&*e.firm_id)?;
-        let covering = |p: &&&Permit| {
-            p.covers(&e.chemical_id, e.occurred_at)
-                && matches!(
-                    p.kind,
-                    PermitKind::PurchasePermit | PermitKind::PurchaseFiling
-                )
-        };
+        let covering = |p: &&&Permit| p.may_be_drawn_on(&e.chemical_id, e.occurred_at);
         permits
             .iter()
             .filter(covering)
