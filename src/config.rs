@@ -44,6 +44,8 @@ pub struct Settings {
     /// Custody and grading rule settings (transit window, quantity tolerance, filing deadline);
     /// `as_of` is set per run.
     pub custody: crate::domain::CustodyRules,
+    /// How long one computed in-transit board is shared between requests.
+    pub board_max_age: std::time::Duration,
 }
 
 impl Settings {
@@ -59,6 +61,7 @@ impl Settings {
             custody: crate::domain::CustodyRules::defaults(
                 chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
             ),
+            board_max_age: std::time::Duration::from_secs(2),
         }
     }
 

@@ -41,6 +41,9 @@ impl Application {
         let tokens = web::Data::new(tokens);
         let metrics = web::Data::new(Metrics::default());
         let custody_rules = web::Data::new(settings.custody);
+        let board = web::Data::new(crate::shipments::board::BoardCache::new(
+            settings.board_max_age,
+        ));
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -50,6 +53,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
                 .app_data(custody_rules.clone())
+                .app_data(board.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)

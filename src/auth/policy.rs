@@ -30,6 +30,11 @@ pub fn manage_users(who: &Principal) -> Result<(), AppError> {
     require_role(who, &[Role::Admin])
 }
 
+/// The in-transit board of every shipment between registered firms.
+pub fn watch_shipments(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Regulator])
+}
+
 /// Registering firms, changing their status, issuing permits.
 pub fn supervise_firms(who: &Principal) -> Result<(), AppError> {
     require_role(who, &[Role::Regulator])

@@ -43,6 +43,20 @@ impl RegionCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether a firm registered in `code` lies within this division: a province (`XX0000`)
+    /// holds every code starting with its two digits, a prefecture-level city (`XXXX00`) every
+    /// code starting with its four, and a county-level code only itself.
+    pub fn contains(&self, code: &str) -> bool {
+        let digits = if self.0.ends_with("0000") {
+            2
+        } else if self.0.ends_with("00") {
+            4
+        } else {
+            6
+        };
+        code.len() == 6 && code.starts_with(&self.0[..digits])
+    }
 }
 
 impl fmt::Display for RegionCode {
@@ -70,6 +84,12 @@ mod tests {
             RegionCode::parse("990902"),
             Err(RegionCodeError::UnknownProvince)
         );
+        let ningde = RegionCode::parse("350900").unwrap();
+        assert!(
+            ningde.contains("350902") && ningde.contains("350982") && !ningde.contains("350100")
+        );
+        assert!(RegionCode::parse("350000").unwrap().contains("350100"));
+        assert!(!RegionCode::parse("350902").unwrap().contains("350982"));
         assert_eq!(
             RegionCode::parse("０５０９０２"),
             Err(RegionCodeError::BadFormat)
@@ -82,6 +102,21 @@ mod tests {
             let text = format!("{n:06}");
             let known = PROVINCES.contains(&((n / 10_000) as u8));
             prop_assert_eq!(RegionCode::parse(&text).is_ok(), known);
+        }
+
+        #[test]
+        fn a_division_holds_itself_its_cities_and_counties_and_nothing_else(n in 110_000_u32..830_000, m in 0_u32..1_000_000) {
+            let (Ok(a), Ok(b)) = (RegionCode::parse(&format!("{n:06}")), RegionCode::parse(&format!("{m:06}"))) else {
+                return Ok(());
+            };
+            prop_assert!(a.contains(a.as_str()));
+            let province = RegionCode::parse(&format!("{}0000", &a.0[..2])).unwrap();
+            let city = RegionCode::parse(&format!("{}00", &a.0[..4])).unwrap();
+            prop_assert!(province.contains(a.as_str()) && city.contains(a.as_str()));
+            prop_assert_eq!(province.contains(b.as_str()), a.0[..2] == b.0[..2]);
+            if !a.0.ends_with("00") {
+                prop_assert_eq!(a.contains(b.as_str()), a == b);
+            }
         }
 
         #[test]

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
+use super::board::{BoardCache, BoardPage, BoardQuery, BoardSummary};
 use super::receipt::{ReceiptConfirmation, ReceiptRequest};
 use super::refusal::RefusalRequest;
 use super::store::Side;
@@ -24,7 +25,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/firms/{firm_id}/incoming/{dispatch_id}/refusal")
                 .route(web::post().to(refusal)),
         )
-        .service(web::resource("/firms/{firm_id}/outgoing").route(web::get().to(outgoing)));
+        .service(web::resource("/firms/{firm_id}/outgoing").route(web::get().to(outgoing)))
+        .service(web::resource("/shipments").route(web::get().to(board)))
+        .service(web::resource("/shipments/summary").route(web::get().to(summary)));
 }
 
 /// Goods dispatched to the firm by registered firms that it has not received yet (own
@@ -163,4 +166,43 @@ pub async fn refusal(
     let mut response = HttpResponse::Created().json(refused);
     response.extensions_mut().insert(Logged);
     Ok(response)
+}
+
+/// The in-transit board (regulators): every dispatch between registered firms with its live
+/// state, oldest first. Shared between requests for a moment: `as_of` says when it was computed.
+#[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(BoardQuery, PageQuery),
+    responses((status = 200, body = BoardPage), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn board(
+    db: web::Data<Db>,
+    cache: web::Data<BoardCache>,
+    rules: web::Data<CustodyRules>,
+    who: AuthUser,
+    query: web::Query<BoardQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page.parse()?;
+    let rules = **rules;
+    let board = db
+        .run(move |conn| super::board::board(conn, &who, &query, page, &cache, &rules))
+        .await?;
+    Ok(HttpResponse::Ok().json(board))
+}
+
+/// Counts of the board by state and by the seller's region, under the same filters (regulators).
+#[utoipa::path(get, path = "/api/v1/shipments/summary", tag = "shipments", params(BoardQuery),
+    responses((status = 200, body = BoardSummary), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn summary(
+    db: web::Data<Db>,
+    cache: web::Data<BoardCache>,
+    rules: web::Data<CustodyRules>,
+    who: AuthUser,
+    query: web::Query<BoardQuery>,
+) -> Result<HttpResponse, AppError> {
+    let rules = **rules;
+    let summary = db
+        .run(move |conn| super::board::summary(conn, &who, &query, &cache, &rules))
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
 }

@@ -39,6 +39,19 @@ impl ShipmentState {
         }
     }
 
+    pub const ALL: [ShipmentState; 6] = [
+        ShipmentState::Awaiting,
+        ShipmentState::Overdue,
+        ShipmentState::Received,
+        ShipmentState::QuantityDiffers,
+        ShipmentState::Refused,
+        ShipmentState::Returned,
+    ];
+
+    pub fn parse(text: &str) -> Option<ShipmentState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     /// Still on the road as far as the registry knows.
     pub fn is_open(self) -> bool {
         matches!(self, ShipmentState::Awaiting | ShipmentState::Overdue)

@@ -2,6 +2,7 @@
 //! what it sent, and confirming a receipt in one step. Each view is the validator's matching
 //! (`live`) over the entries of one firm's trade (`store`), never a second copy of its rules.
 
+pub mod board;
 pub mod http;
 pub mod live;
 mod lookup;

@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::custody::model::{Input, Refusal};
-use crate::db::schema::{ledger_entries as le, shipment_refusals as refusals};
+use crate::db::schema::{firms, ledger_entries as le, shipment_refusals as refusals};
 use crate::db::DbConnection;
 use crate::domain::time;
 use crate::error::AppError;
@@ -74,6 +74,29 @@ pub fn load(conn: &mut DbConnection, firm_id: &str) -> Result<Loaded, AppError> 
         .select(RefusalRow::as_select())
         .load(conn)?;
     loaded(rows, refused)
+}
+
+/// Every shipment between registered firms, for the regulators' board.
+pub fn load_all(conn: &mut DbConnection) -> Result<Loaded, AppError> {
+    let rows: Vec<LedgerRow> = le::table
+        .filter(
+            le::kind
+                .eq_any(["sale", "purchase"])
+                .and(le::counterparty_firm_id.is_not_null())
+                .or(le::reverses.is_not_null()),
+        )
+        .select(LedgerRow::as_select())
+        .load(conn)?;
+    let refused: Vec<RefusalRow> = refusals::table.select(RefusalRow::as_select()).load(conn)?;
+    loaded(rows, refused)
+}
+
+/// Each firm's region code, by firm id.
+pub fn firm_regions(conn: &mut DbConnection) -> Result<HashMap<String, String>, AppError> {
+    let rows: Vec<(String, String)> = firms::table
+        .select((firms::id, firms::region_code))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 pub fn insert_refusal(conn: &mut DbConnection, row: &RefusalRow) -> Result<(), AppError> {

@@ -47,6 +47,8 @@ use crate::{
         shipments::http::receipt,
         shipments::http::refusal,
         shipments::http::outgoing,
+        shipments::http::board,
+        shipments::http::summary,
         counterparties::http::check,
         audits::http::open,
         audits::http::list,

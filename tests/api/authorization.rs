@@ -338,6 +338,18 @@ fn routes() -> Vec<Route> {
             expect: [401, 403, 200, 403, 200, 404],
         },
         Route {
+            method: "GET",
+            path: |_, _| "/api/v1/shipments".into(),
+            body: no_body,
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/shipments/summary".into(),
+            body: no_body,
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
             method: "POST",
             path: |w, c| {
                 format!(

@@ -114,6 +114,8 @@ pub fn settings_for(
     settings.workers = Some(2);
     // A short transit window, so that tests need not wait a week for a shipment to be overdue.
     settings.custody.transit_window = chrono::Duration::hours(24);
+    // Each request sees the board as it is now.
+    settings.board_max_age = std::time::Duration::ZERO;
     settings.max_connections = 8;
     let mut cleanup = None;
     if let Backend::Postgres(admin_url) = backend {

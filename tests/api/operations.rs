@@ -106,6 +106,8 @@ fn the_openapi_document_covers_every_route() {
             "POST /api/v1/firms/{firm_id}/incoming/{dispatch_id}/receipt",
             "POST /api/v1/firms/{firm_id}/incoming/{dispatch_id}/refusal",
             "GET /api/v1/firms/{firm_id}/outgoing",
+            "GET /api/v1/shipments",
+            "GET /api/v1/shipments/summary",
             "GET /api/v1/counterparties/check",
             "POST /api/v1/audits",
             "GET /api/v1/audits",

@@ -478,3 +478,119 @@ fn a_refusal_shows_at_once_and_clears_when_the_goods_come_back() {
         );
     });
 }
+
+#[test]
+fn the_board_shows_every_shipment_with_its_state_to_regulators_only() {
+    each_backend(|app| {
+        let (c, on_the_road) = dispatched(app, 1, "10");
+        let sale = |hours: i64, shipment: &str| {
+            file(
+                app,
+                &c.seller_clerk,
+                &c.seller,
+                json!({"kind": "sale", "chemical_id": c.acetone, "lot": "L1", "quantity": "5", "occurred_at": hours_ago(hours),
+                       "counterparty": {"firm_id": c.buyer}, "shipment_ref": shipment}),
+            )
+        };
+        let late = sale(30, "YD-2");
+        let arrived = sale(2, "YD-3");
+        assert_eq!(receipt_of(app, &c, &arrived, &json!({})).status, 201);
+        // A seller in another city (福鼎市) ships to the same buyer.
+        let mut body = app.firm_body("福鼎市远方化工有限公司");
+        body["region_code"] = json!("350982");
+        let far = app.post("/api/v1/firms", Some(&c.regulator), &body).body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let far_clerk = app.enterprise(&far);
+        let far_sale = file(
+            app,
+            &far_clerk,
+            &far,
+            json!({"kind": "sale", "chemical_id": c.acetone, "quantity": "1", "occurred_at": hours_ago(1),
+                   "counterparty": {"firm_id": c.buyer}}),
+        );
+
+        let board =
+            |query: &str| app.get(&format!("/api/v1/shipments?{query}"), Some(&c.regulator));
+        let r = board("");
+        let states: BTreeSet<(String, String)> = items(&r)
+            .iter()
+            .map(|s| {
+                (
+                    s["dispatch_id"].as_str().unwrap().to_string(),
+                    s["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            states,
+            BTreeSet::from([
+                (id(&on_the_road), "awaiting".into()),
+                (id(&late), "overdue".into()),
+                (id(&arrived), "received".into()),
+                (id(&far_sale), "awaiting".into()),
+            ])
+        );
+        assert!(r.body["as_of"].as_str().is_some());
+        let only = |query: &str| {
+            items(&board(query))
+                .iter()
+                .map(id_of)
+                .collect::<BTreeSet<String>>()
+        };
+        assert_eq!(only("status=overdue"), BTreeSet::from([id(&late)]));
+        assert_eq!(
+            only("region_code=350900").len(),
+            4,
+            "the city holds both districts"
+        );
+        assert_eq!(only("region_code=350100"), BTreeSet::new());
+        assert_eq!(
+            only(&format!("from={}", hours_ago(3).replace('+', "%2B"))).len(),
+            3
+        );
+        let paged = board("limit=3");
+        assert_eq!(items(&paged).len(), 3);
+        let rest = board(&format!(
+            "limit=3&cursor={}",
+            paged.body["next_cursor"].as_str().unwrap()
+        ));
+        assert_eq!(items(&rest).len(), 1);
+
+        let summary = app.get("/api/v1/shipments/summary", Some(&c.regulator));
+        assert_eq!(summary.status, 200, "{}", summary.text);
+        assert_eq!(
+            summary.body["by_status"],
+            json!({"awaiting": 2, "overdue": 1, "received": 1})
+        );
+        let regions: Vec<&str> = summary.body["by_region"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["region_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(regions, vec!["350902", "350982"]);
+
+        let bad = board("status=lost&region_code=35");
+        assert!(
+            bad.status == 422
+                && bad.has_field_error("status", "unknown_status")
+                && bad.has_field_error("region_code", "invalid_region_code"),
+            "{}",
+            bad.text
+        );
+        for token in [&c.seller_clerk, &app.association()] {
+            assert_eq!(app.get("/api/v1/shipments", Some(token)).status, 403);
+            assert_eq!(
+                app.get("/api/v1/shipments/summary", Some(token)).status,
+                403
+            );
+        }
+    });
+}
+
+fn id_of(v: &Value) -> String {
+    v["dispatch_id"].as_str().unwrap().to_string()
+}

@@ -26,6 +26,9 @@ pub(in crate::cli) struct ServeArgs {
     demo: bool,
     #[command(flatten)]
     rules: RuleArgs,
+    /// Milliseconds one computed in-transit board is shared between requests.
+    #[arg(long, env = "PRECURSOR_BOARD_MAX_AGE_MS", default_value_t = 2000)]
+    board_max_age_ms: u64,
 }
 
 pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
@@ -34,6 +37,7 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.max_connections = args.max_connections;
     settings.workers = args.workers;
     settings.custody = args.rules.settings()?;
+    settings.board_max_age = std::time::Duration::from_millis(args.board_max_age_ms);
     if args.demo {
         let options = DemoOptions {
             end: chrono::Utc::now(),
