@@ -99,7 +99,8 @@ fn compute(
             view,
         })
         .collect();
-    rows.sort_by(|a, b| a.view.dispatch_id.cmp(&b.view.dispatch_id));
+    // Newest dispatch first (ids are UUIDv7, so in filing order).
+    rows.sort_by(|a, b| b.view.dispatch_id.cmp(&a.view.dispatch_id));
     Ok(rows)
 }
 
@@ -203,10 +204,10 @@ pub fn board(
     policy::watch_shipments(who)?;
     let filter = query.parse()?;
     let (as_of, rows) = cache.rows(conn, rules)?;
-    let after = page.after.map(|a| a.to_string()).unwrap_or_default();
+    let after = page.after.map(|a| a.to_string());
     let mut items: Vec<ShipmentView> = rows
         .iter()
-        .filter(|r| r.view.dispatch_id > after && filter.keeps(r))
+        .filter(|r| after.as_ref().is_none_or(|a| r.view.dispatch_id < *a) && filter.keeps(r))
         .take(page.fetch_limit() as usize)
         .map(|r| r.view.clone())
         .collect();

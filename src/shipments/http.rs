@@ -169,7 +169,7 @@ pub async fn refusal(
 }
 
 /// The in-transit board (regulators): every dispatch between registered firms with its live
-/// state, oldest first. Shared between requests for a moment: `as_of` says when it was computed.
+/// state, newest first. Shared between requests for a moment: `as_of` says when it was computed.
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(BoardQuery, PageQuery),
     responses((status = 200, body = BoardPage), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]

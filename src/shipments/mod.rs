@@ -92,10 +92,11 @@ pub fn list(
         .filter(|s| states.contains(&s.state))
         .filter(|s| {
             page.after
-                .is_none_or(|after| *s.dispatch.id > *after.to_string())
+                .is_none_or(|after| *s.dispatch.id < *after.to_string())
         })
         .collect();
-    picked.sort_by(|a, b| a.dispatch.id.cmp(&b.dispatch.id));
+    // Newest dispatch first (ids are UUIDv7, so in filing order).
+    picked.sort_by(|a, b| b.dispatch.id.cmp(&a.dispatch.id));
     picked.truncate(page.fetch_limit() as usize);
     let views = views::render(conn, picked, &loaded, side, now)?;
     Ok(PageOf::from_rows(views, page, |v| &v.dispatch_id, |v| v))
