@@ -46,6 +46,8 @@ pub struct Settings {
     pub custody: crate::domain::CustodyRules,
     /// How long one computed in-transit board is shared between requests.
     pub board_max_age: std::time::Duration,
+    /// Mark the console's cookies `Secure` (set it when the registry is served over TLS).
+    pub secure_cookies: bool,
 }
 
 impl Settings {
@@ -62,6 +64,7 @@ impl Settings {
                 chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
             ),
             board_max_age: std::time::Duration::from_secs(2),
+            secure_cookies: false,
         }
     }
 

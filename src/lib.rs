@@ -17,6 +17,7 @@ pub mod auth;
 pub mod chemicals;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod counterparties;
 pub mod custody;
 pub mod db;

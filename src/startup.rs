@@ -44,6 +44,10 @@ impl Application {
         let board = web::Data::new(crate::shipments::board::BoardCache::new(
             settings.board_max_age,
         ));
+        let cookies = web::Data::new(crate::console::session::CookiePolicy {
+            secure: settings.secure_cookies,
+        });
+        crate::console::i18n::check()?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -54,6 +58,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(custody_rules.clone())
                 .app_data(board.clone())
+                .app_data(cookies.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -89,7 +94,11 @@ impl Application {
                         .configure(crate::grading::http::routes)
                         .configure(crate::activity::http::routes),
                 )
-                .default_service(web::to(plumbing::not_found))
+                // The console: pages beside the API, calling the same services.
+                .configure(plumbing::console::routes)
+                .configure(crate::sessions::pages::routes)
+                .configure(crate::shipments::pages::routes)
+                .default_service(web::to(plumbing::console::not_found))
         })
         .listen(listener)
         .map_err(|e| e.to_string())?;

@@ -23,16 +23,17 @@ const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (0, "pure core", true, &["domain", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live"]),
     (1, "plumbing", true, &["error", "db", "config", "metrics", "paging"]),
     (2, "auth", false, &["auth"]),
-    (3, "base slices", false, &["activity", "chemicals", "firms"]),
-    (4, "", false, &["users", "permits"]),
-    (5, "", false, &["sessions", "ledger"]),
-    (6, "", false, &["custody"]),
-    (7, "", false, &["audits", "counterparties", "shipments"]),
-    (8, "", false, &["grading"]),
-    (9, "", false, &["demo"]),
-    (10, "front doors", false, &["web"]),
-    (11, "composition root", false, &["startup"]),
-    (12, "cli", false, &["cli"]),
+    (3, "console plumbing", false, &["console"]),
+    (4, "base slices", false, &["activity", "chemicals", "firms"]),
+    (5, "", false, &["users", "permits"]),
+    (6, "", false, &["sessions", "ledger"]),
+    (7, "", false, &["custody"]),
+    (8, "", false, &["audits", "counterparties", "shipments"]),
+    (9, "", false, &["grading"]),
+    (10, "", false, &["demo"]),
+    (11, "front doors", false, &["web"]),
+    (12, "composition root", false, &["startup"]),
+    (13, "cli", false, &["cli"]),
 ];
 /// Besides declaring modules, the crate root (`lib.rs`, above every floor) re-exports only these.
 const ROOT_REEXPORTS: &[&str] = &["config::Settings", "startup::Application"];
@@ -550,7 +551,7 @@ mod checker {
         ));
         let expected = [
             "src/firms/http.rs:1: `use crate::startup::AppState`: up: firms::http \
-            (floor 3, base slices) uses startup (floor 11, composition root)",
+            (floor 4, base slices) uses startup (floor 12, composition root)",
             "cycle: firms::http -> startup -> firms::http
     firms::http -> startup: src/firms/http.rs:1: `use crate::startup::AppState`
     startup -> firms::http: src/startup.rs:1: `crate::firms::http::routes`
@@ -574,7 +575,7 @@ mod checker {
             src/custody/model.rs:2: `use diesel::Queryable`: framework: the pure core uses no actix or diesel
             src/domain/mod.rs:1: `use crate::error::AppError`: up: domain (floor 0, pure core) uses error (floor 1, plumbing)
             src/domain/mod.rs:2: `actix_web::web::get`: framework: the pure core uses no actix or diesel
-            src/firms/mod.rs:1: `use crate::chemicals::Chemical`: sideways: firms uses chemicals, both on floor 3, base slices
+            src/firms/mod.rs:1: `use crate::chemicals::Chemical`: sideways: firms uses chemicals, both on floor 4, base slices
             src/gadgets.rs: unmapped: gadgets has no floor in FLOORS; give it one
             src/lib.rs:2: `use firms::Firm`: root: lib.rs may re-export only ["config::Settings", "startup::Application"]
             src/main.rs:2: `use precursor_registry::db::Db`: binary: main.rs uses only cli, not db"#;

@@ -1,10 +1,10 @@
-//! Refresh tokens and failed sign-ins.
+//! Refresh tokens, console sessions and failed sign-ins.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{login_failures, refresh_tokens};
+use crate::db::schema::{console_sessions, login_failures, refresh_tokens, users};
 use crate::db::DbConnection;
 use crate::error::AppError;
 
@@ -132,5 +132,77 @@ pub fn recent_failures(
 pub fn clear_failures(conn: &mut DbConnection, username: &str) -> Result<(), AppError> {
     diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
         .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = console_sessions)]
+pub struct ConsoleSessionRow {
+    /// SHA-256 of the cookie's value.
+    pub id: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+/// A live console session with what its user is now: (session, username, role, firm id,
+/// disabled).
+pub type ActiveSession = (ConsoleSessionRow, String, String, Option<String>, bool);
+
+pub fn insert_console_session(
+    conn: &mut DbConnection,
+    row: &ConsoleSessionRow,
+) -> Result<(), AppError> {
+    diesel::insert_into(console_sessions::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The session with this digest, unless it ended, with its user as the users table has it now.
+pub fn find_console_session(
+    conn: &mut DbConnection,
+    digest: &str,
+) -> Result<Option<ActiveSession>, AppError> {
+    Ok(console_sessions::table
+        .inner_join(users::table)
+        .filter(console_sessions::id.eq(digest))
+        .filter(console_sessions::ended_at.is_null())
+        .select((
+            ConsoleSessionRow::as_select(),
+            users::username,
+            users::role,
+            users::firm_id,
+            users::disabled,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn touch_console_session(
+    conn: &mut DbConnection,
+    digest: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(console_sessions::table.filter(console_sessions::id.eq(digest)))
+        .set(console_sessions::last_seen_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn end_console_session(
+    conn: &mut DbConnection,
+    digest: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(
+        console_sessions::table
+            .filter(console_sessions::id.eq(digest))
+            .filter(console_sessions::ended_at.is_null()),
+    )
+    .set(console_sessions::ended_at.eq(Some(at)))
+    .execute(conn)?;
     Ok(())
 }

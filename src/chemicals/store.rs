@@ -123,3 +123,23 @@ pub fn search(
     }
     Ok(query.load(conn)?)
 }
+
+/// Chinese name, English name and unit of each of `ids` found in the catalog.
+pub fn labels(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, (String, String, String)>, AppError> {
+    let rows: Vec<(String, String, String, String)> = chemicals::table
+        .filter(chemicals::id.eq_any(ids))
+        .select((
+            chemicals::id,
+            chemicals::name_zh,
+            chemicals::name_en,
+            chemicals::unit,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, zh, en, unit)| (id, (zh, en, unit)))
+        .collect())
+}

@@ -261,6 +261,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    console_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(console_sessions -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -280,4 +293,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     permits,
     permit_chemicals,
     shipment_refusals,
+    console_sessions,
 );

@@ -2,6 +2,7 @@
 //! account up) and `auth` (it issues the tokens the extractor checks).
 
 pub mod http;
+pub mod pages;
 
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -88,18 +89,34 @@ pub fn login(
     keys: &TokenKeys,
     request: LoginRequest,
 ) -> Result<TokenPair, AppError> {
+    let (username, principal) = check_credentials(conn, &request.username, &request.password)?;
     let now = time::now();
-    let username = request.username.trim().to_ascii_lowercase();
-    if username.is_empty() || request.password.is_empty() {
+    write_tx(conn, |conn| {
+        store::clear_failures(conn, &username)?;
+        issue_pair(conn, keys, &principal, &Uuid::now_v7().to_string(), now)
+    })
+}
+
+/// A sign-in's check, for the API and the console alike: throttled per username (`429`), the
+/// same work for an unknown username, a disabled account refused. Gives the normalized username
+/// (whose failures the caller clears with what it issues) and who signed in.
+pub fn check_credentials(
+    conn: &mut DbConnection,
+    username: &str,
+    password: &str,
+) -> Result<(String, Principal), AppError> {
+    let now = time::now();
+    let username = username.trim().to_ascii_lowercase();
+    if username.is_empty() || password.is_empty() {
         return Err(invalid_credentials());
     }
     check_lockout(conn, &username, now)?;
     // The hash check runs outside any transaction: it is slow on purpose and must not hold locks.
     let user = users::store::find_by_username(conn, &username)?;
     let verified = match &user {
-        Some(row) => password::verify(&request.password, &row.password_hash),
+        Some(row) => password::verify(password, &row.password_hash),
         None => {
-            password::verify_against_dummy(&request.password);
+            password::verify_against_dummy(password);
             false
         }
     };
@@ -116,10 +133,7 @@ pub fn login(
         return Err(account_disabled());
     }
     let principal = user.principal()?;
-    write_tx(conn, |conn| {
-        store::clear_failures(conn, &username)?;
-        issue_pair(conn, keys, &principal, &Uuid::now_v7().to_string(), now)
-    })
+    Ok((username, principal))
 }
 
 fn issue_pair(

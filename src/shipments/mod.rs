@@ -6,6 +6,7 @@ pub mod board;
 pub mod http;
 pub mod live;
 mod lookup;
+pub mod pages;
 mod receipt;
 mod refusal;
 pub mod store;

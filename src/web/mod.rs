@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every slice: operations endpoints, request metrics and the
 //! activity log line, error rewriting, and the OpenAPI document.
 
+pub mod console;
 pub mod openapi;
 pub mod ops;
 
@@ -127,7 +128,12 @@ fn rewrite_plain_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<Bo
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_problem || is_page {
         return response;
     }
     let replacement = match status {

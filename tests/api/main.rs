@@ -4,6 +4,7 @@ mod accounts;
 mod authentication;
 mod authorization;
 mod catalog;
+mod console;
 mod counterparties;
 mod custody;
 mod demo;

@@ -29,6 +29,9 @@ pub(in crate::cli) struct ServeArgs {
     /// Milliseconds one computed in-transit board is shared between requests.
     #[arg(long, env = "PRECURSOR_BOARD_MAX_AGE_MS", default_value_t = 2000)]
     board_max_age_ms: u64,
+    /// Mark the console's cookies `Secure` (when served over TLS, e.g. behind a TLS proxy).
+    #[arg(long, env = "PRECURSOR_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
@@ -38,6 +41,7 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.workers = args.workers;
     settings.custody = args.rules.settings()?;
     settings.board_max_age = std::time::Duration::from_millis(args.board_max_age_ms);
+    settings.secure_cookies = args.secure_cookies;
     if args.demo {
         let options = DemoOptions {
             end: chrono::Utc::now(),

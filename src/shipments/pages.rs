@@ -1,0 +1,277 @@
+//! The clerk's inbox in the console: goods dispatched to the firm, confirmed in one click (the
+//! received quantity editable) or refused with a reason. The same services as the API.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::live::ShipmentState;
+use super::receipt::ReceiptRequest;
+use super::refusal::RefusalRequest;
+use super::store::Side;
+use super::{ShipmentView, StatusQuery};
+use crate::activity::ActivityRow;
+use crate::console::page::{html, local_time, see_other};
+use crate::console::{Chrome, ConsoleUser, PageError};
+use crate::db::Db;
+use crate::domain::{CustodyRules, Role};
+use crate::error::AppError;
+use crate::paging::PageQuery;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/incoming").route(web::get().to(inbox)))
+        .service(web::resource("/incoming/{dispatch_id}/receipt").route(web::post().to(confirm)))
+        .service(web::resource("/incoming/{dispatch_id}/refusal").route(web::post().to(refuse)));
+}
+
+/// One row of the inbox, as the page shows it.
+struct Item {
+    dispatch_id: String,
+    seller: String,
+    chemical: String,
+    unit: String,
+    lot: String,
+    quantity: String,
+    shipment_ref: String,
+    dispatched_at: String,
+    status: &'static str,
+    status_class: &'static str,
+    open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incoming.html")]
+struct InboxPage {
+    chrome: Chrome,
+    items: Vec<Item>,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+/// The firm an enterprise user acts for; other roles have no inbox of their own.
+fn own_firm(user: &ConsoleUser) -> Result<Uuid, PageError> {
+    match (user.principal.role, user.principal.firm_id) {
+        (Role::Enterprise, Some(firm)) => Ok(firm),
+        _ => Err(PageError::new(user.lang, AppError::Forbidden)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Done {
+    done: Option<String>,
+    seq: Option<i64>,
+}
+
+async fn inbox(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, PageError> {
+    let texts = crate::console::Texts(user.lang);
+    let seq = done.seq.unwrap_or_default().to_string();
+    let notice = match done.done.as_deref() {
+        Some("confirmed") => Some(texts.t("incoming.confirmed").replace("{seq}", &seq)),
+        Some("differs") => Some(texts.t("incoming.confirmed_differs").replace("{seq}", &seq)),
+        Some("refused") => Some(texts.t("incoming.refused").to_string()),
+        _ => None,
+    };
+    render(user, db, rules, StatusCode::OK, notice, None).await
+}
+
+/// The inbox page (at most 200 items; more is a sign something is badly wrong).
+async fn render(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    status: StatusCode,
+    notice: Option<String>,
+    problem: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let firm = own_firm(&user)?;
+    let (lang, principal, rules) = (user.lang, user.principal.clone(), **rules);
+    let page = PageQuery {
+        limit: Some("200".into()),
+        cursor: None,
+    }
+    .parse()
+    .map_err(|e| PageError::new(lang, e.into()))?;
+    let (shipments, labels) = db
+        .run(move |conn| {
+            let list = super::list(
+                conn,
+                &principal,
+                firm,
+                Side::Buyer,
+                &StatusQuery::default(),
+                page,
+                &rules,
+            )?;
+            let ids: Vec<String> = list.items.iter().map(|s| s.chemical_id.clone()).collect();
+            Ok((list.items, crate::chemicals::store::labels(conn, &ids)?))
+        })
+        .await
+        .map_err(|e| PageError::new(lang, e))?;
+    let texts = crate::console::Texts(lang);
+    let items = shipments
+        .into_iter()
+        .map(|s: ShipmentView| {
+            let (zh, en, unit) = labels.get(&s.chemical_id).cloned().unwrap_or_default();
+            let (status, status_class) = match s.status {
+                ShipmentState::Overdue => (texts.t("incoming.status_overdue"), "overdue"),
+                ShipmentState::Refused => (texts.t("incoming.status_refused"), "refused"),
+                _ => (texts.t("incoming.status_awaiting"), "awaiting"),
+            };
+            Item {
+                open: s.status.is_open(),
+                seller: s.seller.name,
+                chemical: if lang == crate::console::Lang::ZhCn {
+                    zh
+                } else {
+                    en
+                },
+                unit,
+                lot: s.lot.unwrap_or_default(),
+                quantity: s.quantity,
+                shipment_ref: s.shipment_ref.unwrap_or_default(),
+                dispatched_at: local_time(s.dispatched_at),
+                dispatch_id: s.dispatch_id,
+                status,
+                status_class,
+            }
+        })
+        .collect();
+    let chrome = user.chrome("/incoming");
+    Ok(html(
+        status,
+        &InboxPage {
+            chrome,
+            items,
+            notice,
+            problem,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    quantity: String,
+}
+
+async fn confirm(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    dispatch_id: web::Path<Uuid>,
+    req: HttpRequest,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let firm = own_firm(&user)?;
+    let (principal, plain_rules) = (user.principal.clone(), **rules);
+    let log = ActivityRow::created(&req, &principal);
+    let dispatch_id = dispatch_id.into_inner();
+    let quantity = Some(form.quantity.trim().to_string()).filter(|q| !q.is_empty());
+    let request = ReceiptRequest {
+        quantity,
+        ..ReceiptRequest::default()
+    };
+    let outcome = db
+        .run(move |conn| {
+            super::confirm_receipt(
+                conn,
+                &principal,
+                firm,
+                dispatch_id,
+                request,
+                &plain_rules,
+                log,
+            )
+        })
+        .await;
+    match outcome {
+        Ok(done) => {
+            let seq = done.entry["seq"].as_i64().unwrap_or_default();
+            let kind = if done.quantity_differs {
+                "differs"
+            } else {
+                "confirmed"
+            };
+            Ok(see_other(&format!("/incoming?done={kind}&seq={seq}")))
+        }
+        Err(e) => failed(user, db, rules, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RefuseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn refuse(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    dispatch_id: web::Path<Uuid>,
+    req: HttpRequest,
+    form: web::Form<RefuseForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let firm = own_firm(&user)?;
+    let (principal, plain_rules) = (user.principal.clone(), **rules);
+    let log = ActivityRow::created(&req, &principal);
+    let dispatch_id = dispatch_id.into_inner();
+    let request = RefusalRequest {
+        reason: form.reason.clone(),
+    };
+    let outcome = db
+        .run(move |conn| {
+            super::refuse(
+                conn,
+                &principal,
+                firm,
+                dispatch_id,
+                request,
+                &plain_rules,
+                log,
+            )
+        })
+        .await;
+    match outcome {
+        Ok(_) => Ok(see_other("/incoming?done=refused")),
+        Err(e) => failed(user, db, rules, e).await,
+    }
+}
+
+/// A form the service refused: the inbox again with the reason on top (a field error in the
+/// user's words where there is one), or the error page for what is not the user's to fix.
+async fn failed(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    error: AppError,
+) -> Result<HttpResponse, PageError> {
+    let texts = crate::console::Texts(user.lang);
+    let problem = match &error {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| match (e.field.as_str(), e.code) {
+                ("reason", "required") => texts.t("incoming.reason_required").to_string(),
+                (field, _) => format!("{field}: {}", e.message),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        AppError::Conflict { .. } => texts.t("error.conflict_detail").to_string(),
+        _ => return Err(PageError::new(user.lang, error)),
+    };
+    let status = error.status_code();
+    render(user, db, rules, status, None, Some(problem)).await
+}

@@ -1,0 +1,120 @@
+//! The console's front door: the home page of each role, the stylesheet, the language toggle,
+//! and the not-found page for a browser (API paths keep answering problem+json).
+
+use actix_web::cookie::time::Duration as CookieAge;
+use actix_web::cookie::Cookie;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::console::i18n::LANG_COOKIE;
+use crate::console::page::{html, see_other};
+use crate::console::session::lang_of;
+use crate::console::{Chrome, ConsoleUser, Lang, PageError};
+use crate::db::Db;
+use crate::domain::{CustodyRules, Role};
+use crate::error::AppError;
+use crate::shipments::store::Side;
+use crate::shipments::StatusQuery;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(home)))
+        .service(web::resource("/static/console.css").route(web::get().to(stylesheet)))
+        .service(web::resource("/lang/{tag}").route(web::get().to(switch_language)));
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    /// Incoming shipments awaiting the clerk's confirmation (enterprise users).
+    awaiting: Option<usize>,
+}
+
+async fn home(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+) -> Result<HttpResponse, PageError> {
+    let (lang, principal, rules) = (user.lang, user.principal.clone(), **rules);
+    let awaiting = match (principal.role, principal.firm_id) {
+        (Role::Enterprise, Some(firm)) => {
+            let page = crate::paging::PageQuery {
+                limit: Some("1000".into()),
+                cursor: None,
+            }
+            .parse()
+            .map_err(|e| PageError::new(lang, e.into()))?;
+            let list = db
+                .run(move |conn| {
+                    crate::shipments::list(
+                        conn,
+                        &principal,
+                        firm,
+                        Side::Buyer,
+                        &StatusQuery::default(),
+                        page,
+                        &rules,
+                    )
+                })
+                .await
+                .map_err(|e| PageError::new(lang, e))?;
+            Some(list.items.iter().filter(|s| s.status.is_open()).count())
+        }
+        _ => None,
+    };
+    let chrome = user.chrome("/");
+    Ok(html(StatusCode::OK, &HomePage { chrome, awaiting }))
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../static/console.css"))
+}
+
+#[derive(Debug, Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Remembers the language and goes back to the page it was chosen on (a path of this site only).
+async fn switch_language(
+    req: HttpRequest,
+    tag: web::Path<String>,
+    back: web::Query<Back>,
+) -> Result<HttpResponse, PageError> {
+    let lang =
+        Lang::parse(&tag).ok_or_else(|| PageError::new(lang_of(&req), AppError::NotFound))?;
+    let back = back
+        .back
+        .as_deref()
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or("/");
+    let mut response = see_other(back);
+    let mut cookie = Cookie::new(LANG_COOKIE, lang.tag());
+    cookie.set_path("/");
+    cookie.set_http_only(true);
+    cookie.set_same_site(actix_web::cookie::SameSite::Lax);
+    cookie.set_max_age(CookieAge::days(365));
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| PageError::new(lang, AppError::internal(e)))?;
+    Ok(response)
+}
+
+/// Unknown paths: problem+json for the API and for clients that do not ask for HTML, the
+/// not-found page in the user's language for a browser.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if req.path().starts_with("/api/") || !wants_html {
+        return Err(AppError::NotFound.into());
+    }
+    Err(PageError::new(lang_of(&req), AppError::NotFound).into())
+}
