@@ -21,7 +21,7 @@ use syn::visit::{self, Visit};
 #[rustfmt::skip]
 const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (0, "pure core", true, &["domain", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live"]),
-    (1, "plumbing", true, &["error", "db", "config", "metrics", "paging"]),
+    (1, "plumbing", true, &["error", "db", "config", "metrics", "paging", "ratelimit"]),
     (2, "auth", false, &["auth"]),
     (3, "base slices", false, &["activity", "chemicals", "firms"]),
     (4, "", false, &["users", "permits"]),
