@@ -44,6 +44,14 @@ pub struct Settings {
     /// Custody and grading rule settings (transit window, quantity tolerance, filing deadline);
     /// `as_of` is set per run.
     pub custody: crate::domain::CustodyRules,
+    /// Serve the public grade directory (`GET /public/grades`, no sign-in). Off by default: the
+    /// route then answers 404 like any unknown path.
+    pub public_directory: bool,
+    /// Requests per minute one client address may send to the public directory (then 429).
+    pub public_rate_limit_per_minute: u32,
+    /// Count public requests by the last `X-Forwarded-For` address instead of the connection's
+    /// peer. Only for a deployment behind its own proxy that sets the header; off by default.
+    pub trust_forwarded_for: bool,
 }
 
 impl Settings {
@@ -59,6 +67,9 @@ impl Settings {
             custody: crate::domain::CustodyRules::defaults(
                 chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
             ),
+            public_directory: false,
+            public_rate_limit_per_minute: 60,
+            trust_forwarded_for: false,
         }
     }
 

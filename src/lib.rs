@@ -21,6 +21,7 @@ pub mod counterparties;
 pub mod custody;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod firms;

@@ -41,6 +41,10 @@ impl Application {
         let tokens = web::Data::new(tokens);
         let metrics = web::Data::new(Metrics::default());
         let custody_rules = web::Data::new(settings.custody);
+        // One limiter for all workers, so a client's budget is counted once.
+        let public_directory =
+            web::Data::new(crate::directory::PublicDirectory::from_settings(&settings));
+        let serve_public_directory = public_directory.enabled;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -50,6 +54,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
                 .app_data(custody_rules.clone())
+                .app_data(public_directory.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -83,6 +88,12 @@ impl Application {
                         .configure(crate::counterparties::http::routes)
                         .configure(crate::audits::http::routes)
                         .configure(crate::grading::http::routes)
+                        .configure(crate::directory::http::routes)
+                        .configure(|cfg| {
+                            if serve_public_directory {
+                                crate::directory::http::public_routes(cfg);
+                            }
+                        })
                         .configure(crate::activity::http::routes),
                 )
                 .default_service(web::to(plumbing::not_found))

@@ -29,7 +29,7 @@ const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (6, "", false, &["custody"]),
     (7, "", false, &["audits", "counterparties", "shipments"]),
     (8, "", false, &["grading"]),
-    (9, "", false, &["demo"]),
+    (9, "", false, &["demo", "directory"]),
     (10, "front doors", false, &["web"]),
     (11, "composition root", false, &["startup"]),
     (12, "cli", false, &["cli"]),

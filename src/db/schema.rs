@@ -261,6 +261,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    grade_publications (id) {
+        id -> Text,
+        period -> Text,
+        published_by -> Text,
+        published_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -280,4 +289,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     permits,
     permit_chemicals,
     shipment_refusals,
+    grade_publications,
 );
