@@ -48,6 +48,14 @@ pub struct Settings {
     pub board_max_age: std::time::Duration,
     /// Mark the console's cookies `Secure` (set it when the registry is served over TLS).
     pub secure_cookies: bool,
+    /// Serve the public grade directory (`GET /public/grades`, no sign-in). Off by default: the
+    /// route then answers 404 like any unknown path.
+    pub public_directory: bool,
+    /// Requests per minute one client address may send to the public directory (then 429).
+    pub public_rate_limit_per_minute: u32,
+    /// Count public requests by the last `X-Forwarded-For` address instead of the connection's
+    /// peer. Only for a deployment behind its own proxy that sets the header; off by default.
+    pub trust_forwarded_for: bool,
 }
 
 impl Settings {
@@ -65,6 +73,9 @@ impl Settings {
             ),
             board_max_age: std::time::Duration::from_secs(2),
             secure_cookies: false,
+            public_directory: false,
+            public_rate_limit_per_minute: 60,
+            trust_forwarded_for: false,
         }
     }
 

@@ -102,6 +102,9 @@ pub enum AppError {
     Conflict { code: &'static str, detail: String },
     #[error("too many failed sign-ins")]
     TooManyRequests { retry_after_secs: u64 },
+    /// One client sent more requests than a public route allows per window.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("service unavailable: {0}")]
@@ -150,6 +153,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
             AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Unavailable(_) => "service_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -164,7 +168,7 @@ impl AppError {
             AppError::Forbidden => "Not allowed",
             AppError::NotFound => "Not found",
             AppError::Conflict { .. } => "Conflict with the current state",
-            AppError::TooManyRequests { .. } => "Too many requests",
+            AppError::TooManyRequests { .. } | AppError::RateLimited { .. } => "Too many requests",
             AppError::MethodNotAllowed => "Method not allowed",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal(_) => "Internal error",
@@ -185,6 +189,9 @@ impl AppError {
             AppError::NotFound => "no such resource".into(),
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("too many failed attempts; try again in {retry_after_secs} s")
+            }
+            AppError::RateLimited { retry_after_secs } => {
+                format!("too many requests from this address; try again in {retry_after_secs} s")
             }
             AppError::MethodNotAllowed => "this method is not supported on this resource".into(),
             AppError::Unavailable(_) => "the registry is temporarily unavailable; retry".into(),
@@ -215,7 +222,9 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -247,7 +256,8 @@ impl ResponseError for AppError {
             AppError::Unauthenticated { .. } => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             _ => {}

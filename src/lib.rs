@@ -3,8 +3,8 @@
 //!
 //! Floors, lowest first (docs/architecture.md; tests/architecture.rs enforces them): the pure
 //! core (`domain`, the custody validator, the grading rules) → plumbing (`error`, `db`, `config`,
-//! `metrics`, `paging`) → `auth` → the slices → `web` → `startup` → `cli`. Within a slice:
-//! HTTP handlers (`http.rs`) → policy → services → stores (diesel) over the pure core.
+//! `metrics`, `paging`, `ratelimit`) → `auth` → the slices → `web` → `startup` → `cli`. Within a
+//! slice: HTTP handlers (`http.rs`) → policy → services → stores (diesel) over the pure core.
 
 #![cfg_attr(
     not(test),
@@ -22,6 +22,7 @@ pub mod counterparties;
 pub mod custody;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod firms;
@@ -30,6 +31,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod paging;
 pub mod permits;
+pub mod ratelimit;
 pub mod sessions;
 pub mod shipments;
 pub mod startup;

@@ -1,6 +1,7 @@
 //! What every list reads from its query string: cursor paging — `?limit=` (default 50, max 1000)
 //! and `?cursor=` — and its filters (`Filters`).
-//! Lists are ordered by id (UUID v7, so by creation time); the cursor is the last id served.
+//! Lists are ordered by id (UUID v7, so by creation time); the cursor is the last id served. A
+//! list that shows no ids is ordered by another unique key, its cursor ([`PageQuery::parse_keyed`]).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,17 @@ pub struct Page {
 
 impl PageQuery {
     pub fn parse(&self) -> Result<Page, Vec<FieldError>> {
+        let keyed = self.parse_keyed(|text| Uuid::parse_str(text).is_ok())?;
+        let after = keyed.after.as_deref().map(Uuid::parse_str).transpose();
+        Ok(Page {
+            limit: keyed.limit,
+            after: after.map_err(|_| vec![invalid_cursor()])?,
+        })
+    }
+
+    /// For a list ordered by some other unique key than the id: the cursor is that key of the
+    /// last item served, and `is_key` says whether a text could be one.
+    pub fn parse_keyed(&self, is_key: impl Fn(&str) -> bool) -> Result<KeyedPage, Vec<FieldError>> {
         let mut errors = Vec::new();
         let limit = match self.limit.as_deref().map(str::trim) {
             None | Some("") => DEFAULT_LIMIT,
@@ -46,24 +58,34 @@ impl PageQuery {
         };
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(text) => match Uuid::parse_str(text) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    errors.push(FieldError::new(
-                        "cursor",
-                        "invalid_cursor",
-                        "is not a cursor this API returned",
-                    ));
-                    None
-                }
-            },
+            Some(text) if is_key(text) => Some(text.to_string()),
+            Some(_) => {
+                errors.push(invalid_cursor());
+                None
+            }
         };
         if errors.is_empty() {
-            Ok(Page { limit, after })
+            Ok(KeyedPage { limit, after })
         } else {
             Err(errors)
         }
     }
+}
+
+fn invalid_cursor() -> FieldError {
+    FieldError::new(
+        "cursor",
+        "invalid_cursor",
+        "is not a cursor this API returned",
+    )
+}
+
+/// A parsed page request of a list ordered by a key other than the id.
+#[derive(Debug, Clone)]
+pub struct KeyedPage {
+    pub limit: i64,
+    /// The key of the last item served.
+    pub after: Option<String>,
 }
 
 impl Page {
@@ -86,13 +108,24 @@ pub struct PageOf<T> {
 impl<T> PageOf<T> {
     /// Builds a page from up to `fetch_limit` rows ordered by id.
     pub fn from_rows<R>(
-        mut rows: Vec<R>,
+        rows: Vec<R>,
         page: Page,
         id_of: impl Fn(&R) -> &str,
         map: impl Fn(R) -> T,
     ) -> PageOf<T> {
-        let more = rows.len() as i64 > page.limit;
-        rows.truncate(page.limit as usize);
+        Self::from_keyed_rows(rows, page.limit, id_of, map)
+    }
+
+    /// Builds a page of `limit` items from rows ordered by a unique key, one more row than the
+    /// page if another page follows; the cursor is the last item's key.
+    pub fn from_keyed_rows<R>(
+        mut rows: Vec<R>,
+        limit: i64,
+        id_of: impl Fn(&R) -> &str,
+        map: impl Fn(R) -> T,
+    ) -> PageOf<T> {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
         let next_cursor = if more {
             rows.last().map(|r| id_of(r).to_string())
         } else {

@@ -48,6 +48,10 @@ impl Application {
             secure: settings.secure_cookies,
         });
         crate::console::i18n::check()?;
+        // One limiter for all workers, so a client's budget is counted once.
+        let public_directory =
+            web::Data::new(crate::directory::PublicDirectory::from_settings(&settings));
+        let serve_public_directory = public_directory.enabled;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -59,6 +63,7 @@ impl Application {
                 .app_data(custody_rules.clone())
                 .app_data(board.clone())
                 .app_data(cookies.clone())
+                .app_data(public_directory.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -92,6 +97,12 @@ impl Application {
                         .configure(crate::counterparties::http::routes)
                         .configure(crate::audits::http::routes)
                         .configure(crate::grading::http::routes)
+                        .configure(crate::directory::http::routes)
+                        .configure(|cfg| {
+                            if serve_public_directory {
+                                crate::directory::http::public_routes(cfg);
+                            }
+                        })
                         .configure(crate::activity::http::routes),
                 )
                 // The console: pages beside the API, calling the same services.

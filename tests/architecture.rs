@@ -21,7 +21,7 @@ use syn::visit::{self, Visit};
 #[rustfmt::skip]
 const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (0, "pure core", true, &["domain", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live"]),
-    (1, "plumbing", true, &["error", "db", "config", "metrics", "paging"]),
+    (1, "plumbing", true, &["error", "db", "config", "metrics", "paging", "ratelimit"]),
     (2, "auth", false, &["auth"]),
     (3, "console plumbing", false, &["console"]),
     (4, "base slices", false, &["activity", "chemicals", "firms"]),
@@ -30,7 +30,7 @@ const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (7, "", false, &["custody"]),
     (8, "", false, &["audits", "counterparties", "shipments"]),
     (9, "", false, &["grading"]),
-    (10, "", false, &["demo"]),
+    (10, "", false, &["demo", "directory"]),
     (11, "front doors", false, &["web"]),
     (12, "composition root", false, &["startup"]),
     (13, "cli", false, &["cli"]),

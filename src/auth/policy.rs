@@ -67,6 +67,16 @@ pub fn check_counterparties(who: &Principal) -> Result<(), AppError> {
     require_role(who, &[Role::Regulator, Role::Enterprise])
 }
 
+/// Publishing a period's confirmed grades in the public directory: the association only.
+pub fn publish_grades(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Association])
+}
+
+/// Listing the publications: the association and regulators.
+pub fn read_publications(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Association, Role::Regulator])
+}
+
 /// Filing into a firm's ledger: only that firm's own enterprise users.
 pub fn file_for_firm(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
     require_role(who, &[Role::Enterprise])?;
@@ -142,6 +152,24 @@ mod tests {
             read_firm_records(&officer, firm),
             Err(AppError::Forbidden)
         ));
+    }
+
+    #[test]
+    fn only_the_association_publishes_grades() {
+        let clerk = user(Role::Enterprise, Some(Uuid::now_v7()));
+        assert!(publish_grades(&user(Role::Association, None)).is_ok());
+        for who in [
+            user(Role::Regulator, None),
+            user(Role::Admin, None),
+            clerk.clone(),
+        ] {
+            assert!(matches!(publish_grades(&who), Err(AppError::Forbidden)));
+        }
+        assert!(read_publications(&user(Role::Regulator, None)).is_ok());
+        assert!(read_publications(&user(Role::Association, None)).is_ok());
+        for who in [user(Role::Admin, None), clerk] {
+            assert!(matches!(read_publications(&who), Err(AppError::Forbidden)));
+        }
     }
 
     #[test]

@@ -84,19 +84,6 @@ pub fn count_existing(conn: &mut DbConnection, ids: &[String]) -> Result<i64, Ap
         .get_result(conn)?)
 }
 
-/// `%`, `_` and `\` in a search term match themselves, not patterns.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 pub fn search(
     conn: &mut DbConnection,
     search: &ChemicalSearch,
@@ -112,7 +99,7 @@ pub fn search(
         query = query.filter(chemicals::category.eq(i32::from(category.get())));
     }
     if let Some(text) = &search.text {
-        let pattern = like_pattern(text);
+        let pattern = crate::db::contains_pattern(text);
         query = query.filter(
             lower(chemicals::name_en)
                 .like(pattern.clone())

@@ -249,3 +249,26 @@ where
 pub fn is_postgres(conn: &DbConnection) -> bool {
     matches!(conn, DbConnection::Postgres(_))
 }
+
+/// A `LIKE` pattern (with `ESCAPE '\'`) matching values that contain `text`, lower-cased:
+/// `%`, `_` and `\` in the text match themselves, not patterns. Always a bound parameter.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_text_never_becomes_a_pattern() {
+        assert_eq!(super::contains_pattern("Ab"), "%ab%");
+        assert_eq!(super::contains_pattern("50%_\\"), "%50\\%\\_\\\\%");
+    }
+}

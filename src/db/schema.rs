@@ -274,6 +274,15 @@ diesel::table! {
 
 diesel::joinable!(console_sessions -> users (user_id));
 
+diesel::table! {
+    grade_publications (id) {
+        id -> Text,
+        period -> Text,
+        published_by -> Text,
+        published_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -294,4 +303,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     permit_chemicals,
     shipment_refusals,
     console_sessions,
+    grade_publications,
 );

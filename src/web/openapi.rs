@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, chemicals, counterparties, custody, firms, grading, ledger, permits,
-    sessions, shipments, users, web,
+    activity, audits, chemicals, counterparties, custody, directory, firms, grading, ledger,
+    permits, sessions, shipments, users, web,
 };
 
 #[derive(OpenApi)]
@@ -61,6 +61,9 @@ use crate::{
         grading::http::current,
         grading::http::summary,
         grading::http::due,
+        directory::http::publish,
+        directory::http::publications,
+        directory::http::public_grades,
         activity::http::list,
         web::ops::healthz,
         web::ops::readyz,
@@ -80,6 +83,7 @@ use crate::{
         (name = "counterparties", description = "Checking a buyer's purchase right before a sale"),
         (name = "audits", description = "Inspections of firms"),
         (name = "grading", description = "Grades, their history and the supervision worklist"),
+        (name = "directory", description = "The association's publications and the public grade directory (off unless the deployment enables it)"),
         (name = "activity", description = "The log of state-changing requests"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -518,6 +518,26 @@ fn routes() -> Vec<Route> {
             expect: [401, 403, 200, 200, 403, 403],
         },
         Route {
+            // After the confirmation above, so that the period has a grade to publish.
+            method: "POST",
+            path: |_, _| "/api/v1/grades/publications".into(),
+            body: |_, _, _| Some(json!({"period": "2026"})),
+            expect: [401, 403, 403, 201, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/grades/publications".into(),
+            body: no_body,
+            expect: [401, 403, 200, 200, 403, 403],
+        },
+        Route {
+            // The matrix's registry does not serve the public directory: unknown to everyone.
+            method: "GET",
+            path: |_, _| "/api/v1/public/grades".into(),
+            body: no_body,
+            expect: [404, 404, 404, 404, 404, 404],
+        },
+        Route {
             method: "GET",
             path: |_, _| "/api/v1/supervision/due".into(),
             body: no_body,

@@ -145,10 +145,25 @@ pub fn start(settings: Settings) -> Result<(u16, actix_web::dev::ServerHandle), 
     rx.recv().map_err(|e| e.to_string())?
 }
 
+/// Runs `test` once per backend, each with its own fresh registry whose settings `configure`
+/// changed first (a deployment option switched on, a smaller limit).
+pub fn each_backend_with(configure: impl Fn(&mut Settings), test: impl Fn(&TestApp)) {
+    for backend in backends() {
+        let app = TestApp::spawn_with(&backend, &configure);
+        test(&app);
+    }
+}
+
 impl TestApp {
     pub fn spawn(backend: &Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {})
+    }
+
+    /// A registry with the tests' settings, changed by `configure` before it starts.
+    pub fn spawn_with(backend: &Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let (settings, postgres_cleanup) = settings_for(backend, data_dir.path());
+        let (mut settings, postgres_cleanup) = settings_for(backend, data_dir.path());
+        configure(&mut settings);
         let database_url = settings.database_url();
         let (port, handle) = start(settings).expect("the registry starts");
         TestApp {

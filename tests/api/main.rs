@@ -15,5 +15,6 @@ mod ledger;
 mod ledger_model;
 mod operations;
 mod permits;
+mod public_directory;
 mod shipments;
 mod storage;

@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use crate::helpers::each_backend;
+use crate::helpers::{each_backend, each_backend_with};
 
 #[test]
 fn health_readiness_and_metrics_are_open() {
@@ -55,10 +55,16 @@ fn security_headers_are_on_every_response() {
     });
 }
 
-/// Every route the server answers is in the OpenAPI document, and nothing else is.
+/// Switches on every route a deployment may leave off (the public directory).
+fn every_optional_route(settings: &mut precursor_registry::config::Settings) {
+    settings.public_directory = true;
+}
+
+/// Every route the server answers — with every optional one switched on — is in the OpenAPI
+/// document, and nothing else is.
 #[test]
 fn the_openapi_document_covers_every_route() {
-    each_backend(|app| {
+    each_backend_with(every_optional_route, |app| {
         let doc = app.get("/api/v1/openapi.json", None);
         assert_eq!(doc.status, 200);
         assert_eq!(doc.body["openapi"], "3.1.0");
@@ -120,6 +126,9 @@ fn the_openapi_document_covers_every_route() {
             "GET /api/v1/grades",
             "GET /api/v1/grades/summary",
             "GET /api/v1/supervision/due",
+            "POST /api/v1/grades/publications",
+            "GET /api/v1/grades/publications",
+            "GET /api/v1/public/grades",
             "GET /api/v1/activity",
             "GET /healthz",
             "GET /readyz",

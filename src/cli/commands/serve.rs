@@ -32,6 +32,17 @@ pub(in crate::cli) struct ServeArgs {
     /// Mark the console's cookies `Secure` (when served over TLS, e.g. behind a TLS proxy).
     #[arg(long, env = "PRECURSOR_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Serve the public grade directory `GET /api/v1/public/grades` without sign-in.
+    #[arg(long, env = "PRECURSOR_PUBLIC_DIRECTORY")]
+    public_directory: bool,
+    /// Requests per minute one client address may send to the public directory.
+    #[arg(long, env = "PRECURSOR_PUBLIC_RATE_LIMIT_PER_MINUTE", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    public_rate_limit_per_minute: u32,
+    /// Count public-directory clients by the last X-Forwarded-For address (only behind a proxy
+    /// of your own that sets it; otherwise clients could pick their address).
+    #[arg(long, env = "PRECURSOR_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
 }
 
 pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
@@ -42,6 +53,9 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.custody = args.rules.settings()?;
     settings.board_max_age = std::time::Duration::from_millis(args.board_max_age_ms);
     settings.secure_cookies = args.secure_cookies;
+    settings.public_directory = args.public_directory;
+    settings.public_rate_limit_per_minute = args.public_rate_limit_per_minute;
+    settings.trust_forwarded_for = args.trust_forwarded_for;
     if args.demo {
         let options = DemoOptions {
             end: chrono::Utc::now(),
