@@ -29,6 +29,8 @@ pub struct Prepared {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The alerts worker (scanner and deliveries); stopped when the server stops.
+    alerts: Option<crate::alerts::Worker>,
 }
 
 impl Application {
@@ -41,6 +43,21 @@ impl Application {
         let tokens = web::Data::new(tokens);
         let metrics = web::Data::new(Metrics::default());
         let custody_rules = web::Data::new(settings.custody);
+        let alert_settings = web::Data::new(settings.alerts);
+        let alerts = if settings.alerts.enabled {
+            // The cursors start before the first request: nothing filed from now on is missed.
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            crate::alerts::scan::init(&mut conn)
+                .map_err(|e| format!("starting alerts failed: {e}"))?;
+            drop(conn);
+            Some(crate::alerts::Worker::start(
+                db.get_ref().clone(),
+                settings.alerts,
+                settings.custody,
+            )?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -50,6 +67,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
                 .app_data(custody_rules.clone())
+                .app_data(alert_settings.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -83,7 +101,8 @@ impl Application {
                         .configure(crate::counterparties::http::routes)
                         .configure(crate::audits::http::routes)
                         .configure(crate::grading::http::routes)
-                        .configure(crate::activity::http::routes),
+                        .configure(crate::activity::http::routes)
+                        .configure(crate::alerts::http::routes),
                 )
                 .default_service(web::to(plumbing::not_found))
         })
@@ -95,6 +114,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            alerts,
         })
     }
 
@@ -107,8 +127,12 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped, then stops the alerts worker (a delivery under way finishes first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, alerts, .. } = self;
+        let result = server.await;
+        drop(alerts);
+        result
     }
 }
 

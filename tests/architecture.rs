@@ -20,7 +20,7 @@ use syn::visit::{self, Visit};
 /// (floor, name, its modules may use each other, module prefixes); the longest prefix wins.
 #[rustfmt::skip]
 const FLOORS: &[(u8, &str, bool, &[&str])] = &[
-    (0, "pure core", true, &["domain", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live"]),
+    (0, "pure core", true, &["domain", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live", "alerts::rules"]),
     (1, "plumbing", true, &["error", "db", "config", "metrics", "paging"]),
     (2, "auth", false, &["auth"]),
     (3, "base slices", false, &["activity", "chemicals", "firms"]),
@@ -28,7 +28,7 @@ const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (5, "", false, &["sessions", "ledger"]),
     (6, "", false, &["custody"]),
     (7, "", false, &["audits", "counterparties", "shipments"]),
-    (8, "", false, &["grading"]),
+    (8, "", false, &["grading", "alerts"]),
     (9, "", false, &["demo"]),
     (10, "front doors", false, &["web"]),
     (11, "composition root", false, &["startup"]),

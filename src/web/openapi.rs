@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, chemicals, counterparties, custody, firms, grading, ledger, permits,
+    activity, alerts, audits, chemicals, counterparties, custody, firms, grading, ledger, permits,
     sessions, shipments, users, web,
 };
 
@@ -60,6 +60,11 @@ use crate::{
         grading::http::summary,
         grading::http::due,
         activity::http::list,
+        alerts::http::create,
+        alerts::http::list,
+        alerts::http::end,
+        alerts::http::deliveries,
+        alerts::http::stream,
         web::ops::healthz,
         web::ops::readyz,
         web::ops::metrics,
@@ -79,6 +84,7 @@ use crate::{
         (name = "audits", description = "Inspections of firms"),
         (name = "grading", description = "Grades, their history and the supervision worklist"),
         (name = "activity", description = "The log of state-changing requests"),
+        (name = "alerts", description = "Webhook subscriptions, their delivery logs, and the event stream"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
