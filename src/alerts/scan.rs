@@ -181,13 +181,16 @@ fn store_events(
     Ok(stored)
 }
 
+/// Where each cursor moves after a scan: (cursor name, new value).
+type Moves = Vec<(&'static str, NaiveDateTime)>;
+
 /// Reads every source: the drafts, and where each cursor moves.
 fn collect(
     conn: &mut DbConnection,
     cursors: &std::collections::HashMap<String, CursorRow>,
     rules: &CustodyRules,
     now: NaiveDateTime,
-) -> Result<(Vec<Draft>, Vec<(&'static str, NaiveDateTime)>), AppError> {
+) -> Result<(Vec<Draft>, Moves), AppError> {
     let limit = BATCH as i64;
     let at_now = time::from_db(now);
     let mut drafts = Vec::new();
