@@ -44,6 +44,9 @@ impl Application {
         let metrics = web::Data::new(Metrics::default());
         let custody_rules = web::Data::new(settings.custody);
         let alert_settings = web::Data::new(settings.alerts);
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let alerts = if settings.alerts.enabled {
             // The cursors start before the first request: nothing filed from now on is missed.
             let mut conn = db.get().map_err(|e| e.to_string())?;
@@ -58,9 +61,6 @@ impl Application {
         } else {
             None
         };
-        let listener = TcpListener::bind(&settings.bind)
-            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
