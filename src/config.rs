@@ -2,6 +2,7 @@
 //! environment variables; tests build them directly.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::db::DatabaseUrl;
 
@@ -56,6 +57,44 @@ pub struct Settings {
     /// Count public requests by the last `X-Forwarded-For` address instead of the connection's
     /// peer. Only for a deployment behind its own proxy that sets the header; off by default.
     pub trust_forwarded_for: bool,
+    /// Alerts: how often facts are scanned and deliveries retried (docs/alerts.md).
+    pub alerts: AlertSettings,
+}
+
+/// How the alerts worker and the event stream pace themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertSettings {
+    /// Run the background worker (scanner and deliveries) with the server.
+    pub enabled: bool,
+    /// Between two scans (and two passes over the delivery queue).
+    pub poll_interval: Duration,
+    /// The wait after a first failed delivery; it doubles after each further failure…
+    pub retry_base: Duration,
+    /// …up to this.
+    pub retry_cap: Duration,
+    /// Attempts of one delivery before it is given up (`failed`).
+    pub max_attempts: u32,
+    /// Connect and overall timeout of one delivery's POST.
+    pub http_timeout: Duration,
+    /// How often an open event stream looks for new events.
+    pub stream_poll: Duration,
+    /// A comment line on an idle event stream after this long.
+    pub stream_keepalive: Duration,
+}
+
+impl Default for AlertSettings {
+    fn default() -> AlertSettings {
+        AlertSettings {
+            enabled: true,
+            poll_interval: Duration::from_secs(1),
+            retry_base: Duration::from_secs(1),
+            retry_cap: Duration::from_secs(3600),
+            max_attempts: 10,
+            http_timeout: Duration::from_secs(5),
+            stream_poll: Duration::from_millis(500),
+            stream_keepalive: Duration::from_secs(15),
+        }
+    }
 }
 
 impl Settings {
@@ -76,6 +115,7 @@ impl Settings {
             public_directory: false,
             public_rate_limit_per_minute: 60,
             trust_forwarded_for: false,
+            alerts: AlertSettings::default(),
         }
     }
 

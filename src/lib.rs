@@ -12,6 +12,7 @@
 )]
 
 pub mod activity;
+pub mod alerts;
 pub mod audits;
 pub mod auth;
 pub mod chemicals;

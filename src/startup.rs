@@ -29,6 +29,8 @@ pub struct Prepared {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The alerts worker (scanner and deliveries); stopped when the server stops.
+    alerts: Option<crate::alerts::Worker>,
 }
 
 impl Application {
@@ -52,9 +54,24 @@ impl Application {
         let public_directory =
             web::Data::new(crate::directory::PublicDirectory::from_settings(&settings));
         let serve_public_directory = public_directory.enabled;
+        let alert_settings = web::Data::new(settings.alerts);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let alerts = if settings.alerts.enabled {
+            // The cursors start before the first request: nothing filed from now on is missed.
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            crate::alerts::scan::init(&mut conn)
+                .map_err(|e| format!("starting alerts failed: {e}"))?;
+            drop(conn);
+            Some(crate::alerts::Worker::start(
+                db.get_ref().clone(),
+                settings.alerts,
+                settings.custody,
+            )?)
+        } else {
+            None
+        };
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
@@ -64,6 +81,7 @@ impl Application {
                 .app_data(board.clone())
                 .app_data(cookies.clone())
                 .app_data(public_directory.clone())
+                .app_data(alert_settings.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -103,7 +121,8 @@ impl Application {
                                 crate::directory::http::public_routes(cfg);
                             }
                         })
-                        .configure(crate::activity::http::routes),
+                        .configure(crate::activity::http::routes)
+                        .configure(crate::alerts::http::routes),
                 )
                 // The console: pages beside the API, calling the same services.
                 .configure(plumbing::console::routes)
@@ -119,6 +138,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            alerts,
         })
     }
 
@@ -131,8 +151,12 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped, then stops the alerts worker (a delivery under way finishes first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, alerts, .. } = self;
+        let result = server.await;
+        drop(alerts);
+        result
     }
 }
 

@@ -77,6 +77,12 @@ pub fn read_publications(who: &Principal) -> Result<(), AppError> {
     require_role(who, &[Role::Association, Role::Regulator])
 }
 
+/// Subscribing to alerts and streaming events: regulators, and enterprises (for their own firm,
+/// which the alerts scope enforces). The association and admins receive no events.
+pub fn receive_alerts(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Regulator, Role::Enterprise])
+}
+
 /// Filing into a firm's ledger: only that firm's own enterprise users.
 pub fn file_for_firm(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
     require_role(who, &[Role::Enterprise])?;

@@ -68,12 +68,21 @@ fn view(
     who: &Principal,
     names: &HashMap<String, String>,
 ) -> Result<FindingView, AppError> {
-    let mut entry_ids = Vec::new();
     let own = who.firm_id.map(|f| f.to_string());
-    if own.is_none() || own.as_deref() == Some(row.firm_id.as_str()) {
+    view_as(row, own.as_deref(), names)
+}
+
+/// A finding as the enterprise of firm `own` sees it (`None`: as a regulator sees it).
+fn view_as(
+    row: &FindingRow,
+    own: Option<&str>,
+    names: &HashMap<String, String>,
+) -> Result<FindingView, AppError> {
+    let mut entry_ids = Vec::new();
+    if own.is_none() || own == Some(row.firm_id.as_str()) {
         entry_ids.extend(ids(&row.entry_ids)?);
     }
-    if own.is_none() || own.as_deref() == row.counterparty_firm_id.as_deref() {
+    if own.is_none() || own == row.counterparty_firm_id.as_deref() {
         entry_ids.extend(ids(&row.counterparty_entry_ids)?);
     }
     Ok(FindingView {
@@ -114,6 +123,24 @@ fn views(
     firm_ids.dedup();
     let names = store::firm_names(conn, &firm_ids)?;
     rows.iter().map(|r| view(r, who, &names)).collect()
+}
+
+/// Findings as the enterprise of their own firm sees them (what an alert about the finding's
+/// firm carries).
+pub fn views_for_own_firm(
+    conn: &mut DbConnection,
+    rows: &[FindingRow],
+) -> Result<Vec<FindingView>, AppError> {
+    let mut firm_ids: Vec<String> = rows
+        .iter()
+        .flat_map(|r| std::iter::once(r.firm_id.clone()).chain(r.counterparty_firm_id.clone()))
+        .collect();
+    firm_ids.sort_unstable();
+    firm_ids.dedup();
+    let names = store::firm_names(conn, &firm_ids)?;
+    rows.iter()
+        .map(|r| view_as(r, Some(r.firm_id.as_str()), &names))
+        .collect()
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

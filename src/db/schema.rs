@@ -283,6 +283,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (id) {
+        id -> Text,
+        kind -> Text,
+        firm_id -> Text,
+        counterparty_firm_id -> Nullable<Text>,
+        region_code -> Text,
+        subject -> Text,
+        payload -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_cursors (name) {
+        name -> Text,
+        since -> Timestamp,
+        value -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        user_id -> Text,
+        url -> Text,
+        kinds -> Text,
+        firm_id -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        secret -> Text,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_id -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        status -> Text,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> subscriptions (subscription_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::joinable!(subscriptions -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -304,4 +358,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     shipment_refusals,
     console_sessions,
     grade_publications,
+    events,
+    event_cursors,
+    subscriptions,
+    webhook_deliveries,
 );

@@ -12,6 +12,7 @@ mod refusal;
 pub mod store;
 mod views;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -101,6 +102,24 @@ pub fn list(
     picked.truncate(page.fetch_limit() as usize);
     let views = views::render(conn, picked, &loaded, side, now)?;
     Ok(PageOf::from_rows(views, page, |v| &v.dispatch_id, |v| v))
+}
+
+/// Some of one firm's live shipments, as that side sees them as of `now`: the lists' own
+/// matching and views, for what the alerts slice sends. Runs in the caller's transaction.
+pub fn views_of(
+    conn: &mut DbConnection,
+    firm_id: &str,
+    side: Side,
+    dispatch_ids: &[String],
+    rules: &CustodyRules,
+    now: DateTime<Utc>,
+) -> Result<Vec<ShipmentView>, AppError> {
+    let (shipments, loaded) = lookup::shipments_of(conn, firm_id, side, rules, now)?;
+    let picked = shipments
+        .into_iter()
+        .filter(|s| dispatch_ids.iter().any(|id| **id == *s.dispatch.id))
+        .collect();
+    views::render(conn, picked, &loaded, side, now)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activity, audits, chemicals, counterparties, custody, directory, firms, grading, ledger,
-    permits, sessions, shipments, users, web,
+    activity, alerts, audits, chemicals, counterparties, custody, directory, firms, grading,
+    ledger, permits, sessions, shipments, users, web,
 };
 
 #[derive(OpenApi)]
@@ -65,6 +65,11 @@ use crate::{
         directory::http::publications,
         directory::http::public_grades,
         activity::http::list,
+        alerts::http::create,
+        alerts::http::list,
+        alerts::http::end,
+        alerts::http::deliveries,
+        alerts::http::stream,
         web::ops::healthz,
         web::ops::readyz,
         web::ops::metrics,
@@ -85,6 +90,7 @@ use crate::{
         (name = "grading", description = "Grades, their history and the supervision worklist"),
         (name = "directory", description = "The association's publications and the public grade directory (off unless the deployment enables it)"),
         (name = "activity", description = "The log of state-changing requests"),
+        (name = "alerts", description = "Webhook subscriptions, their delivery logs, and the event stream"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

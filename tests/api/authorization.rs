@@ -49,6 +49,9 @@ struct World {
     /// refuse).
     dispatch: String,
     dispatch_to_refuse: String,
+    /// A webhook subscription of the clerk, and one of the other firm's clerk.
+    own_subscription: String,
+    other_subscription: String,
 }
 
 fn world(app: &TestApp) -> World {
@@ -133,7 +136,19 @@ fn world(app: &TestApp) -> World {
         &sale,
     );
     let dispatch_to_refuse = r.body["id"].as_str().unwrap().to_string();
+    let subscription = |token: &str| {
+        let r = app.post(
+            "/api/v1/subscriptions",
+            Some(token),
+            &json!({"url": "http://127.0.0.1:9/hook", "kinds": ["finding.critical"]}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_str().unwrap().to_string()
+    };
+    let (own_subscription, other_subscription) = (subscription(&clerk), subscription(&other_clerk));
     World {
+        own_subscription,
+        other_subscription,
         admin: app.admin(),
         association: app.association(),
         clerk,
@@ -187,6 +202,15 @@ impl World {
             &self.other_finding
         } else {
             &self.own_finding
+        }
+    }
+
+    /// The clerk's own subscription, or the other firm clerk's.
+    fn subscription(&self, caller: Caller) -> &str {
+        if caller == Caller::EnterpriseOther {
+            &self.other_subscription
+        } else {
+            &self.own_subscription
         }
     }
 
@@ -551,11 +575,69 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
+            path: |_, _| "/api/v1/subscriptions".into(),
+            body: |_, w, c| {
+                let mut body =
+                    json!({"url": "http://127.0.0.1:9/hook", "kinds": ["dispatch.addressed"]});
+                if c == Caller::EnterpriseOther {
+                    body["firm_id"] = json!(w.other_firm);
+                }
+                Some(body)
+            },
+            expect: [401, 403, 201, 403, 201, 404],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/subscriptions".into(),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 200],
+        },
+        Route {
+            method: "GET",
+            // A subscription belongs to the user who made it: not even a regulator reads another's.
+            path: |w, c| format!("/api/v1/subscriptions/{}/deliveries", w.subscription(c)),
+            body: no_body,
+            expect: [401, 403, 404, 403, 200, 404],
+        },
+        Route {
+            method: "DELETE",
+            path: |w, c| format!("/api/v1/subscriptions/{}", w.subscription(c)),
+            body: no_body,
+            expect: [401, 403, 404, 403, 204, 404],
+        },
+        Route {
+            method: "GET",
+            // Streamed: only the status is read (see `status_of_stream`).
+            path: |w, c| {
+                if c == Caller::EnterpriseOther {
+                    format!("/api/v1/events/stream?firm_id={}", w.other_firm)
+                } else {
+                    "/api/v1/events/stream".into()
+                }
+            },
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
             path: |_, _| "/api/v1/auth/logout".into(),
             body: |_, _, _| Some(json!({"refresh_token": "0".repeat(64)})),
             expect: [401, 204, 204, 204, 204, 204],
         },
     ]
+}
+
+/// The status and content type of a streamed answer, without waiting for its end.
+fn status_of_stream(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut request =
+        ureq::get(&format!("{}{path}", app.base)).timeout(std::time::Duration::from_secs(5));
+    if let Some(token) = token {
+        request = request.set("Authorization", &format!("Bearer {token}"));
+    }
+    match request.call() {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => (r.status(), r.content_type().to_string()),
+        Err(e) => panic!("GET {path}: {e}"),
+    }
 }
 
 #[test]
@@ -568,6 +650,22 @@ fn every_route_answers_every_role_with_the_exact_status() {
                 let path = (route.path)(&w, *caller);
                 let body = (route.body)(app, &w, *caller).map(|b| b.to_string());
                 let content_type = body.as_ref().map(|_| "application/json");
+                if path.starts_with("/api/v1/events/stream") {
+                    let (status, content_type) = status_of_stream(app, &path, w.token(*caller));
+                    if status != expected {
+                        failures.push(format!(
+                            "{} {path} as {caller:?}: expected {expected}, got {status}",
+                            route.method
+                        ));
+                    }
+                    let wanted = if status >= 400 {
+                        "application/problem+json"
+                    } else {
+                        "text/event-stream"
+                    };
+                    assert_eq!(content_type, wanted, "{path}");
+                    continue;
+                }
                 let r = app.request(
                     route.method,
                     &path,

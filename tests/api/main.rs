@@ -1,6 +1,7 @@
 //! Integration tests: the real server over HTTP, on SQLite and (when configured) PostgreSQL.
 
 mod accounts;
+mod alerts;
 mod authentication;
 mod authorization;
 mod catalog;

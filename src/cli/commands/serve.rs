@@ -43,6 +43,17 @@ pub(in crate::cli) struct ServeArgs {
     /// of your own that sets it; otherwise clients could pick their address).
     #[arg(long, env = "PRECURSOR_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// Alerts: milliseconds between two scans for new events and two passes over the webhook
+    /// delivery queue (0 turns the alerts worker off; the event stream still serves).
+    #[arg(long, env = "PRECURSOR_ALERT_POLL_MS", default_value_t = 1000)]
+    alert_poll_ms: u64,
+    /// Alerts: seconds before the first retry of a failed delivery (doubling, at most 1 h).
+    #[arg(long, env = "PRECURSOR_ALERT_RETRY_SECONDS", default_value_t = 1)]
+    alert_retry_seconds: u64,
+    /// Alerts: attempts of one webhook delivery before it is given up.
+    #[arg(long, env = "PRECURSOR_ALERT_MAX_ATTEMPTS", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    alert_max_attempts: u32,
 }
 
 pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
@@ -56,6 +67,10 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.public_directory = args.public_directory;
     settings.public_rate_limit_per_minute = args.public_rate_limit_per_minute;
     settings.trust_forwarded_for = args.trust_forwarded_for;
+    settings.alerts.enabled = args.alert_poll_ms > 0;
+    settings.alerts.poll_interval = std::time::Duration::from_millis(args.alert_poll_ms.max(1));
+    settings.alerts.retry_base = std::time::Duration::from_secs(args.alert_retry_seconds);
+    settings.alerts.max_attempts = args.alert_max_attempts;
     if args.demo {
         let options = DemoOptions {
             end: chrono::Utc::now(),
