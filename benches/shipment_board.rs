@@ -48,8 +48,21 @@ fn login(agent: &ureq::Agent, base: &str, user: &str, password: &str) -> String 
 
 /// Times `n` GETs of `path`; returns (p50, p99, max) in milliseconds.
 fn timed(agent: &ureq::Agent, base: &str, token: &str, path: &str, n: usize) -> (f64, f64, f64) {
+    spaced(agent, base, token, path, n, Duration::ZERO)
+}
+
+/// As `timed`, with `pause` between two requests (a regulator who looks every few seconds).
+fn spaced(
+    agent: &ureq::Agent,
+    base: &str,
+    token: &str,
+    path: &str,
+    n: usize,
+    pause: Duration,
+) -> (f64, f64, f64) {
     let mut ms: Vec<f64> = (0..n)
         .map(|_| {
+            std::thread::sleep(pause);
             let t = Instant::now();
             let r = agent
                 .get(&format!("{base}{path}"))
@@ -149,6 +162,17 @@ fn main() {
             (
                 "GET /shipments/summary",
                 timed(&agent, &base, &reg, "/api/v1/shipments/summary", requests),
+            ),
+            (
+                "GET /shipments?limit=50, one request every 3 s",
+                spaced(
+                    &agent,
+                    &base,
+                    &reg,
+                    "/api/v1/shipments?limit=50",
+                    15,
+                    Duration::from_secs(3),
+                ),
             ),
         ];
         for (route, (p50, p99, max)) in rows {

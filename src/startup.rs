@@ -45,6 +45,7 @@ impl Application {
         let custody_rules = web::Data::new(settings.custody);
         let board = web::Data::new(crate::shipments::board::BoardCache::new(
             settings.board_max_age,
+            Some(db.get_ref().clone()),
         ));
         let cookies = web::Data::new(crate::console::session::CookiePolicy {
             secure: settings.secure_cookies,

@@ -4,6 +4,7 @@
 //! it was computed).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,7 @@ use super::live::{self, ShipmentState};
 use super::store::{self, Side};
 use super::views::{self, ShipmentView};
 use crate::auth::{policy, Principal};
-use crate::db::DbConnection;
+use crate::db::{Db, DbConnection};
 use crate::domain::{time, CustodyRules, RegionCode};
 use crate::error::{AppError, FieldError};
 use crate::paging::{Filters, Page};
@@ -34,42 +35,105 @@ struct Row {
     buyer_region: String,
 }
 
-/// The board shared by every request of one server (app data).
+/// The board shared by every request of one server (app data). A board younger than `max_age`
+/// is served as it is; one older, but younger than `STALE_FACTOR × max_age`, is served too
+/// while a background thread computes the next one (so a regulator who looks every few seconds
+/// never waits for a province's matching); anything older is computed before answering.
 pub struct BoardCache {
     max_age: Duration,
-    computed: Mutex<Option<Computed>>,
+    computed: Arc<Mutex<Option<Computed>>>,
+    refreshing: Arc<AtomicBool>,
+    /// Where the background refresh takes its connection; none: always compute in the request.
+    db: Option<Db>,
 }
 
+/// How many `max_age`s a board may be served while its successor is computed.
+const STALE_FACTOR: u32 = 15;
+
 impl BoardCache {
-    pub fn new(max_age: Duration) -> BoardCache {
+    pub fn new(max_age: Duration, db: Option<Db>) -> BoardCache {
         BoardCache {
             max_age,
-            computed: Mutex::new(None),
+            computed: Arc::new(Mutex::new(None)),
+            refreshing: Arc::new(AtomicBool::new(false)),
+            db,
         }
     }
 
-    /// The board, recomputed when older than `max_age`. Two requests that find it stale at once
-    /// may both compute it; the later one is kept.
     fn rows(
         &self,
         conn: &mut DbConnection,
         rules: &CustodyRules,
     ) -> Result<(DateTime<Utc>, Arc<Vec<Row>>), AppError> {
         if let Some(c) = self.computed.lock().map_err(poisoned)?.as_ref() {
-            if Instant::now() < c.fresh_until {
+            let now = Instant::now();
+            if now < c.fresh_until {
+                return Ok((c.at, c.rows.clone()));
+            }
+            let usable_until = c.fresh_until + self.max_age * (STALE_FACTOR - 1);
+            if now < usable_until && self.refresh_in_background(rules) {
                 return Ok((c.at, c.rows.clone()));
             }
         }
-        let started = Instant::now();
-        let at = time::from_db(time::now());
-        let rows = Arc::new(compute(conn, rules, at)?);
-        *self.computed.lock().map_err(poisoned)? = Some(Computed {
-            at,
-            fresh_until: started + self.max_age,
-            rows: rows.clone(),
-        });
-        Ok((at, rows))
+        self.recompute(conn, rules)
     }
+
+    /// Starts one background computation (unless one runs); false if it could not start.
+    fn refresh_in_background(&self, rules: &CustodyRules) -> bool {
+        let Some(db) = self.db.clone() else {
+            return false;
+        };
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        let (computed, refreshing, max_age, rules) = (
+            self.computed.clone(),
+            self.refreshing.clone(),
+            self.max_age,
+            *rules,
+        );
+        let started = std::thread::Builder::new()
+            .name("board-refresh".into())
+            .spawn(move || {
+                let outcome = db.get().and_then(|mut conn| {
+                    store_computed(&computed, max_age, &mut conn, &rules).map(|_| ())
+                });
+                if let Err(e) = outcome {
+                    tracing::error!(target: "precursor_registry", error = %e, "could not refresh the in-transit board");
+                }
+                refreshing.store(false, Ordering::Release);
+            });
+        if started.is_err() {
+            self.refreshing.store(false, Ordering::Release);
+        }
+        started.is_ok()
+    }
+
+    fn recompute(
+        &self,
+        conn: &mut DbConnection,
+        rules: &CustodyRules,
+    ) -> Result<(DateTime<Utc>, Arc<Vec<Row>>), AppError> {
+        store_computed(&self.computed, self.max_age, conn, rules)
+    }
+}
+
+/// Computes the board now and keeps it (two computations at once: the later one is kept).
+fn store_computed(
+    computed: &Mutex<Option<Computed>>,
+    max_age: Duration,
+    conn: &mut DbConnection,
+    rules: &CustodyRules,
+) -> Result<(DateTime<Utc>, Arc<Vec<Row>>), AppError> {
+    let started = Instant::now();
+    let at = time::from_db(time::now());
+    let rows = Arc::new(compute(conn, rules, at)?);
+    *computed.lock().map_err(poisoned)? = Some(Computed {
+        at,
+        fresh_until: started + max_age,
+        rows: rows.clone(),
+    });
+    Ok((at, rows))
 }
 
 fn poisoned<T>(_: T) -> AppError {
