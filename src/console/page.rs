@@ -42,7 +42,8 @@ impl Chrome {
         let texts = Texts(lang);
         let links: &[(&str, &str)] = match role {
             Role::Enterprise => &[("/", "nav.home"), ("/incoming", "nav.incoming")],
-            Role::Regulator | Role::Association | Role::Admin => &[("/", "nav.home")],
+            Role::Regulator => &[("/", "nav.home"), ("/shipments", "nav.board")],
+            Role::Association | Role::Admin => &[("/", "nav.home")],
         };
         let nav = links
             .iter()

@@ -23,7 +23,8 @@ use crate::paging::PageQuery;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/incoming").route(web::get().to(inbox)))
         .service(web::resource("/incoming/{dispatch_id}/receipt").route(web::post().to(confirm)))
-        .service(web::resource("/incoming/{dispatch_id}/refusal").route(web::post().to(refuse)));
+        .service(web::resource("/incoming/{dispatch_id}/refusal").route(web::post().to(refuse)))
+        .service(web::resource("/shipments").route(web::get().to(board)));
 }
 
 /// One row of the inbox, as the page shows it.
@@ -119,11 +120,7 @@ async fn render(
         .into_iter()
         .map(|s: ShipmentView| {
             let (zh, en, unit) = labels.get(&s.chemical_id).cloned().unwrap_or_default();
-            let (status, status_class) = match s.status {
-                ShipmentState::Overdue => (texts.t("incoming.status_overdue"), "overdue"),
-                ShipmentState::Refused => (texts.t("incoming.status_refused"), "refused"),
-                _ => (texts.t("incoming.status_awaiting"), "awaiting"),
-            };
+            let (status, status_class) = state_label(texts, s.status);
             Item {
                 open: s.status.is_open(),
                 seller: s.seller.name,
@@ -274,4 +271,150 @@ async fn failed(
     };
     let status = error.status_code();
     render(user, db, rules, status, None, Some(problem)).await
+}
+
+/// What a state is called on a page, and its CSS class.
+fn state_label(texts: crate::console::Texts, state: ShipmentState) -> (&'static str, &'static str) {
+    let key = match state {
+        ShipmentState::Awaiting => "board.status_awaiting",
+        ShipmentState::Overdue => "board.status_overdue",
+        ShipmentState::Received => "board.status_received",
+        ShipmentState::QuantityDiffers => "board.status_quantity_differs",
+        ShipmentState::Refused => "board.status_refused",
+        ShipmentState::Returned => "board.status_returned",
+    };
+    (texts.t(key), state.as_str())
+}
+
+/// One row of the in-transit board.
+struct BoardItem {
+    dispatch_id: String,
+    seller: String,
+    buyer: String,
+    chemical: String,
+    unit: String,
+    lot: String,
+    quantity: String,
+    shipment_ref: String,
+    dispatched_at: String,
+    due_by: String,
+    status: &'static str,
+    status_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPageView {
+    chrome: Chrome,
+    /// (value, label, selected)
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    region_code: String,
+    region_problem: Option<String>,
+    as_of: String,
+    items: Vec<BoardItem>,
+    next_page: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct BoardForm {
+    status: Option<String>,
+    region_code: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The regulators' in-transit board: the same board as `GET /api/v1/shipments`, 50 a page.
+async fn board(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    cache: web::Data<super::board::BoardCache>,
+    rules: web::Data<CustodyRules>,
+    form: web::Query<BoardForm>,
+) -> Result<HttpResponse, PageError> {
+    let (lang, principal, rules) = (user.lang, user.principal.clone(), **rules);
+    let texts = crate::console::Texts(lang);
+    let form = form.into_inner();
+    let query = super::board::BoardQuery {
+        status: form.status.clone(),
+        region_code: form.region_code.clone(),
+        ..Default::default()
+    };
+    let page = PageQuery {
+        limit: Some("50".into()),
+        cursor: form.cursor.clone(),
+    }
+    .parse()
+    .map_err(|e| PageError::new(lang, e.into()))?;
+    let outcome = db
+        .run(move |conn| {
+            let board = super::board::board(conn, &principal, &query, page, &cache, &rules)?;
+            let ids: Vec<String> = board.items.iter().map(|s| s.chemical_id.clone()).collect();
+            Ok((board, crate::chemicals::store::labels(conn, &ids)?))
+        })
+        .await;
+    let (status, region_problem, board) = match outcome {
+        Ok((board, labels)) => (StatusCode::OK, None, Some((board, labels))),
+        Err(AppError::Validation(errors)) => {
+            let problem = errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(problem), None)
+        }
+        Err(e) => return Err(PageError::new(lang, e)),
+    };
+    let (as_of, items, next_page) = match board {
+        Some((board, labels)) => {
+            let next = board.next_cursor.as_ref().map(|c| {
+                format!(
+                    "/shipments?status={}&region_code={}&cursor={c}",
+                    form.status.as_deref().unwrap_or(""),
+                    form.region_code.as_deref().unwrap_or("")
+                )
+            });
+            let items = board
+                .items
+                .into_iter()
+                .map(|s| {
+                    let (zh, en, unit) = labels.get(&s.chemical_id).cloned().unwrap_or_default();
+                    let (status, status_class) = state_label(texts, s.status);
+                    BoardItem {
+                        seller: s.seller.name,
+                        buyer: s.buyer.name,
+                        chemical: if lang == crate::console::Lang::ZhCn {
+                            zh
+                        } else {
+                            en
+                        },
+                        unit,
+                        lot: s.lot.unwrap_or_default(),
+                        quantity: s.quantity,
+                        shipment_ref: s.shipment_ref.unwrap_or_default(),
+                        dispatched_at: local_time(s.dispatched_at),
+                        due_by: local_time(s.due_by),
+                        dispatch_id: s.dispatch_id,
+                        status,
+                        status_class,
+                    }
+                })
+                .collect();
+            (local_time(board.as_of), items, next)
+        }
+        None => (String::new(), Vec::new(), None),
+    };
+    let selected = form.status.as_deref().unwrap_or("");
+    let statuses = ShipmentState::ALL
+        .into_iter()
+        .map(|s| (s.as_str(), state_label(texts, s).0, s.as_str() == selected))
+        .collect();
+    let page = BoardPageView {
+        chrome: user.chrome("/shipments"),
+        statuses,
+        region_code: form.region_code.unwrap_or_default(),
+        region_problem,
+        as_of,
+        items,
+        next_page,
+    };
+    Ok(html(status, &page))
 }

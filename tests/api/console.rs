@@ -334,3 +334,49 @@ fn wrong_passwords_forged_forms_other_roles_and_disabled_users_are_refused_as_pa
         );
     });
 }
+
+#[test]
+fn regulators_watch_the_in_transit_board_and_clerks_may_not() {
+    each_backend(|app| {
+        let c = chain(app);
+        let sale = app.post(
+            &format!("/api/v1/firms/{}/ledger", c.seller),
+            Some(&c.seller_clerk),
+            &json!({"kind": "sale", "chemical_id": c.acetone, "quantity": "3", "occurred_at": chrono::Utc::now().to_rfc3339(),
+                    "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-B"}),
+        );
+        let dispatch = sale.body["id"].as_str().unwrap().to_string();
+        let (officer, _) = app.create_user("regulator", None);
+        let mut v = Visitor::new(app, "zh-CN");
+        assert_eq!(v.sign_in(&officer, PASSWORD).status, 303);
+        let home = v.get("/");
+        assert!(
+            home.text.contains("href=\"/shipments\""),
+            "the board is in the regulator's menu"
+        );
+        let board = v.get("/shipments");
+        assert_eq!(board.status, 200, "{}", board.text);
+        assert!(
+            board.text.contains(&format!("id=\"dispatch-{dispatch}\""))
+                && board.text.contains("福安市制药有限公司")
+        );
+        assert!(board.text.contains("在途"));
+        assert!(!v.get("/shipments?status=received").text.contains(&dispatch));
+        assert!(v
+            .get("/shipments?region_code=350900")
+            .text
+            .contains(&dispatch));
+        let bad = v.get("/shipments?region_code=35");
+        assert_eq!(bad.status, 422);
+        assert!(
+            bad.text.contains("id=\"region-problem\""),
+            "the message next to the field: {}",
+            bad.text
+        );
+
+        let (clerk, _) = app.create_user("enterprise", Some(&c.buyer));
+        let mut k = Visitor::new(app, "zh-CN");
+        assert_eq!(k.sign_in(&clerk, PASSWORD).status, 303);
+        assert_eq!(k.get("/shipments").status, 403);
+    });
+}

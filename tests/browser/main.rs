@@ -61,12 +61,7 @@ fn sign_in(b: &Browser, app: &TestApp, username: &str) {
     b.find("#username").type_text(username);
     b.find("#password").type_text(PASSWORD);
     b.find("#sign-in").click();
-    assert!(
-        b.url().ends_with('/'),
-        "home after sign-in: {} {}",
-        b.url(),
-        b.text()
-    );
+    b.wait_until("home after sign-in", |b| b.url().ends_with('/'));
 }
 
 /// No catalog key shows raw on the page (every visible string came from the catalog).
@@ -140,7 +135,9 @@ fn a_clerk_confirms_an_incoming_shipment_switches_language_and_signs_out() {
 
         // The toggle switches every string and is remembered.
         b.find("a.lang").click();
-        assert!(b.source().contains("<html lang=\"en\">"), "{}", b.source());
+        b.wait_until("the page in English", |b| {
+            b.source().contains("<html lang=\"en\">")
+        });
         assert!(b.text().contains("Incoming shipments") && b.text().contains("Sign out"));
         assert!(
             !b.text().contains("待收货") && !b.text().contains("退出登录"),
@@ -154,8 +151,9 @@ fn a_clerk_confirms_an_incoming_shipment_switches_language_and_signs_out() {
 
         // After signing out, the back button shows no data.
         b.find("header form button").click();
-        assert!(b.url().ends_with("/sign-in"), "{}", b.url());
+        b.wait_until("the sign-in page", |b| b.url().ends_with("/sign-in"));
         b.back();
+        b.wait_until("the sign-in page again", |b| b.url().ends_with("/sign-in"));
         assert!(
             !b.text().contains("9.5") && !b.text().contains("Incoming shipments ·"),
             "{}",
@@ -177,7 +175,7 @@ fn a_form_without_its_token_is_refused_and_a_disabled_users_session_ends() {
         b.execute("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())");
         b.find(&format!("#dispatch-{dispatch} button.confirm"))
             .click();
-        assert!(b.text().contains("无权访问"), "{}", b.text());
+        b.wait_until("the forbidden page", |b| b.text().contains("无权访问"));
         b.screenshot("forbidden-zh");
         let regulator = app.regulator();
         let purchases = app.get(

@@ -88,6 +88,10 @@ impl Drop for Driver {
 }
 
 fn call(method: &str, url: &str, body: Option<Value>) -> Value {
+    try_call(method, url, body).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn try_call(method: &str, url: &str, body: Option<Value>) -> Result<Value, String> {
     let req = ureq::request(method, url).timeout(Duration::from_secs(60));
     let result = match body {
         Some(b) => req.send_json(b),
@@ -96,15 +100,15 @@ fn call(method: &str, url: &str, body: Option<Value>) -> Value {
     let text = match result {
         Ok(r) => r.into_string().unwrap_or_default(),
         Err(ureq::Error::Status(code, r)) => {
-            panic!(
+            return Err(format!(
                 "WebDriver {method} {url}: {code} {}",
                 r.into_string().unwrap_or_default()
-            )
+            ))
         }
-        Err(e) => panic!("WebDriver {method} {url}: {e}"),
+        Err(e) => return Err(format!("WebDriver {method} {url}: {e}")),
     };
     let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    v.get("value").cloned().unwrap_or(Value::Null)
+    Ok(v.get("value").cloned().unwrap_or(Value::Null))
 }
 
 /// One browser window.
@@ -153,14 +157,50 @@ impl Browser {
         )
     }
 
-    /// The text the user sees on the page.
+    /// The text the user sees on the page (retried while a navigation replaces the page).
     pub fn text(&self) -> String {
-        self.find("body").text()
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(body) = self.try_find("body") {
+                let url = format!("{}/element/{}/text", self.session, body.id);
+                if let Ok(v) = try_call("GET", &url, None) {
+                    return v.as_str().unwrap_or("").to_string();
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("no text on {}", self.url());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
+    /// The element, waiting up to 10 s for it (a click's navigation may still be under way).
     pub fn find(&self, css: &str) -> Element<'_> {
-        self.try_find(css)
-            .unwrap_or_else(|| panic!("no element {css} on {}:\n{}", self.url(), self.source()))
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(e) = self.try_find(css) {
+                return e;
+            }
+            if Instant::now() > deadline {
+                panic!("no element {css} on {}:\n{}", self.url(), self.source());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits up to 10 s for `done` to hold (after a click that navigates).
+    pub fn wait_until(&self, what: &str, done: impl Fn(&Browser) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(self) {
+            if Instant::now() > deadline {
+                panic!(
+                    "{what} did not happen; at {}:\n{}",
+                    self.url(),
+                    self.source()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     pub fn try_find(&self, css: &str) -> Option<Element<'_>> {
