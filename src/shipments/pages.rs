@@ -13,9 +13,10 @@ use super::refusal::RefusalRequest;
 use super::store::Side;
 use super::{ShipmentView, StatusQuery};
 use crate::activity::ActivityRow;
+use crate::auth::Principal;
 use crate::console::page::{html, local_time, see_other};
 use crate::console::{Chrome, ConsoleUser, PageError};
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::domain::{CustodyRules, Role};
 use crate::error::AppError;
 use crate::paging::PageQuery;
@@ -168,41 +169,32 @@ async fn confirm(
     req: HttpRequest,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_csrf(&form.csrf)?;
-    let firm = own_firm(&user)?;
-    let (principal, plain_rules) = (user.principal.clone(), **rules);
-    let log = ActivityRow::created(&req, &principal);
-    let dispatch_id = dispatch_id.into_inner();
-    let quantity = Some(form.quantity.trim().to_string()).filter(|q| !q.is_empty());
+    let ConfirmForm { csrf, quantity } = form.into_inner();
     let request = ReceiptRequest {
-        quantity,
+        quantity: Some(quantity.trim().to_string()).filter(|q| !q.is_empty()),
         ..ReceiptRequest::default()
     };
-    let outcome = db
-        .run(move |conn| {
-            super::confirm_receipt(
-                conn,
-                &principal,
-                firm,
-                dispatch_id,
-                request,
-                &plain_rules,
-                log,
-            )
-        })
-        .await;
-    match outcome {
-        Ok(done) => {
+    let action =
+        move |conn: &mut DbConnection, who: &Principal, firm, id, rules: &CustodyRules, log| {
+            let done = super::confirm_receipt(conn, who, firm, id, request, rules, log)?;
             let seq = done.entry["seq"].as_i64().unwrap_or_default();
             let kind = if done.quantity_differs {
                 "differs"
             } else {
                 "confirmed"
             };
-            Ok(see_other(&format!("/incoming?done={kind}&seq={seq}")))
-        }
-        Err(e) => failed(user, db, rules, e).await,
-    }
+            Ok(format!("/incoming?done={kind}&seq={seq}"))
+        };
+    act(
+        user,
+        db,
+        rules,
+        dispatch_id.into_inner(),
+        &req,
+        &csrf,
+        action,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,29 +213,60 @@ async fn refuse(
     req: HttpRequest,
     form: web::Form<RefuseForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_csrf(&form.csrf)?;
+    let RefuseForm { csrf, reason } = form.into_inner();
+    let action =
+        move |conn: &mut DbConnection, who: &Principal, firm, id, rules: &CustodyRules, log| {
+            super::refuse(conn, who, firm, id, RefusalRequest { reason }, rules, log)?;
+            Ok("/incoming?done=refused".to_string())
+        };
+    act(
+        user,
+        db,
+        rules,
+        dispatch_id.into_inner(),
+        &req,
+        &csrf,
+        action,
+    )
+    .await
+}
+
+/// What both inbox forms share: the session's CSRF token, the clerk's own firm, one service call
+/// that writes its own activity line, then back to the inbox (or the inbox with the problem).
+async fn act<F>(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+    dispatch_id: Uuid,
+    req: &HttpRequest,
+    csrf: &str,
+    action: F,
+) -> Result<HttpResponse, PageError>
+where
+    F: FnOnce(
+            &mut DbConnection,
+            &Principal,
+            Uuid,
+            Uuid,
+            &CustodyRules,
+            ActivityRow,
+        ) -> Result<String, AppError>
+        + Send
+        + 'static,
+{
+    user.check_csrf(csrf)?;
     let firm = own_firm(&user)?;
     let (principal, plain_rules) = (user.principal.clone(), **rules);
-    let log = ActivityRow::created(&req, &principal);
-    let dispatch_id = dispatch_id.into_inner();
-    let request = RefusalRequest {
-        reason: form.reason.clone(),
-    };
+    let log = ActivityRow::created(req, &principal);
     let outcome = db
-        .run(move |conn| {
-            super::refuse(
-                conn,
-                &principal,
-                firm,
-                dispatch_id,
-                request,
-                &plain_rules,
-                log,
-            )
-        })
+        .run(move |conn| action(conn, &principal, firm, dispatch_id, &plain_rules, log))
         .await;
     match outcome {
-        Ok(_) => Ok(see_other("/incoming?done=refused")),
+        Ok(location) => {
+            let mut response = see_other(&location);
+            response.extensions_mut().insert(crate::activity::Logged);
+            Ok(response)
+        }
         Err(e) => failed(user, db, rules, e).await,
     }
 }

@@ -213,6 +213,24 @@ fn a_clerk_signs_in_with_a_private_cookie_and_confirms_an_incoming_shipment() {
             done.location
         );
         assert_eq!(purchases(app), 1);
+        let log = app.get("/api/v1/activity?action=receipt", Some(&c.regulator));
+        let lines: Vec<&serde_json::Value> = log.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["status"] != 403)
+            .collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "one activity line for the confirmation, the filing's own (the forged attempt aside): {}",
+            log.text
+        );
+        assert!(
+            lines[0]["user_id"].is_string(),
+            "the clerk, not anonymous: {}",
+            log.text
+        );
         let after = v.get(done.location.as_deref().unwrap());
         assert!(
             after.text.contains("已确认收货") && after.text.contains("没有待确认的来货"),
