@@ -171,6 +171,7 @@ fn clean_except_for_its_gaps(app: &TestApp) {
     .flat_map(|c| injected_ids(&report, c))
     .collect();
     let mut dispatches = 0;
+    let mut on_the_road = 0;
     let mut received = HashSet::new();
     for sale in by_id.values().filter(|r| r.kind == "sale") {
         let Some(buyer) = sale.counterparty_firm_id.as_deref() else {
@@ -183,7 +184,18 @@ fn clean_except_for_its_gaps(app: &TestApp) {
             assert!(receipt.is_none());
             continue;
         }
-        let receipt = receipt.unwrap_or_else(|| panic!("sale {} has no receipt", sale.id));
+        let Some(receipt) = receipt else {
+            // Goods dispatched in the last days of traffic may still be on the road.
+            let age =
+                end - chrono::DateTime::<Utc>::from_naive_utc_and_offset(sale.occurred_at, Utc);
+            assert!(
+                age <= Duration::days(4),
+                "sale {} ({age} old) has no receipt",
+                sale.id
+            );
+            on_the_road += 1;
+            continue;
+        };
         received.insert(receipt.id.as_str());
         assert_eq!(
             receipt.counterparty_firm_id.as_deref(),
@@ -201,6 +213,10 @@ fn clean_except_for_its_gaps(app: &TestApp) {
         );
     }
     assert!(dispatches > 100, "{dispatches} dispatches");
+    assert!(
+        on_the_road > 0,
+        "some goods are still in transit when the traffic ends"
+    );
     let orphan_receipts: Vec<&str> = receipts
         .values()
         .map(|r| r.id.as_str())

@@ -1,5 +1,6 @@
 //! Trade between firms: orders placed when stock runs low, dispatched from stock on hand,
-//! 0–3 days in transit, received under the same waybill, lot and quantity.
+//! 0–3 days in transit, received under the same waybill, lot and quantity (what would arrive
+//! after the last day is still on the road at the end).
 
 use chrono::{Datelike, Weekday};
 
@@ -75,8 +76,10 @@ impl Sim<'_> {
         }
     }
 
-    /// 0–3 days in transit (never past the last day; Sunday deliveries wait for Monday).
-    fn transit(&mut self, day: u32) -> u32 {
+    /// 0–3 days in transit (Sunday deliveries wait for Monday).
+    /// The day goods dispatched on `day` arrive, or `None` while they are still on the road when
+    /// the traffic ends (they wait in the buyer's inbox).
+    fn transit(&mut self, day: u32) -> Option<u32> {
         let k = match self.rng.below(1000) {
             0..=249 => 0,
             250..=699 => 1,
@@ -84,11 +87,14 @@ impl Sim<'_> {
             _ => 3,
         };
         let last = self.days - 1;
-        let mut arrival = (day + k).min(last);
+        if day + k > last {
+            return None;
+        }
+        let mut arrival = day + k;
         if self.date(arrival).weekday() == Weekday::Sun && arrival < last && arrival < day + 3 {
             arrival += 1;
         }
-        arrival
+        Some(arrival)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -105,7 +111,9 @@ impl Sim<'_> {
         let Some(line) = self.plan.firms[buyer as usize].line(chem) else {
             return;
         };
-        let arrival = self.transit(day);
+        let Some(arrival) = self.transit(day) else {
+            return;
+        };
         let a = Arrival {
             buyer,
             line,
