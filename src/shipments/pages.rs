@@ -28,19 +28,51 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/shipments").route(web::get().to(board)));
 }
 
-/// One row of the inbox, as the page shows it.
+/// One shipment as the inbox and the board show it.
 struct Item {
     dispatch_id: String,
     seller: String,
+    buyer: String,
     chemical: String,
     unit: String,
     lot: String,
     quantity: String,
     shipment_ref: String,
     dispatched_at: String,
+    due_by: String,
     status: &'static str,
     status_class: &'static str,
+    /// Neither received nor refused: the inbox offers confirm and refuse.
     open: bool,
+}
+
+/// Chemical names (zh, en) and units by id, as `chemicals::store::labels` gives them.
+type Labels = std::collections::HashMap<String, (String, String, String)>;
+
+impl Item {
+    fn of(s: ShipmentView, labels: &Labels, texts: crate::console::Texts) -> Item {
+        let (zh, en, unit) = labels.get(&s.chemical_id).cloned().unwrap_or_default();
+        let (status, status_class) = state_label(texts, s.status);
+        Item {
+            open: s.status.is_open(),
+            seller: s.seller.name,
+            buyer: s.buyer.name,
+            chemical: if texts.lang() == crate::console::Lang::ZhCn {
+                zh
+            } else {
+                en
+            },
+            unit,
+            lot: s.lot.unwrap_or_default(),
+            quantity: s.quantity,
+            shipment_ref: s.shipment_ref.unwrap_or_default(),
+            dispatched_at: local_time(s.dispatched_at),
+            due_by: local_time(s.due_by),
+            dispatch_id: s.dispatch_id,
+            status,
+            status_class,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -119,27 +151,7 @@ async fn render(
     let texts = crate::console::Texts(lang);
     let items = shipments
         .into_iter()
-        .map(|s: ShipmentView| {
-            let (zh, en, unit) = labels.get(&s.chemical_id).cloned().unwrap_or_default();
-            let (status, status_class) = state_label(texts, s.status);
-            Item {
-                open: s.status.is_open(),
-                seller: s.seller.name,
-                chemical: if lang == crate::console::Lang::ZhCn {
-                    zh
-                } else {
-                    en
-                },
-                unit,
-                lot: s.lot.unwrap_or_default(),
-                quantity: s.quantity,
-                shipment_ref: s.shipment_ref.unwrap_or_default(),
-                dispatched_at: local_time(s.dispatched_at),
-                dispatch_id: s.dispatch_id,
-                status,
-                status_class,
-            }
-        })
+        .map(|s| Item::of(s, &labels, texts))
         .collect();
     let chrome = user.chrome("/incoming");
     Ok(html(
@@ -309,32 +321,18 @@ fn state_label(texts: crate::console::Texts, state: ShipmentState) -> (&'static 
     (texts.t(key), state.as_str())
 }
 
-/// One row of the in-transit board.
-struct BoardItem {
-    dispatch_id: String,
-    seller: String,
-    buyer: String,
-    chemical: String,
-    unit: String,
-    lot: String,
-    quantity: String,
-    shipment_ref: String,
-    dispatched_at: String,
-    due_by: String,
-    status: &'static str,
-    status_class: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "board.html")]
 struct BoardPageView {
     chrome: Chrome,
     /// (value, label, selected)
     statuses: Vec<(&'static str, &'static str, bool)>,
+    /// The filters as asked, for the form and the next page's link.
+    status: String,
     region_code: String,
     region_problem: Option<String>,
     as_of: String,
-    items: Vec<BoardItem>,
+    items: Vec<Item>,
     next_page: Option<String>,
 }
 
@@ -388,38 +386,11 @@ async fn board(
     };
     let (as_of, items, next_page) = match board {
         Some((board, labels)) => {
-            let next = board.next_cursor.as_ref().map(|c| {
-                format!(
-                    "/shipments?status={}&region_code={}&cursor={c}",
-                    form.status.as_deref().unwrap_or(""),
-                    form.region_code.as_deref().unwrap_or("")
-                )
-            });
+            let next = board.next_cursor.clone();
             let items = board
                 .items
                 .into_iter()
-                .map(|s| {
-                    let (zh, en, unit) = labels.get(&s.chemical_id).cloned().unwrap_or_default();
-                    let (status, status_class) = state_label(texts, s.status);
-                    BoardItem {
-                        seller: s.seller.name,
-                        buyer: s.buyer.name,
-                        chemical: if lang == crate::console::Lang::ZhCn {
-                            zh
-                        } else {
-                            en
-                        },
-                        unit,
-                        lot: s.lot.unwrap_or_default(),
-                        quantity: s.quantity,
-                        shipment_ref: s.shipment_ref.unwrap_or_default(),
-                        dispatched_at: local_time(s.dispatched_at),
-                        due_by: local_time(s.due_by),
-                        dispatch_id: s.dispatch_id,
-                        status,
-                        status_class,
-                    }
-                })
+                .map(|s| Item::of(s, &labels, texts))
                 .collect();
             (local_time(board.as_of), items, next)
         }
@@ -433,7 +404,8 @@ async fn board(
     let page = BoardPageView {
         chrome: user.chrome("/shipments"),
         statuses,
-        region_code: form.region_code.unwrap_or_default(),
+        status: selected.to_string(),
+        region_code: form.region_code.clone().unwrap_or_default(),
         region_problem,
         as_of,
         items,
