@@ -140,6 +140,19 @@ impl Texts {
         catalog(self.0).get(key).map_or(key, String::as_str)
     }
 
+    /// The text of `key`, if the catalog has it (for keys made at run time, such as a code).
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        catalog(self.0).get(key).map(String::as_str)
+    }
+
+    /// The one of two names that fits the language (a chemical's Chinese or English name).
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.0 {
+            Lang::ZhCn => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn lang(&self) -> Lang {
         self.0
     }

@@ -4,10 +4,12 @@
 //!
 //! Pages live in their slices (`<slice>/pages.rs`) and call the same services as the API.
 
+pub mod form;
 pub mod i18n;
 pub mod page;
 pub mod session;
 
+pub use form::Problems;
 pub use i18n::{Lang, Texts};
 pub use page::{Chrome, PageError};
 pub use session::ConsoleUser;

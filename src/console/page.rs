@@ -40,17 +40,12 @@ impl Chrome {
     /// The chrome of a signed-in page at `path`.
     pub fn signed_in(lang: Lang, username: &str, role: Role, csrf: &str, path: &str) -> Chrome {
         let texts = Texts(lang);
-        let links: &[(&str, &str)] = match role {
-            Role::Enterprise => &[("/", "nav.home"), ("/incoming", "nav.incoming")],
-            Role::Regulator => &[("/", "nav.home"), ("/shipments", "nav.board")],
-            Role::Association | Role::Admin => &[("/", "nav.home")],
-        };
-        let nav = links
+        let nav = nav_links(role)
             .iter()
             .map(|&(href, key)| NavItem {
                 href,
                 label: texts.t(key),
-                current: href == path,
+                current: href == path || (href != "/" && path.starts_with(&format!("{href}/"))),
             })
             .collect();
         Chrome {
@@ -89,6 +84,42 @@ impl Chrome {
     /// The tag and name of the language the toggle switches to.
     pub fn other_lang_tag(&self) -> &'static str {
         self.texts.lang().other().tag()
+    }
+}
+
+/// The pages each role's navigation offers, in order.
+pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Enterprise => &[
+            ("/", "nav.home"),
+            ("/ledger", "nav.ledger"),
+            ("/ledger/new", "nav.file"),
+            ("/ledger/upload", "nav.upload"),
+            ("/inventory", "nav.inventory"),
+            ("/permits", "nav.permits"),
+            ("/incoming", "nav.incoming"),
+            ("/findings", "nav.findings"),
+            ("/counterparty-check", "nav.counterparty_check"),
+        ],
+        Role::Regulator => &[
+            ("/", "nav.dashboard"),
+            ("/firms", "nav.firms"),
+            ("/findings", "nav.findings"),
+            ("/validations", "nav.validations"),
+            ("/audits", "nav.audits"),
+            ("/grades", "nav.grades"),
+            ("/shipments", "nav.board"),
+        ],
+        Role::Association => &[
+            ("/", "nav.home"),
+            ("/grades", "nav.grades"),
+            ("/firms", "nav.directory"),
+        ],
+        Role::Admin => &[
+            ("/", "nav.home"),
+            ("/users", "nav.users"),
+            ("/activity", "nav.activity"),
+        ],
     }
 }
 

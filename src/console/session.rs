@@ -52,6 +52,32 @@ impl ConsoleUser {
         }
     }
 
+    /// The firm an enterprise user acts for; other roles are refused (`403`).
+    pub fn own_firm(&self) -> Result<Uuid, PageError> {
+        match (self.principal.role, self.principal.firm_id) {
+            (Role::Enterprise, Some(firm)) => Ok(firm),
+            _ => Err(PageError::new(self.lang, AppError::Forbidden)),
+        }
+    }
+
+    /// Refuses (`403`) a user whose role is not one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), PageError> {
+        if roles.contains(&self.principal.role) {
+            Ok(())
+        } else {
+            Err(PageError::new(self.lang, AppError::Forbidden))
+        }
+    }
+
+    /// The registry's error, as this user's error page.
+    pub fn failed(&self, error: AppError) -> PageError {
+        PageError::new(self.lang, error)
+    }
+
+    pub fn texts(&self) -> super::Texts {
+        super::Texts(self.lang)
+    }
+
     pub fn digest(&self) -> &str {
         &self.digest
     }

@@ -17,7 +17,7 @@ use crate::auth::Principal;
 use crate::console::page::{html, local_time, see_other};
 use crate::console::{Chrome, ConsoleUser, PageError};
 use crate::db::{Db, DbConnection};
-use crate::domain::{CustodyRules, Role};
+use crate::domain::CustodyRules;
 use crate::error::AppError;
 use crate::paging::PageQuery;
 
@@ -84,14 +84,6 @@ struct InboxPage {
     problem: Option<String>,
 }
 
-/// The firm an enterprise user acts for; other roles have no inbox of their own.
-fn own_firm(user: &ConsoleUser) -> Result<Uuid, PageError> {
-    match (user.principal.role, user.principal.firm_id) {
-        (Role::Enterprise, Some(firm)) => Ok(firm),
-        _ => Err(PageError::new(user.lang, AppError::Forbidden)),
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct Done {
     done: Option<String>,
@@ -124,7 +116,7 @@ async fn render(
     notice: Option<String>,
     problem: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let firm = own_firm(&user)?;
+    let firm = user.own_firm()?;
     let (lang, principal, rules) = (user.lang, user.principal.clone(), **rules);
     let page = PageQuery {
         limit: Some("200".into()),
@@ -267,7 +259,7 @@ where
         + 'static,
 {
     user.check_csrf(csrf)?;
-    let firm = own_firm(&user)?;
+    let firm = user.own_firm()?;
     let (principal, plain_rules) = (user.principal.clone(), **rules);
     let log = ActivityRow::created(req, &principal);
     let outcome = db

@@ -32,38 +32,56 @@ struct HomePage {
     awaiting: Option<usize>,
 }
 
+/// Each role's home: a clerk's to-do list, a regulator's dashboard, …
 async fn home(
     user: ConsoleUser,
     db: web::Data<Db>,
     rules: web::Data<CustodyRules>,
 ) -> Result<HttpResponse, PageError> {
-    let (lang, principal, rules) = (user.lang, user.principal.clone(), **rules);
-    let awaiting = match (principal.role, principal.firm_id) {
-        (Role::Enterprise, Some(firm)) => {
-            let page = crate::paging::PageQuery {
-                limit: Some("1000".into()),
-                cursor: None,
-            }
-            .parse()
-            .map_err(|e| PageError::new(lang, e.into()))?;
-            let list = db
-                .run(move |conn| {
-                    crate::shipments::list(
-                        conn,
-                        &principal,
-                        firm,
-                        Side::Buyer,
-                        &StatusQuery::default(),
-                        page,
-                        &rules,
-                    )
-                })
-                .await
-                .map_err(|e| PageError::new(lang, e))?;
-            Some(list.items.iter().filter(|s| s.status.is_open()).count())
+    match user.principal.role {
+        Role::Enterprise => clerk_home(user, db, rules).await,
+        Role::Regulator | Role::Association | Role::Admin => {
+            let chrome = user.chrome("/");
+            Ok(html(
+                StatusCode::OK,
+                &HomePage {
+                    chrome,
+                    awaiting: None,
+                },
+            ))
         }
-        _ => None,
-    };
+    }
+}
+
+/// What needs doing at a firm: incoming shipments to confirm.
+async fn clerk_home(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    rules: web::Data<CustodyRules>,
+) -> Result<HttpResponse, PageError> {
+    let (principal, rules) = (user.principal.clone(), **rules);
+    let firm = user.own_firm()?;
+    let page = crate::paging::PageQuery {
+        limit: Some("1000".into()),
+        cursor: None,
+    }
+    .parse()
+    .map_err(|e| user.failed(e.into()))?;
+    let list = db
+        .run(move |conn| {
+            crate::shipments::list(
+                conn,
+                &principal,
+                firm,
+                Side::Buyer,
+                &StatusQuery::default(),
+                page,
+                &rules,
+            )
+        })
+        .await
+        .map_err(|e| user.failed(e))?;
+    let awaiting = Some(list.items.iter().filter(|s| s.status.is_open()).count());
     let chrome = user.chrome("/");
     Ok(html(StatusCode::OK, &HomePage { chrome, awaiting }))
 }
