@@ -1,6 +1,6 @@
 //! Book balances from the ledger: pure arithmetic over entries, no I/O.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -46,6 +46,26 @@ pub fn balances<'a>(
     movements: &[Movement<'a>],
     as_of: DateTime<Utc>,
 ) -> BTreeMap<(&'a str, Option<&'a str>), i64> {
+    replay(movements, as_of, |_, _| {})
+}
+
+/// The balance of its (chemical, lot) right after each counted movement, by movement id: the
+/// ledger table's running balance. Reversed entries and reversals have none.
+pub fn running<'a>(movements: &[Movement<'a>]) -> HashMap<&'a str, i64> {
+    let mut after = HashMap::new();
+    replay(movements, DateTime::<Utc>::MAX_UTC, |m, balance| {
+        after.insert(m.id, balance);
+    });
+    after
+}
+
+/// Applies the counted movements up to `as_of` in business order, telling `each` the balance
+/// after each one.
+fn replay<'a>(
+    movements: &[Movement<'a>],
+    as_of: DateTime<Utc>,
+    mut each: impl FnMut(&Movement<'a>, i64),
+) -> BTreeMap<(&'a str, Option<&'a str>), i64> {
     let reversed: HashSet<&str> = movements.iter().filter_map(|m| m.reverses).collect();
     let mut counted: Vec<&Movement<'a>> = movements
         .iter()
@@ -63,6 +83,7 @@ pub fn balances<'a>(
             Effect::SetTo(q) => *balance = q,
             Effect::None => {}
         }
+        each(m, *balance);
     }
     out
 }
@@ -183,6 +204,28 @@ mod tests {
                     };
                 }
                 prop_assert_eq!(got[&("acetone", Some(lot))], balance);
+            }
+        }
+
+        /// The running balance after an entry is the balance of everything up to it in
+        /// business order; a reversed entry has none.
+        #[test]
+        fn running_is_the_balance_up_to_each_entry(raw in proptest::collection::vec((kind(), 0_usize..2, 0_i64..1_000_000, 0_i64..10), 1..40), reverse in 0_usize..40) {
+            let ids: Vec<String> = (0..raw.len()).map(|i| i.to_string()).collect();
+            let lots = ["L1", "L2"];
+            let mut all: Vec<Movement> = raw.iter().enumerate().map(|(i, (k, lot, q, day))| {
+                m(&ids[i], i as i64 + 1, *k, lots[*lot], *q, *day)
+            }).collect();
+            let target = reverse % raw.len();
+            let mut r = m("r", 1000, EntryKind::Reversal, lots[raw[target].1], 0, 20);
+            r.reverses = Some(&ids[target]);
+            all.push(r);
+            let after = running(&all);
+            prop_assert!(!after.contains_key(ids[target].as_str()) && !after.contains_key("r"));
+            for e in all.iter().filter(|e| e.kind != EntryKind::Reversal && e.id != ids[target]) {
+                let upto: Vec<Movement> = all.iter().filter(|o| o.reverses.is_some() || (o.occurred_at, o.seq) <= (e.occurred_at, e.seq)).cloned().collect();
+                let expected = balances(&upto, at(100))[&(e.chemical_id, e.lot)];
+                prop_assert_eq!(after[e.id], expected);
             }
         }
     }

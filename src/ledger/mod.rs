@@ -6,6 +6,7 @@ pub mod entry;
 pub mod filing;
 pub mod http;
 pub mod inventory;
+pub mod pages;
 pub mod store;
 
 use chrono::{DateTime, Utc};

@@ -180,6 +180,48 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
+/// What a running balance needs of an entry: (id, seq, kind, chemical, lot, quantity,
+/// occurred_at, reverses).
+pub type MovementRow = (
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    i64,
+    NaiveDateTime,
+    Option<String>,
+);
+
+/// The movements of a firm in the given chemicals and every reversal of the firm (a reversal
+/// of an entry of these chemicals may name any of them).
+pub fn movements(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+    chemical_ids: &[String],
+) -> Result<Vec<MovementRow>, AppError> {
+    use ledger_entries::dsl as e;
+    Ok(e::ledger_entries
+        .filter(e::firm_id.eq(firm_id.to_string()))
+        .filter(
+            e::chemical_id
+                .eq_any(chemical_ids)
+                .or(e::kind.eq("reversal")),
+        )
+        .order(e::seq.asc())
+        .select((
+            e::id,
+            e::seq,
+            e::kind,
+            e::chemical_id,
+            e::lot,
+            e::quantity,
+            e::occurred_at,
+            e::reverses,
+        ))
+        .load(conn)?)
+}
+
 /// Every entry of a firm in seq order.
 pub fn all_for_firm(conn: &mut DbConnection, firm_id: Uuid) -> Result<Vec<LedgerRow>, AppError> {
     list(conn, firm_id, &EntryFilter::default(), 0, None)

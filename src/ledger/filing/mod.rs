@@ -76,6 +76,22 @@ pub fn file_if(
     })
 }
 
+/// Every check `file` makes, and nothing stored: how many entries the submission would file,
+/// or the errors `file` would answer (the console's preview of an upload).
+pub fn check(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    submission: Submission<'_>,
+) -> Result<usize, AppError> {
+    policy::file_for_firm(who, firm_id)?;
+    let now = time::from_db(time::now());
+    let firm = firms::require(conn, firm_id)?;
+    let Parsed { items, errors } = submission.items(conn, now)?;
+    validate::firm_may_file(&firm, &items)?;
+    Ok(check_and_chain(conn, who, &firm, &items, errors, now)?.len())
+}
+
 /// Checks every item against the ledger and chains those that pass. `errors` are the items'
 /// parse errors; the answer lists them and every check's error, or gives the rows to store.
 fn check_and_chain(

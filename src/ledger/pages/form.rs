@@ -1,0 +1,244 @@
+//! The filing form: one entry of any kind, checked by the ledger's own filing service (the same
+//! as `POST /firms/{id}/ledger`), each problem shown next to its field, then the receipt.
+//!
+//! The clerk names a counterparty by its credit code: a registered firm's code files the entry
+//! against that firm (`counterparty.firm_id`), any other code names an outside party.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::{chemical_options, kind_options, ChemicalOption};
+use crate::console::form::{given, Problems};
+use crate::console::page::{html, see_other};
+use crate::console::{Chrome, ConsoleUser, PageError, Texts};
+use crate::db::{Db, DbConnection};
+use crate::error::AppError;
+use crate::ledger::filing::{self, Filed, Submission};
+
+/// The form's fields as typed. `occurred_at` is a `datetime-local` value in China Standard Time.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EntryForm {
+    csrf: String,
+    /// Makes a double click or a resent form file once.
+    key: String,
+    kind: String,
+    chemical_id: String,
+    lot: String,
+    quantity: String,
+    occurred_at: String,
+    counterparty_credit_code: String,
+    counterparty_name: String,
+    counterparty_permit_no: String,
+    shipment_ref: String,
+    permit_no: String,
+    transport_permit_no: String,
+    warehouse: String,
+    note: String,
+    reverses: String,
+}
+
+#[derive(Template)]
+#[template(path = "ledger_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    form: EntryForm,
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    chemicals: Vec<ChemicalOption>,
+    problems: Problems,
+    /// Problems of fields the form has no place for, shown on top.
+    others: Vec<String>,
+}
+
+/// The field names of the service's errors that this form shows next to a field.
+const SHOWN: [&str; 14] = [
+    "kind",
+    "chemical_id",
+    "lot",
+    "quantity",
+    "occurred_at",
+    "counterparty.credit_code",
+    "counterparty.name",
+    "counterparty.permit_no",
+    "shipment_ref",
+    "permit_no",
+    "transport_permit_no",
+    "warehouse",
+    "note",
+    "reverses",
+];
+
+fn render(
+    user: &ConsoleUser,
+    status: StatusCode,
+    form: EntryForm,
+    chemicals: Vec<ChemicalOption>,
+    problems: Problems,
+) -> HttpResponse {
+    let texts = user.texts();
+    let page = FormPage {
+        chrome: user.chrome("/ledger/new"),
+        kinds: kind_options(texts, &form.kind),
+        others: problems.other_than(&SHOWN),
+        form,
+        chemicals,
+        problems,
+    };
+    html(status, &page)
+}
+
+async fn options(
+    user: &ConsoleUser,
+    db: &Db,
+    selected: String,
+) -> Result<Vec<ChemicalOption>, PageError> {
+    let texts: Texts = user.texts();
+    db.run(move |conn| chemical_options(conn, texts, &selected))
+        .await
+        .map_err(|e| user.failed(e))
+}
+
+/// An empty form (or one started from a link, e.g. "reverse this entry"), dated now.
+pub async fn page(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    start: web::Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    user.own_firm()?;
+    let cst = chrono::FixedOffset::east_opt(8 * 3600)
+        .ok_or_else(|| user.failed(AppError::internal("UTC+8")))?;
+    let form = EntryForm {
+        key: uuid::Uuid::new_v4().to_string(),
+        kind: start.get("kind").cloned().unwrap_or_else(|| "sale".into()),
+        reverses: start.get("reverses").cloned().unwrap_or_default(),
+        occurred_at: chrono::Utc::now()
+            .with_timezone(&cst)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        ..EntryForm::default()
+    };
+    let chemicals = options(&user, &db, String::new()).await?;
+    Ok(render(
+        &user,
+        StatusCode::OK,
+        form,
+        chemicals,
+        Problems::default(),
+    ))
+}
+
+/// The wire entry of a filled form (the API's `EntryRequest`): empty fields are absent.
+fn entry_body(conn: &mut DbConnection, form: &EntryForm) -> Result<Value, AppError> {
+    let mut body = Map::new();
+    let mut put = |name: &str, value: &str| {
+        if let Some(v) = given(value) {
+            body.insert(name.to_string(), Value::String(v));
+        }
+    };
+    put("kind", &form.kind);
+    put("chemical_id", &form.chemical_id);
+    put("lot", &form.lot);
+    put("quantity", &form.quantity);
+    put("shipment_ref", &form.shipment_ref);
+    put("permit_no", &form.permit_no);
+    put("transport_permit_no", &form.transport_permit_no);
+    put("warehouse", &form.warehouse);
+    put("note", &form.note);
+    put("reverses", &form.reverses);
+    if let Some(local) = given(&form.occurred_at) {
+        // `datetime-local` has no zone: the clerk's clock is China Standard Time.
+        let seconds = if local.len() == 16 { ":00" } else { "" };
+        body.insert(
+            "occurred_at".into(),
+            json!(format!("{local}{seconds}+08:00")),
+        );
+    }
+    let code = given(&form.counterparty_credit_code).map(|c| c.to_ascii_uppercase());
+    let registered = match &code {
+        Some(c) => crate::firms::store::find_by_credit_code(conn, c)?,
+        None => None,
+    };
+    let counterparty = match registered {
+        Some(firm) => json!({ "firm_id": firm.id }),
+        None => {
+            let mut party = Map::new();
+            for (name, value) in [
+                ("name", given(&form.counterparty_name)),
+                ("credit_code", code),
+                ("permit_no", given(&form.counterparty_permit_no)),
+            ] {
+                if let Some(v) = value {
+                    party.insert(name.into(), Value::String(v));
+                }
+            }
+            Value::Object(party)
+        }
+    };
+    if counterparty.as_object().is_some_and(|o| !o.is_empty()) {
+        body.insert("counterparty".into(), counterparty);
+    }
+    Ok(Value::Object(body))
+}
+
+/// The id of the entry a (first or replayed) filing answered.
+fn filed_id(filed: &Filed) -> Option<String> {
+    match filed {
+        Filed::New { rows, .. } => rows.first().map(|r| r.id.clone()),
+        Filed::Replayed { body, .. } => serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|v| v["id"].as_str().map(str::to_string)),
+    }
+}
+
+pub async fn file(
+    user: ConsoleUser,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    form: web::Form<EntryForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    user.check_csrf(&form.csrf)?;
+    let firm = user.own_firm()?;
+    let principal = user.principal.clone();
+    let log = crate::activity::ActivityRow::created(&req, &principal);
+    let sent = form.clone();
+    let outcome = db
+        .run(move |conn| {
+            let body = entry_body(conn, &sent)?;
+            let key = given(&sent.key);
+            filing::file(
+                conn,
+                &principal,
+                firm,
+                Submission::Entry(&body),
+                key.as_deref(),
+                Some(log),
+            )
+        })
+        .await;
+    match outcome {
+        Ok(filed) => {
+            let id =
+                filed_id(&filed).ok_or_else(|| user.failed(AppError::internal("no receipt")))?;
+            let mut response = see_other(&format!("/ledger/{id}?filed=1"));
+            response.extensions_mut().insert(crate::activity::Logged);
+            Ok(response)
+        }
+        Err(error) => {
+            let Some(problems) = Problems::of(user.texts(), &error) else {
+                return Err(user.failed(error));
+            };
+            let chemicals = options(&user, &db, form.chemical_id.clone()).await?;
+            Ok(render(
+                &user,
+                error.status_code(),
+                form,
+                chemicals,
+                problems,
+            ))
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The clerk's ledger pages over HTTP: the filing form (problems next to the fields, the
+//! receipt), the table's running balance, the CSV upload (preview, one bad row files nothing),
+//! the export and the inventory; other firms' entries stay invisible.
+
+use serde_json::json;
+
+use crate::helpers::{each_backend, TestApp, PASSWORD};
+use crate::ledger::{chain, Chain};
+use crate::visitor::Visitor;
+
+fn entries(app: &TestApp, c: &Chain, firm: &str) -> Vec<serde_json::Value> {
+    app.get(&format!("/api/v1/firms/{firm}/ledger"), Some(&c.regulator))
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn signed_in<'a>(app: &'a TestApp, firm: &str, lang: &'static str) -> Visitor<'a> {
+    let (clerk, _) = app.create_user("enterprise", Some(firm));
+    let mut v = Visitor::new(app, lang);
+    assert_eq!(v.sign_in(&clerk, PASSWORD).status, 303);
+    v
+}
+
+#[test]
+fn a_clerk_files_a_sale_sees_each_problem_by_its_field_then_the_receipt() {
+    each_backend(|app| {
+        let c = chain(app);
+        let buyer_code = app
+            .get(&format!("/api/v1/firms/{}", c.buyer), Some(&c.regulator))
+            .body["credit_code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut v = signed_in(app, &c.seller, "zh-CN");
+        let form = v.get("/ledger/new");
+        assert_eq!(form.status, 200, "{}", form.text);
+        assert!(
+            form.text.contains("<label for=\"quantity\">"),
+            "every field has a label"
+        );
+        let (csrf, key) = (form.csrf(), form.hidden("key"));
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("key", key.as_str()),
+            ("kind", "sale"),
+            ("chemical_id", c.acetone.as_str()),
+            ("lot", "L-9"),
+            ("quantity", "12,5"),
+            ("occurred_at", "2026-03-02T09:30"),
+            ("counterparty_credit_code", buyer_code.as_str()),
+            ("shipment_ref", "YD-1"),
+        ];
+        let refused = v.post("/ledger/new", &fields);
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(
+            refused
+                .text
+                .contains("id=\"quantity-problem\">不是有效的数量"),
+            "the problem next to its field, in Chinese: {}",
+            refused.text
+        );
+        assert!(
+            refused.text.contains("value=\"YD-1\""),
+            "nothing typed is lost"
+        );
+        assert!(entries(app, &c, &c.seller).is_empty(), "nothing filed");
+
+        fields[5] = ("quantity", "12.5");
+        let filed = v.post("/ledger/new", &fields);
+        assert_eq!(filed.status, 303, "{}", filed.text);
+        let location = filed.location.unwrap();
+        let listed = entries(app, &c, &c.seller);
+        assert_eq!(listed.len(), 1);
+        let entry = &listed[0];
+        assert_eq!(
+            location,
+            format!("/ledger/{}?filed=1", entry["id"].as_str().unwrap())
+        );
+        assert_eq!(
+            entry["counterparty"]["firm_id"],
+            c.buyer.as_str(),
+            "linked by credit code"
+        );
+        assert_eq!(
+            entry["occurred_at"], "2026-03-02T01:30:00Z",
+            "China Standard Time"
+        );
+        assert_eq!(entry["quantity"], "12.500");
+
+        let receipt = v.get(&location);
+        assert_eq!(receipt.status, 200);
+        assert!(receipt
+            .text
+            .contains(&format!("<dd id=\"receipt-seq\">{}</dd>", entry["seq"])));
+        assert!(receipt.text.contains(entry["hash"].as_str().unwrap()));
+
+        // The same form sent again (a double click) files nothing more.
+        assert_eq!(v.post("/ledger/new", &fields).status, 303);
+        assert_eq!(entries(app, &c, &c.seller).len(), 1);
+
+        // Another firm's entry is not found; a regulator has no clerk's ledger.
+        let mut other = signed_in(app, &c.buyer, "zh-CN");
+        let hidden = other.get(&location);
+        assert_eq!(hidden.status, 404);
+        assert!(hidden.text.contains("页面不存在"), "{}", hidden.text);
+        assert_eq!(other.get("/ledger/not-an-id").status, 404);
+        let (officer, _) = app.create_user("regulator", None);
+        let mut r = Visitor::new(app, "zh-CN");
+        r.sign_in(&officer, PASSWORD);
+        assert_eq!(r.get("/ledger").status, 403);
+        // Without the token nothing is filed.
+        let mut forged = fields.clone();
+        forged[0] = ("csrf", "nope");
+        forged[1] = ("key", "another");
+        assert_eq!(v.post("/ledger/new", &forged).status, 403);
+        assert_eq!(entries(app, &c, &c.seller).len(), 1);
+    });
+}
+
+#[test]
+fn the_table_shows_each_entrys_lot_balance_and_filters_by_date() {
+    each_backend(|app| {
+        let c = chain(app);
+        for (kind, q, day) in [
+            ("production", "100", "01"),
+            ("sale", "30", "03"),
+            ("consumption", "5", "02"),
+        ] {
+            let mut e = json!({"kind": kind, "chemical_id": c.acetone, "lot": "A", "quantity": q,
+                               "occurred_at": format!("2026-03-{day}T08:00:00+08:00")});
+            if kind == "sale" {
+                e["counterparty"] = json!({"firm_id": c.buyer});
+            }
+            let r = app.post(
+                &format!("/api/v1/firms/{}/ledger", c.seller),
+                Some(&c.seller_clerk),
+                &e,
+            );
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        let mut v = signed_in(app, &c.seller, "en");
+        let table = v.get("/ledger");
+        assert_eq!(table.status, 200, "{}", table.text);
+        // In business order: +100 (day 1), −5 (day 2), −30 (day 3), though filed 1, 3, 2.
+        let balance = |seq: u32| {
+            let row = &table.text[table.text.find(&format!("id=\"entry-{seq}\"")).unwrap()..];
+            let cell = &row[row.find("class=\"num balance\">").unwrap() + 20..];
+            cell[..cell.find('<').unwrap()].to_string()
+        };
+        assert_eq!(balance(1), "100.000 kg");
+        assert_eq!(balance(2), "65.000 kg");
+        assert_eq!(balance(3), "95.000 kg");
+        assert!(table.text.contains("Acetone"), "{}", table.text);
+
+        let day2 = v.get("/ledger?from=2026-03-02&to=2026-03-02");
+        assert!(day2.text.contains("id=\"entry-3\"") && !day2.text.contains("id=\"entry-1\""));
+        let bad = v.get("/ledger?from=March");
+        assert_eq!(bad.status, 422);
+        assert!(
+            bad.text
+                .contains("id=\"from-problem\">Not a date and time."),
+            "{}",
+            bad.text
+        );
+
+        let inventory = v.get("/inventory");
+        assert!(inventory.text.contains("65.000 kg"), "{}", inventory.text);
+        let csv = v.get("/ledger/export.csv?kind=sale");
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.text.lines().count(), 2, "{}", csv.text);
+    });
+}
+
+#[test]
+fn an_upload_with_one_bad_row_files_nothing_and_a_good_one_files_every_row() {
+    each_backend(|app| {
+        let c = chain(app);
+        let mut v = signed_in(app, &c.seller, "zh-CN");
+        let page = v.get("/ledger/upload");
+        let csrf = page.csrf();
+        let bad = "kind,cas,lot,quantity,occurred_at\n\
+             production,67-64-1,A,100,2026-03-01T08:00:00+08:00\n\
+             production,67-64-1,A,-4,2026-03-01T09:00:00+08:00\n"
+            .to_string();
+        let preview = v.post_file(
+            "/ledger/upload",
+            &[("csrf", &csrf)],
+            ("file", "day.csv", bad.as_bytes()),
+        );
+        assert_eq!(preview.status, 422, "{}", preview.text);
+        let row3 = &preview.text[preview.text.find("id=\"row-3\"").expect("row 3 shown")..];
+        let row3 = &row3[..row3.find("</tr>").unwrap()];
+        assert!(
+            row3.contains("field-problem"),
+            "row 3's own problem: {row3}"
+        );
+        let row2 = &preview.text[preview.text.find("id=\"row-2\"").unwrap()..];
+        assert!(!row2[..row2.find("</tr>").unwrap()].contains("field-problem"));
+        assert!(
+            !preview.text.contains("id=\"file-upload\""),
+            "no way to file it"
+        );
+        assert!(entries(app, &c, &c.seller).is_empty());
+
+        let good = bad.replace(",-4,", ",4,");
+        let preview = v.post_file(
+            "/ledger/upload",
+            &[("csrf", &csrf)],
+            ("file", "day.csv", good.as_bytes()),
+        );
+        assert_eq!(preview.status, 200, "{}", preview.text);
+        assert!(preview.text.contains("全部 2 行均正确"), "{}", preview.text);
+        assert!(
+            entries(app, &c, &c.seller).is_empty(),
+            "a preview files nothing"
+        );
+        let key = preview.hidden("key");
+        let contents = preview.textarea("csv");
+        let filed = v.post(
+            "/ledger/upload/file",
+            &[("csrf", &csrf), ("key", &key), ("csv", &contents)],
+        );
+        assert_eq!(
+            (filed.status, filed.location.as_deref()),
+            (303, Some("/ledger?filed=2"))
+        );
+        assert_eq!(entries(app, &c, &c.seller).len(), 2);
+        assert!(v
+            .get("/ledger?filed=2")
+            .text
+            .contains("已登记 2 条台账记录"));
+
+        let forged = v.post_file(
+            "/ledger/upload",
+            &[("csrf", "x")],
+            ("file", "day.csv", good.as_bytes()),
+        );
+        assert_eq!(forged.status, 403);
+        let not_csv = v.post_file(
+            "/ledger/upload",
+            &[("csrf", &csrf)],
+            ("file", "x.csv", b"\xff\xfe"),
+        );
+        assert_eq!(not_csv.status, 422);
+        assert!(
+            not_csv.text.contains("id=\"file-problem\""),
+            "{}",
+            not_csv.text
+        );
+    });
+}
