@@ -130,6 +130,8 @@ impl Application {
                 .configure(crate::sessions::pages::routes)
                 .configure(crate::shipments::pages::routes)
                 .configure(crate::ledger::pages::routes)
+                .configure(plumbing::permits::routes)
+                .configure(crate::counterparties::pages::routes)
                 .default_service(web::to(plumbing::console::not_found))
         })
         .listen(listener)

@@ -5,6 +5,7 @@
 //! firm is told.
 
 pub mod http;
+pub mod pages;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

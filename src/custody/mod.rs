@@ -7,6 +7,7 @@ pub mod model;
 pub mod run;
 pub mod store;
 pub mod trace;
+pub mod usage;
 pub mod validator;
 
 pub use model::Finding;

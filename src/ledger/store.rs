@@ -180,6 +180,19 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
+/// The seq and recording time of a firm's last entry.
+pub fn head_entry(
+    conn: &mut DbConnection,
+    firm_id: Uuid,
+) -> Result<Option<(i64, NaiveDateTime)>, AppError> {
+    Ok(ledger_entries::table
+        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+        .order(ledger_entries::seq.desc())
+        .select((ledger_entries::seq, ledger_entries::recorded_at))
+        .first(conn)
+        .optional()?)
+}
+
 /// What a running balance needs of an entry: (id, seq, kind, chemical, lot, quantity,
 /// occurred_at, reverses).
 pub type MovementRow = (

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::console::i18n::LANG_COOKIE;
-use crate::console::page::{html, see_other};
+use crate::console::page::{html, local_time, see_other};
 use crate::console::session::lang_of;
 use crate::console::{Chrome, ConsoleUser, Lang, PageError};
 use crate::db::Db;
@@ -28,8 +28,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
-    /// Incoming shipments awaiting the clerk's confirmation (enterprise users).
-    awaiting: Option<usize>,
+    /// What a clerk has to do (enterprise users).
+    todo: Option<ClerkTodo>,
+}
+
+struct ClerkTodo {
+    /// Incoming shipments awaiting confirmation.
+    incoming: usize,
+    /// The firm's open findings, to explain.
+    findings: usize,
+    /// The last entry's seq and when it was recorded.
+    last_filed: Option<(i64, String)>,
 }
 
 /// Each role's home: a clerk's to-do list, a regulator's dashboard, …
@@ -42,18 +51,13 @@ async fn home(
         Role::Enterprise => clerk_home(user, db, rules).await,
         Role::Regulator | Role::Association | Role::Admin => {
             let chrome = user.chrome("/");
-            Ok(html(
-                StatusCode::OK,
-                &HomePage {
-                    chrome,
-                    awaiting: None,
-                },
-            ))
+            Ok(html(StatusCode::OK, &HomePage { chrome, todo: None }))
         }
     }
 }
 
-/// What needs doing at a firm: incoming shipments to confirm.
+/// What needs doing at a firm: incoming shipments to confirm, findings to explain, and when
+/// the ledger was last filed to.
 async fn clerk_home(
     user: ConsoleUser,
     db: web::Data<Db>,
@@ -67,9 +71,9 @@ async fn clerk_home(
     }
     .parse()
     .map_err(|e| user.failed(e.into()))?;
-    let list = db
+    let (incoming, findings, last) = db
         .run(move |conn| {
-            crate::shipments::list(
+            let incoming = crate::shipments::list(
                 conn,
                 &principal,
                 firm,
@@ -77,13 +81,30 @@ async fn clerk_home(
                 &StatusQuery::default(),
                 page,
                 &rules,
-            )
+            )?;
+            let open = crate::custody::findings::FindingQuery {
+                status: Some("open".into()),
+                ..Default::default()
+            };
+            let findings = crate::custody::findings::list(conn, &principal, open, page)?;
+            let last = crate::ledger::store::head_entry(conn, firm)?;
+            Ok((incoming, findings, last))
         })
         .await
         .map_err(|e| user.failed(e))?;
-    let awaiting = Some(list.items.iter().filter(|s| s.status.is_open()).count());
+    let todo = ClerkTodo {
+        incoming: incoming.items.iter().filter(|s| s.status.is_open()).count(),
+        findings: findings.items.len(),
+        last_filed: last.map(|(seq, at)| (seq, local_time(crate::domain::time::from_db(at)))),
+    };
     let chrome = user.chrome("/");
-    Ok(html(StatusCode::OK, &HomePage { chrome, awaiting }))
+    Ok(html(
+        StatusCode::OK,
+        &HomePage {
+            chrome,
+            todo: Some(todo),
+        },
+    ))
 }
 
 async fn stylesheet() -> HttpResponse {

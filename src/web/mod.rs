@@ -4,6 +4,7 @@
 pub mod console;
 pub mod openapi;
 pub mod ops;
+pub mod permits;
 
 use std::time::Instant;
 

@@ -251,3 +251,76 @@ fn an_upload_with_one_bad_row_files_nothing_and_a_good_one_files_every_row() {
         );
     });
 }
+
+#[test]
+fn permits_show_what_is_left_and_the_pre_sale_check_answers_in_the_users_words() {
+    each_backend(|app| {
+        let c = chain(app);
+        let permit = app.post(
+            &format!("/api/v1/firms/{}/permits", c.buyer),
+            Some(&c.regulator),
+            &json!({"kind": "purchase_filing", "number": format!("BA-{}", app.next()), "chemical_ids": [c.acetone],
+                    "quantity_limit": "100", "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-12-31T00:00:00Z"}),
+        );
+        assert_eq!(permit.status, 201, "{}", permit.text);
+        let bought = app.post(
+            &format!("/api/v1/firms/{}/ledger", c.buyer),
+            Some(&c.buyer_clerk),
+            &json!({"kind": "purchase", "chemical_id": c.acetone, "quantity": "30", "occurred_at": "2026-03-01T08:00:00Z",
+                    "counterparty": {"name": "某化工", "credit_code": crate::helpers::credit_code(70_000 + app.next())}}),
+        );
+        assert_eq!(bought.status, 201, "{}", bought.text);
+        let mut buyer = signed_in(app, &c.buyer, "zh-CN");
+        let permits = buyer.get("/permits");
+        assert_eq!(permits.status, 200, "{}", permits.text);
+        assert!(permits.text.contains("购买备案证明") && permits.text.contains("丙酮"));
+        assert!(
+            permits
+                .text
+                .contains("<td class=\"num remaining\">70.000 kg</td>"),
+            "{}",
+            permits.text
+        );
+        let home = buyer.get("/");
+        assert!(
+            home.text.contains("id=\"last-filed\">最近一次登记"),
+            "{}",
+            home.text
+        );
+
+        let code = app
+            .get(&format!("/api/v1/firms/{}", c.buyer), Some(&c.regulator))
+            .body["credit_code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut seller = signed_in(app, &c.seller, "zh-CN");
+        let yes = seller.get(&format!(
+            "/counterparty-check?credit_code={code}&chemical_id={}",
+            c.acetone
+        ));
+        assert_eq!(yes.status, 200, "{}", yes.text);
+        assert!(yes.text.contains("id=\"may-buy\""), "{}", yes.text);
+        let no = seller.get(&format!(
+            "/counterparty-check?credit_code={code}&chemical_id={}",
+            c.anhydride
+        ));
+        assert!(
+            no.text
+                .contains("id=\"may-not-buy\">不得销售： 该企业当时无覆盖该品种的有效购买许可证"),
+            "{}",
+            no.text
+        );
+        let bad = seller.get(&format!(
+            "/counterparty-check?credit_code=123&chemical_id={}",
+            c.acetone
+        ));
+        assert_eq!(bad.status, 422);
+        assert!(
+            bad.text
+                .contains("id=\"credit_code-problem\">统一社会信用代码应为 18 位"),
+            "{}",
+            bad.text
+        );
+    });
+}
