@@ -12,7 +12,7 @@ use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError};
 use crate::db::Db;
 use crate::domain::{CustodyRules, Role};
-use crate::ledger::pages::{chemical_options, ChemicalOption};
+use crate::ledger::pages::labels::{chemical_options, ChemicalOption};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/counterparty-check").route(web::get().to(page)));

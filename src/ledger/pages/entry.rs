@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::kind_label;
+use super::labels::kind_label;
 use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError};
 use crate::db::Db;

@@ -10,7 +10,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{chemical_options, kind_options, ChemicalOption};
+use super::labels::{chemical_options, kind_options, ChemicalOption};
 use crate::console::form::{given, Problems};
 use crate::console::page::{html, see_other};
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};

@@ -9,7 +9,7 @@ use askama::Template;
 use chrono::{Duration, NaiveDate, TimeZone};
 use serde::Deserialize;
 
-use super::{chemical_options, kind_label, kind_options, ChemicalOption};
+use super::labels::{chemical_options, kind_label, kind_options, ChemicalOption};
 use crate::console::form::{given, Problems};
 use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};

@@ -9,7 +9,7 @@ use askama::Template;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::kind_label;
+use super::labels::kind_label;
 use crate::console::form::given;
 use crate::console::page::{html, see_other};
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};
