@@ -132,13 +132,15 @@ fn role_key(role: Role) -> &'static str {
     }
 }
 
-/// Times are shown in China Standard Time (Asia/Shanghai keeps UTC+8 all year).
+/// China Standard Time: Asia/Shanghai keeps UTC+8 all year.
+pub const CHINA: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// Times are shown in China Standard Time.
 pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    const FORMAT: &str = "%Y-%m-%d %H:%M";
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(cst) => t.with_timezone(&cst).format(FORMAT).to_string(),
-        None => t.format(FORMAT).to_string(),
-    }
+    t.with_timezone(&CHINA).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A rendered page with the console's headers.

@@ -90,6 +90,18 @@ pub fn find_by_credit_code(
         .optional()?)
 }
 
+/// The names of the registered firms among `ids`, by id.
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let rows: Vec<(String, String)> = firms::table
+        .filter(firms::id.eq_any(ids))
+        .select((firms::id, firms::name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool, AppError> {
     let n: i64 = firms::table
         .filter(firms::id.eq(id.to_string()))

@@ -253,4 +253,12 @@ impl Element<'_> {
             .unwrap_or("")
             .to_string()
     }
+
+    /// The current value of a property such as `value` (what the field holds now).
+    pub fn attribute(&self, name: &str) -> String {
+        self.cmd("GET", &format!("/property/{name}"), None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
 }

@@ -101,23 +101,18 @@ async fn options(
         .map_err(|e| user.failed(e))
 }
 
-/// An empty form (or one started from a link, e.g. "reverse this entry"), dated now.
+/// An empty form (or one started from a link, e.g. "reverse this entry").
 pub async fn page(
     user: ConsoleUser,
     db: web::Data<Db>,
     start: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
     user.own_firm()?;
-    let cst = chrono::FixedOffset::east_opt(8 * 3600)
-        .ok_or_else(|| user.failed(AppError::internal("UTC+8")))?;
     let form = EntryForm {
         key: uuid::Uuid::new_v4().to_string(),
         kind: start.get("kind").cloned().unwrap_or_else(|| "sale".into()),
         reverses: start.get("reverses").cloned().unwrap_or_default(),
-        occurred_at: chrono::Utc::now()
-            .with_timezone(&cst)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string(),
+        occurred_at: now_in_china(),
         ..EntryForm::default()
     };
     let chemicals = options(&user, &db, String::new()).await?;
@@ -128,6 +123,16 @@ pub async fn page(
         chemicals,
         Problems::default(),
     ))
+}
+
+/// Now in China Standard Time as a `datetime-local` value, rounded up to the next second so that
+/// what was filed before the form opened comes before it in business order.
+fn now_in_china() -> String {
+    let next_second = chrono::Utc::now() + chrono::Duration::seconds(1);
+    next_second
+        .with_timezone(&crate::console::page::CHINA)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
 }
 
 /// The wire entry of a filled form (the API's `EntryRequest`): empty fields are absent.
@@ -149,7 +154,8 @@ fn entry_body(conn: &mut DbConnection, form: &EntryForm) -> Result<Value, AppErr
     put("note", &form.note);
     put("reverses", &form.reverses);
     if let Some(local) = given(&form.occurred_at) {
-        // `datetime-local` has no zone: the clerk's clock is China Standard Time.
+        // `datetime-local` has no zone (the clerk's clock is China Standard Time) and sends
+        // seconds only when they are not zero.
         let seconds = if local.len() == 16 { ":00" } else { "" };
         body.insert(
             "occurred_at".into(),

@@ -43,8 +43,7 @@ pub struct Filters {
 fn day_start(field: &'static str, text: &str, days_later: i64) -> Result<String, AppError> {
     let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::field(field, "invalid_time", "is not a date (YYYY-MM-DD)"))?;
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| AppError::internal("UTC+8"))?;
-    let start = cst
+    let start = crate::console::page::CHINA
         .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
         .single()
         .ok_or_else(|| AppError::field(field, "invalid_time", "is not a date"))?;
@@ -141,7 +140,15 @@ fn sign(kind: EntryKind) -> &'static str {
     }
 }
 
-fn row(e: LedgerEntry, labels: &Labels, after: &HashMap<String, i64>, texts: Texts) -> Row {
+/// What the table needs besides the entries: chemical labels, counterparty names, balances.
+struct Context {
+    labels: Labels,
+    firms: HashMap<String, String>,
+    after: HashMap<String, i64>,
+}
+
+fn row(e: LedgerEntry, cx: &Context, texts: Texts) -> Row {
+    let (labels, after) = (&cx.labels, &cx.after);
     let (zh, en, unit) = labels
         .get(&e.chemical_id.to_string())
         .cloned()
@@ -151,7 +158,10 @@ fn row(e: LedgerEntry, labels: &Labels, after: &HashMap<String, i64>, texts: Tex
         c.name
             .clone()
             .or_else(|| c.credit_code.clone())
-            .or_else(|| c.firm_id.map(|f| f.to_string()))
+            .or_else(|| {
+                c.firm_id
+                    .and_then(|f| cx.firms.get(&f.to_string()).cloned())
+            })
             .unwrap_or_default()
     });
     Row {
@@ -226,9 +236,17 @@ pub async fn page(
                     .iter()
                     .map(|e| e.chemical_id.to_string())
                     .collect();
-                let labels = crate::chemicals::store::labels(conn, &ids)?;
-                let after = balances_after(conn, firm, &page.items)?;
-                Ok((page, labels, after))
+                let parties: Vec<String> = page
+                    .items
+                    .iter()
+                    .filter_map(|e| e.counterparty.as_ref()?.firm_id.map(|f| f.to_string()))
+                    .collect();
+                let cx = Context {
+                    labels: crate::chemicals::store::labels(conn, &ids)?,
+                    firms: crate::firms::store::names(conn, &parties)?,
+                    after: balances_after(conn, firm, &page.items)?,
+                };
+                Ok((page, cx))
             });
             Ok((chemicals, listed))
         })
@@ -236,7 +254,7 @@ pub async fn page(
         .map_err(|e| user.failed(e))?;
     let (chemicals, listed) = outcome;
     let (status, problems, rows, next_page) = match listed {
-        Ok((page, labels, after)) => {
+        Ok((page, cx)) => {
             let next = page.next_cursor.clone().map(|c| {
                 let more = filters.encoded();
                 format!(
@@ -244,11 +262,7 @@ pub async fn page(
                     if more.is_empty() { "" } else { "&" }
                 )
             });
-            let rows = page
-                .items
-                .into_iter()
-                .map(|e| row(e, &labels, &after, texts))
-                .collect();
+            let rows = page.items.into_iter().map(|e| row(e, &cx, texts)).collect();
             (StatusCode::OK, Problems::default(), rows, next)
         }
         Err(e) => match Problems::of(texts, &e) {

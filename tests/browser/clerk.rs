@@ -1,0 +1,122 @@
+//! Journey 1, a ledger clerk: files a sale and reads its receipt, uploads a CSV with one bad
+//! row and sees that row's error with nothing filed, then confirms an incoming shipment.
+
+use serde_json::Value;
+
+use super::{dispatched, driver, each_backend, no_raw_keys, sign_in};
+
+#[test]
+fn a_clerk_files_a_sale_uploads_a_csv_with_one_bad_row_and_confirms_a_shipment() {
+    let Some(driver) = driver() else { return };
+    each_backend(|app| {
+        let (buyer, dispatch, clerk) = dispatched(app);
+        let regulator = app.regulator();
+        let entries = |kind: &str| -> Vec<Value> {
+            app.get(
+                &format!("/api/v1/firms/{buyer}/ledger?kind={kind}"),
+                Some(&regulator),
+            )
+            .body["items"]
+                .as_array()
+                .unwrap()
+                .clone()
+        };
+        let b = driver.browser("zh-CN");
+        sign_in(&b, app, &clerk);
+
+        // The incoming acetone first, so that there is stock to sell.
+        b.go(&format!("{}/incoming", app.base));
+        b.find(&format!("#dispatch-{dispatch} button.confirm"))
+            .click();
+        b.wait_until("the confirmation", |b| b.try_find("#notice").is_some());
+        assert_eq!(entries("purchase").len(), 1);
+
+        // A sale with a bad quantity: the problem beside the field, nothing filed.
+        b.go(&format!("{}/ledger/new", app.base));
+        no_raw_keys(&b);
+        b.find("#kind option[value=sale]").click();
+        b.execute("document.querySelector('#chemical_id').selectedIndex = [...document.querySelectorAll('#chemical_id option')].findIndex(o => o.text.startsWith('丙酮'))");
+        b.find("#lot").type_text("L7");
+        b.find("#quantity").type_text("abc");
+        b.find("#counterparty_name").type_text("<b>某医药公司</b>");
+        b.find("#counterparty_credit_code")
+            .type_text(&super::helpers::credit_code(90_000 + app.next()));
+        b.find("#counterparty_permit_no").type_text("GM-1");
+        b.find("#file-entry").click();
+        b.wait_until("the problem next to the quantity", |b| {
+            b.try_find("#quantity-problem").is_some()
+        });
+        assert!(
+            b.find("#quantity-problem")
+                .text()
+                .contains("不是有效的数量"),
+            "{}",
+            b.text()
+        );
+        assert_eq!(
+            b.find("#counterparty_name").attribute("value"),
+            "<b>某医药公司</b>"
+        );
+        b.screenshot("ledger-form-problem-zh");
+        assert!(entries("sale").is_empty());
+
+        let quantity = b.find("#quantity");
+        quantity.clear();
+        quantity.type_text("2.5");
+        b.find("#file-entry").click();
+        b.wait_until("the receipt", |b| b.try_find("#receipt-hash").is_some());
+        let sales = entries("sale");
+        assert_eq!(sales.len(), 1);
+        assert_eq!(
+            b.find("#receipt-hash").text(),
+            sales[0]["hash"].as_str().unwrap()
+        );
+        assert_eq!(b.find("#receipt-seq").text(), sales[0]["seq"].to_string());
+        b.screenshot("ledger-receipt-zh");
+
+        // The table: the lot's balance after the sale (9.5 bought... here 10 − 2.5).
+        b.go(&format!("{}/ledger", app.base));
+        let row = format!("#entry-{}", sales[0]["seq"]);
+        assert!(
+            b.find(&format!("{row} .balance"))
+                .text()
+                .starts_with("7.500"),
+            "{}",
+            b.text()
+        );
+        b.screenshot("ledger-zh");
+
+        // An upload with one bad row: that row's error, nothing filed.
+        let dir = std::env::temp_dir().join(format!("precursor-upload-{}", app.next()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("day.csv");
+        std::fs::write(
+            &path,
+            "kind,cas,lot,quantity,occurred_at,note\n\
+             consumption,67-64-1,L7,1,2026-03-01T08:00:00+08:00,\n\
+             loss,67-64-1,L7,0.5,2026-03-01T09:00:00+08:00,\n",
+        )
+        .unwrap();
+        b.go(&format!("{}/ledger/upload", app.base));
+        b.find("#file").type_text(path.to_str().unwrap());
+        b.find("#check-upload").click();
+        b.wait_until("the preview", |b| b.try_find("#preview").is_some());
+        assert!(
+            b.try_find("#upload-refused").is_some(),
+            "{} {}",
+            b.url(),
+            b.source()
+        );
+        assert!(
+            b.find("#row-3 .row-problems")
+                .text()
+                .contains("损耗必须在备注中说明原因"),
+            "{}",
+            b.text()
+        );
+        assert!(b.find("#row-2 .row-problems").text().is_empty());
+        assert!(b.try_find("#file-upload").is_none());
+        b.screenshot("upload-preview-zh");
+        assert!(entries("consumption").is_empty() && entries("loss").is_empty());
+    });
+}
