@@ -131,6 +131,7 @@ impl Application {
                 .configure(crate::shipments::pages::routes)
                 .configure(crate::ledger::pages::routes)
                 .configure(plumbing::permits::routes)
+                .configure(plumbing::trace::routes)
                 .configure(crate::counterparties::pages::routes)
                 .default_service(web::to(plumbing::console::not_found))
         })

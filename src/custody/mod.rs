@@ -1,6 +1,7 @@
 //! Chain of custody: the validator (pure: `model` and `validator`), a run that records its
 //! findings (`run`), the life of those findings (`findings`), and the lot trace (`trace`).
 
+pub mod drawing;
 pub mod findings;
 pub mod http;
 pub mod model;

@@ -5,6 +5,7 @@ pub mod console;
 pub mod openapi;
 pub mod ops;
 pub mod permits;
+pub mod trace;
 
 use std::time::Instant;
 

@@ -7,6 +7,7 @@ mod authorization;
 mod catalog;
 mod console;
 mod console_ledger;
+mod console_trace;
 mod counterparties;
 mod custody;
 mod demo;
