@@ -46,9 +46,12 @@ pub struct Edge {
     pub tone: Tone,
 }
 
-const NODE_W: usize = 230;
 const LINE_H: usize = 17;
-const GAP_X: usize = 120;
+/// Boxes and the gaps between columns grow with their text, within these bounds.
+const MIN_NODE_W: usize = 180;
+const MAX_NODE_W: usize = 460;
+const MIN_GAP_X: usize = 90;
+const MAX_GAP_X: usize = 360;
 const GAP_Y: usize = 28;
 const MARGIN: usize = 16;
 
@@ -114,6 +117,32 @@ fn forward_edges(n: usize, edges: &[(usize, usize)]) -> Vec<(usize, usize)> {
     kept
 }
 
+/// About how wide `text` is drawn at 13 px: CJK characters are square, others about half.
+pub fn text_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| if c.is_ascii() { 7 } else { 13 })
+        .sum()
+}
+
+/// Sizes of one drawing: box width and gap between columns.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    node_w: usize,
+    gap_x: usize,
+}
+
+impl Sizes {
+    fn of(nodes: &[Node], edges: &[Edge]) -> Sizes {
+        let widest = |texts: &mut dyn Iterator<Item = &String>| {
+            texts.map(|t| text_width(t)).max().unwrap_or(0)
+        };
+        let node_w =
+            (widest(&mut nodes.iter().flat_map(|n| &n.lines)) + 16).clamp(MIN_NODE_W, MAX_NODE_W);
+        let gap_x = (widest(&mut edges.iter().map(|e| &e.label)) + 30).clamp(MIN_GAP_X, MAX_GAP_X);
+        Sizes { node_w, gap_x }
+    }
+}
+
 /// Escapes text for SVG (XML) content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -143,15 +172,16 @@ pub fn render(title: &str, nodes: &[Node], edges: &[Edge]) -> String {
         .filter_map(|e| Some((*index.get(e.from.as_str())?, *index.get(e.to.as_str())?)))
         .collect();
     let column = columns(nodes.len(), &pairs);
+    let size = Sizes::of(nodes, edges);
     let height = |n: &Node| n.lines.len().max(1) * LINE_H + 14;
     let mut next_y = vec![MARGIN; column.iter().max().map_or(1, |c| c + 1)];
     let mut at = Vec::with_capacity(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
         let c = column[i];
-        at.push((MARGIN + c * (NODE_W + GAP_X), next_y[c]));
+        at.push((MARGIN + c * (size.node_w + size.gap_x), next_y[c]));
         next_y[c] += height(n) + GAP_Y;
     }
-    let width = MARGIN * 2 + next_y.len() * (NODE_W + GAP_X) - GAP_X;
+    let width = MARGIN * 2 + next_y.len() * (size.node_w + size.gap_x) - size.gap_x;
     let total_h = next_y.iter().max().copied().unwrap_or(MARGIN) + MARGIN;
     let mut svg = String::new();
     let _ = write!(
@@ -179,12 +209,13 @@ pub fn render(title: &str, nodes: &[Node], edges: &[Edge]) -> String {
         draw_edge(
             &mut svg,
             e,
+            size,
             (at[a], height(&nodes[a])),
             (at[b], height(&nodes[b])),
         );
     }
     for (i, n) in nodes.iter().enumerate() {
-        draw_node(&mut svg, n, at[i], height(n));
+        draw_node(&mut svg, n, size.node_w, at[i], height(n));
     }
     svg.push_str("</svg>");
     svg
@@ -200,8 +231,14 @@ fn tone_name(tone: Tone) -> &'static str {
 
 type Placed = ((usize, usize), usize);
 
-fn draw_edge(svg: &mut String, e: &Edge, ((ax, ay), ah): Placed, ((bx, by), bh): Placed) {
-    let (x1, y1) = (ax + NODE_W, ay + ah / 2);
+fn draw_edge(
+    svg: &mut String,
+    e: &Edge,
+    size: Sizes,
+    ((ax, ay), ah): Placed,
+    ((bx, by), bh): Placed,
+) {
+    let (x1, y1) = (ax + size.node_w, ay + ah / 2);
     let (x2, y2) = (bx, by + bh / 2);
     // Forward arrows bend gently; an arrow back (or within a column) loops below the boxes.
     let path = if x2 > x1 {
@@ -233,13 +270,13 @@ fn draw_edge(svg: &mut String, e: &Edge, ((ax, ay), ah): Placed, ((bx, by), bh):
     );
 }
 
-fn draw_node(svg: &mut String, n: &Node, (x, y): (usize, usize), h: usize) {
+fn draw_node(svg: &mut String, n: &Node, node_w: usize, (x, y): (usize, usize), h: usize) {
     let stroke = if n.flagged { "#b3261e" } else { "#5b6875" };
     let width = if n.flagged { 3 } else { 1 };
     let rx = if n.external { 18 } else { 4 };
     let _ = write!(
         svg,
-        "<g class=\"node{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{NODE_W}\" height=\"{h}\" rx=\"{rx}\" \
+        "<g class=\"node{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{node_w}\" height=\"{h}\" rx=\"{rx}\" \
          fill=\"#ffffff\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>",
         if n.flagged { " flagged" } else { "" }
     );
