@@ -4,6 +4,7 @@
 pub mod findings;
 pub mod http;
 pub mod model;
+pub mod pages;
 pub mod run;
 pub mod store;
 pub mod trace;

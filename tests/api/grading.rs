@@ -388,17 +388,19 @@ fn the_worklist_puts_the_most_overdue_first() {
         let registered = app.get(&format!("/api/v1/firms/{never}"), Some(&regulator));
         let first = &due.body["items"][0];
         assert_eq!(
-            (first["last_inspection"].is_null(), first["days_overdue"].as_i64()),
+            (
+                first["last_inspection"].is_null(),
+                first["days_overdue"].as_i64()
+            ),
             (true, Some(0)),
             "{}",
             due.text
         );
-        let due_at = chrono::DateTime::parse_from_rfc3339(first["due_at"].as_str().unwrap())
-            .unwrap();
-        let created_at = chrono::DateTime::parse_from_rfc3339(
-            registered.body["created_at"].as_str().unwrap(),
-        )
-        .unwrap();
+        let due_at =
+            chrono::DateTime::parse_from_rfc3339(first["due_at"].as_str().unwrap()).unwrap();
+        let created_at =
+            chrono::DateTime::parse_from_rfc3339(registered.body["created_at"].as_str().unwrap())
+                .unwrap();
         assert_eq!(due_at, created_at, "{}", due.text);
         assert_eq!(
             due.body["items"][1]["days_overdue"]
