@@ -10,24 +10,24 @@ use crate::helpers::{each_backend, TestApp, PASSWORD};
 use crate::ledger::chain;
 
 /// A client that keeps cookies and does not follow redirects.
-struct Visitor<'a> {
+pub(crate) struct Visitor<'a> {
     app: &'a TestApp,
     agent: ureq::Agent,
-    cookies: BTreeMap<String, String>,
+    pub(crate) cookies: BTreeMap<String, String>,
     accept_language: &'static str,
 }
 
-struct Page {
-    status: u16,
-    text: String,
-    location: Option<String>,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) text: String,
+    pub(crate) location: Option<String>,
     set_cookies: Vec<String>,
     csp: Option<String>,
 }
 
 impl Page {
     /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .text
             .find("name=\"csrf\" value=\"")
@@ -44,7 +44,7 @@ impl Page {
 }
 
 impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp, accept_language: &'static str) -> Visitor<'a> {
+    pub(crate) fn new(app: &'a TestApp, accept_language: &'static str) -> Visitor<'a> {
         Visitor {
             app,
             agent: ureq::AgentBuilder::new().redirects(0).build(),
@@ -99,15 +99,15 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    fn get(&mut self, path: &str) -> Page {
+    pub(crate) fn get(&mut self, path: &str) -> Page {
         self.send("GET", path, None)
     }
 
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         self.send("POST", path, Some(form))
     }
 
-    fn sign_in(&mut self, username: &str, password: &str) -> Page {
+    pub(crate) fn sign_in(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/sign-in");
         let csrf = form.csrf();
         self.post(

@@ -6,6 +6,7 @@ mod authentication;
 mod authorization;
 mod catalog;
 mod console;
+mod console_regulator;
 mod counterparties;
 mod custody;
 mod demo;

@@ -11,7 +11,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
+use super::names::{
     chemical_label, code_name, entry_kind_name, severity_name, status_name, SEVERITIES, STATUSES,
 };
 use crate::activity::{ActivityRow, Logged};
@@ -165,7 +165,7 @@ async fn list(
         .run(move |conn| {
             let page = page.map_err(AppError::Validation)?;
             let firm_id = if regulator {
-                super::firm_named(conn, &asked.firm)?
+                super::names::firm_named(conn, &asked.firm)?
             } else {
                 None
             };

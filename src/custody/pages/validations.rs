@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::code_name;
+use super::names::code_name;
 use crate::activity::{ActivityRow, Logged};
 use crate::console::page::{html, local_time, see_other};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
@@ -180,7 +180,7 @@ async fn start(
     line.status = 303;
     let outcome = db
         .run(move |conn| {
-            let firm_id = super::firm_named(conn, &asked)?
+            let firm_id = super::names::firm_named(conn, &asked)?
                 .map(|f| Uuid::parse_str(&f).map_err(AppError::internal))
                 .transpose()?;
             let request = RunRequest {
