@@ -2,7 +2,7 @@
 //! its firm), explained by the firm, resolved or dismissed by a regulator; each step kept in its
 //! history.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -208,6 +208,34 @@ pub fn list(
         |(r, _)| r.id.as_str(),
         |(_, v)| v,
     ))
+}
+
+/// How many findings a list's filters keep, by severity and by code (what the dashboard shows;
+/// each number is the length of the list under the same filters plus that severity or code).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FindingCounts {
+    pub total: i64,
+    pub by_severity: BTreeMap<Severity, i64>,
+    pub by_code: BTreeMap<Code, i64>,
+}
+
+pub fn counts(
+    conn: &mut DbConnection,
+    who: &Principal,
+    query: FindingQuery,
+) -> Result<FindingCounts, AppError> {
+    policy::require_role(who, &[Role::Regulator, Role::Enterprise])?;
+    let filter = query.parse(who)?;
+    let mut counts = FindingCounts::default();
+    for (severity, code, n) in store::count_by_severity_and_code(conn, &filter)? {
+        let severity =
+            Severity::parse(&severity).ok_or_else(|| AppError::internal("stored severity"))?;
+        let code = Code::parse(&code).ok_or_else(|| AppError::internal("stored finding code"))?;
+        counts.total += n;
+        *counts.by_severity.entry(severity).or_default() += n;
+        *counts.by_code.entry(code).or_default() += n;
+    }
+    Ok(counts)
 }
 
 /// A finding the caller may see: regulators any, an enterprise those about its firm (else 404).

@@ -5,6 +5,7 @@ pub mod drawing;
 pub mod findings;
 pub mod http;
 pub mod model;
+pub mod pages;
 pub mod run;
 pub mod store;
 pub mod trace;

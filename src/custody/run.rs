@@ -288,3 +288,68 @@ fn run_notes<'a>(
         at: now,
     })
 }
+
+/// A run as it was stored: its summary without what a run as of now alone knows (by severity).
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredRun {
+    pub id: Uuid,
+    pub firm_id: Option<Uuid>,
+    pub as_of: DateTime<Utc>,
+    pub run_by: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    pub entries_checked: i64,
+    pub findings_by_code: BTreeMap<String, i64>,
+    pub new_findings: i64,
+    pub resolved_findings: i64,
+}
+
+fn stored_run(row: RunRow) -> Result<StoredRun, AppError> {
+    let bad = |what: &str| AppError::internal(format!("stored run has a bad {what}"));
+    Ok(StoredRun {
+        id: Uuid::parse_str(&row.id).map_err(|_| bad("id"))?,
+        firm_id: row
+            .firm_id
+            .as_deref()
+            .map(Uuid::parse_str)
+            .transpose()
+            .map_err(|_| bad("firm id"))?,
+        as_of: time::from_db(row.as_of),
+        run_by: row.run_by,
+        started_at: time::from_db(row.started_at),
+        duration_ms: row.duration_ms,
+        entries_checked: row.entries_checked,
+        findings_by_code: serde_json::from_str(&row.findings_by_code)
+            .map_err(|_| bad("findings_by_code"))?,
+        new_findings: row.new_findings,
+        resolved_findings: row.resolved_findings,
+    })
+}
+
+/// Recent runs, newest first (regulators).
+pub fn recent(
+    conn: &mut DbConnection,
+    who: &Principal,
+    page: crate::paging::Page,
+) -> Result<crate::paging::PageOf<StoredRun>, AppError> {
+    policy::require_role(who, &[Role::Regulator])?;
+    let before = page.after.map(|id| id.to_string());
+    let rows = store::recent_runs(conn, before.as_deref(), page.fetch_limit())?;
+    let runs = rows
+        .into_iter()
+        .map(|row| Ok((row.id.clone(), stored_run(row)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(crate::paging::PageOf::from_rows(
+        runs,
+        page,
+        |(id, _)| id.as_str(),
+        |(_, run)| run,
+    ))
+}
+
+/// One stored run (regulators; an unknown id is 404).
+pub fn stored(conn: &mut DbConnection, who: &Principal, id: Uuid) -> Result<StoredRun, AppError> {
+    policy::require_role(who, &[Role::Regulator])?;
+    let row = store::find_run(conn, &id.to_string())?.ok_or(AppError::NotFound)?;
+    stored_run(row)
+}

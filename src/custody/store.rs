@@ -536,35 +536,60 @@ pub struct FindingFilter {
     pub status: Option<String>,
 }
 
+/// Narrows a boxed query of findings to those `filter` keeps: one definition of what each filter
+/// means, for the list and for its counts.
+macro_rules! matching {
+    ($query:expr, $filter:expr) => {{
+        let (mut query, filter): (_, &FindingFilter) = ($query, $filter);
+        if let Some(firm) = &filter.firm_id {
+            query = query.filter(
+                custody_findings::firm_id
+                    .eq(firm.clone())
+                    .or(custody_findings::counterparty_firm_id.eq(firm.clone())),
+            );
+        }
+        if let Some(code) = &filter.code {
+            query = query.filter(custody_findings::code.eq(code.clone()));
+        }
+        if let Some(severity) = &filter.severity {
+            query = query.filter(custody_findings::severity.eq(severity.clone()));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(custody_findings::status.eq(status.clone()));
+        }
+        query
+    }};
+}
+
 pub fn list(
     conn: &mut DbConnection,
     filter: &FindingFilter,
     after: &str,
     limit: i64,
 ) -> Result<Vec<FindingRow>, AppError> {
-    let mut query = custody_findings::table
+    let query = custody_findings::table
         .filter(custody_findings::id.gt(after.to_string()))
         .order(custody_findings::id.asc())
         .limit(limit)
         .select(FindingRow::as_select())
         .into_boxed();
-    if let Some(firm) = &filter.firm_id {
-        query = query.filter(
-            custody_findings::firm_id
-                .eq(firm.clone())
-                .or(custody_findings::counterparty_firm_id.eq(firm.clone())),
-        );
-    }
-    if let Some(code) = &filter.code {
-        query = query.filter(custody_findings::code.eq(code.clone()));
-    }
-    if let Some(severity) = &filter.severity {
-        query = query.filter(custody_findings::severity.eq(severity.clone()));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(custody_findings::status.eq(status.clone()));
-    }
-    Ok(query.load(conn)?)
+    Ok(matching!(query, filter).load(conn)?)
+}
+
+/// How many findings `filter` keeps, by (severity, code): counted by the database.
+pub fn count_by_severity_and_code(
+    conn: &mut DbConnection,
+    filter: &FindingFilter,
+) -> Result<Vec<(String, String, i64)>, AppError> {
+    let query = custody_findings::table
+        .group_by((custody_findings::severity, custody_findings::code))
+        .select((
+            custody_findings::severity,
+            custody_findings::code,
+            diesel::dsl::count_star(),
+        ))
+        .into_boxed();
+    Ok(matching!(query, filter).load(conn)?)
 }
 
 pub fn firm_names(
@@ -576,4 +601,29 @@ pub fn firm_names(
         .select((firms::id, firms::name))
         .load(conn)?;
     Ok(rows.into_iter().collect())
+}
+
+/// Runs newest first, after the run `before` (a page of the list), at most `limit`.
+pub fn recent_runs(
+    conn: &mut DbConnection,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<RunRow>, AppError> {
+    let mut query = custody_runs::table
+        .order(custody_runs::id.desc())
+        .limit(limit)
+        .select(RunRow::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(custody_runs::id.lt(before.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn find_run(conn: &mut DbConnection, id: &str) -> Result<Option<RunRow>, AppError> {
+    Ok(custody_runs::table
+        .filter(custody_runs::id.eq(id))
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -80,6 +80,7 @@ pub fn has_firms(conn: &mut DbConnection) -> Result<bool, AppError> {
             limit: 1,
             after: None,
         },
+        &Default::default(),
     )?;
     Ok(!any_firm.is_empty())
 }

@@ -48,6 +48,11 @@ impl RegionCode {
     /// holds every code starting with its two digits, a prefecture-level city (`XXXX00`) every
     /// code starting with its four, and a county-level code only itself.
     pub fn contains(&self, code: &str) -> bool {
+        code.len() == 6 && code.starts_with(self.prefix())
+    }
+
+    /// The digits every code within this division starts with (2, 4 or all 6), for a query.
+    pub fn prefix(&self) -> &str {
         let digits = if self.0.ends_with("0000") {
             2
         } else if self.0.ends_with("00") {
@@ -55,7 +60,7 @@ impl RegionCode {
         } else {
             6
         };
-        code.len() == 6 && code.starts_with(&self.0[..digits])
+        &self.0[..digits]
     }
 }
 

@@ -1,7 +1,7 @@
 use actix_web::{web, HttpResponse};
 use uuid::Uuid;
 
-use super::{ChangeFirmStatusRequest, Firm, FirmForCaller, RegisterFirmRequest};
+use super::{ChangeFirmStatusRequest, Firm, FirmForCaller, FirmQuery, RegisterFirmRequest};
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::{AppError, Problem};
@@ -35,17 +35,21 @@ pub async fn register(
     Ok(HttpResponse::Created().json(firm))
 }
 
-/// List firms: all for regulators, the directory for the association, its own for an enterprise.
-#[utoipa::path(get, path = "/api/v1/firms", tag = "firms", params(PageQuery),
+/// List firms: all for regulators, the directory for the association, its own for an enterprise;
+/// filtered by name or credit code, region, status and current grade.
+#[utoipa::path(get, path = "/api/v1/firms", tag = "firms", params(FirmQuery, PageQuery),
     responses((status = 200, body = PageOf<FirmForCaller>), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
     db: web::Data<Db>,
     who: AuthUser,
+    query: web::Query<FirmQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.parse()?;
-    let firms = db.run(move |conn| super::list(conn, &who, page)).await?;
+    let firms = db
+        .run(move |conn| super::list(conn, &who, &query, page))
+        .await?;
     Ok(HttpResponse::Ok().json(firms))
 }
 

@@ -1,6 +1,7 @@
 //! Firms (企业): registration, the directory, and status (active, suspended, revoked).
 
 pub mod http;
+pub mod pages;
 pub mod store;
 
 use std::collections::BTreeSet;
@@ -14,6 +15,7 @@ use crate::auth::Principal;
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, Activity, CreditCode, FirmStatus, RegionCode};
 use crate::error::{required_text, AppError, FieldError};
+use crate::paging::Filters;
 use crate::paging::{Page, PageOf};
 use store::FirmRow;
 
@@ -225,18 +227,90 @@ pub fn register(
     row.to_firm()
 }
 
+/// The filters of `GET /firms`; every one optional.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FirmQuery {
+    /// Part of the name, or of the credit code.
+    pub q: Option<String>,
+    /// A division (6 digits): a province or city code keeps every firm within it.
+    pub region_code: Option<String>,
+    /// active, suspended or revoked (regulators; the association's directory has no status).
+    pub status: Option<String>,
+    /// The current grade, A–D.
+    pub grade: Option<String>,
+}
+
+impl FirmQuery {
+    fn parse(&self, view: FirmView) -> Result<store::FirmFilter, AppError> {
+        let mut errors = Vec::new();
+        let text = Filters::text(&self.q);
+        if text
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > MAX_NAME_CHARS)
+        {
+            errors.push(FieldError::new(
+                "q",
+                "too_long",
+                "must be at most 200 characters",
+            ));
+        }
+        let region_prefix = match Filters::text(&self.region_code).map(|r| RegionCode::parse(&r)) {
+            Some(Ok(region)) => Some(region.prefix().to_string()),
+            Some(Err(e)) => {
+                errors.push(FieldError::new("region_code", e.code(), e.to_string()));
+                None
+            }
+            None => None,
+        };
+        let status = match Filters::text(&self.status) {
+            // Status is not part of the directory: the association's filter has none.
+            Some(_) if view == FirmView::Directory => None,
+            Some(s) => FirmStatus::parse(&s).or_else(|| {
+                errors.push(FieldError::new(
+                    "status",
+                    "unknown_status",
+                    format!("must be one of {}", FirmStatus::names()),
+                ));
+                None
+            }),
+            None => None,
+        };
+        let grade = Filters::text(&self.grade);
+        if grade
+            .as_deref()
+            .is_some_and(|g| crate::grading::rules::Grade::parse(g).is_none())
+        {
+            errors.push(FieldError::new(
+                "grade",
+                "invalid_grade",
+                "must be A, B, C or D",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(store::FirmFilter {
+            only: None,
+            text,
+            region_prefix,
+            status,
+            grade,
+        })
+    }
+}
+
 pub fn list(
     conn: &mut DbConnection,
     who: &Principal,
+    query: &FirmQuery,
     page: Page,
 ) -> Result<PageOf<FirmForCaller>, AppError> {
     let view = policy::list_firms(who)?;
-    let rows = match who.firm_id {
-        // An enterprise user's directory is its own firm: one page of one item.
-        Some(own) if page.after.is_none() => store::find(conn, own)?.into_iter().collect(),
-        Some(_) => Vec::new(),
-        None => store::list(conn, page)?,
-    };
+    let mut filter = query.parse(view)?;
+    // An enterprise user's directory is its own firm.
+    filter.only = who.firm_id.map(|f| f.to_string());
+    let rows = store::list(conn, page, &filter)?;
     // Only this page's firms: the grade history of the whole province is not needed here.
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let grades = store::newest_grades(conn, &ids)?;

@@ -110,13 +110,75 @@ pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool, AppError> {
     Ok(n > 0)
 }
 
-pub fn list(conn: &mut DbConnection, page: Page) -> Result<Vec<FirmRow>, AppError> {
-    Ok(firms::table
+/// What a firm list keeps, each already parsed (absent: no filter).
+#[derive(Debug, Clone, Default)]
+pub struct FirmFilter {
+    /// This firm only (an enterprise's list is its own firm).
+    pub only: Option<String>,
+    /// Part of the name, or of the credit code.
+    pub text: Option<String>,
+    /// Codes starting with these digits (a division's prefix).
+    pub region_prefix: Option<String>,
+    pub status: Option<FirmStatus>,
+    /// The firm's current grade: its newest confirmed one.
+    pub grade: Option<String>,
+}
+
+/// `%text%` for LIKE, with the wildcards of `text` itself escaped (by `\`).
+fn containing(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    page: Page,
+    filter: &FirmFilter,
+) -> Result<Vec<FirmRow>, AppError> {
+    let mut query = firms::table
         .filter(firms::id.gt(page.after_key()))
         .order(firms::id.asc())
         .limit(page.fetch_limit())
         .select(FirmRow::as_select())
-        .load(conn)?)
+        .into_boxed();
+    if let Some(id) = &filter.only {
+        query = query.filter(firms::id.eq(id.clone()));
+    }
+    if let Some(text) = &filter.text {
+        query = query.filter(
+            firms::name
+                .like(containing(text))
+                .escape('\\')
+                .or(firms::credit_code
+                    .like(containing(&text.to_uppercase()))
+                    .escape('\\')),
+        );
+    }
+    if let Some(prefix) = &filter.region_prefix {
+        query = query.filter(firms::region_code.like(format!("{prefix}%")));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(firms::status.eq(status.as_str()));
+    }
+    if let Some(grade) = &filter.grade {
+        // The newest grade of the firm (latest confirmed_at, then id, as `newest_grades` reads
+        // them) is this one: no grade of the same firm confirmed after it.
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "firms.id IN (SELECT g.firm_id FROM grades g WHERE g.grade = ",
+            )
+            .bind::<diesel::sql_types::Text, _>(grade.clone())
+            .sql(
+                " AND NOT EXISTS (SELECT 1 FROM grades n WHERE n.firm_id = g.firm_id \
+                 AND (n.confirmed_at > g.confirmed_at \
+                 OR (n.confirmed_at = g.confirmed_at AND n.id > g.id))))",
+            ),
+        );
+    }
+    Ok(query.load(conn)?)
 }
 
 pub fn set_status(

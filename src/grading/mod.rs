@@ -417,13 +417,16 @@ pub struct DueInspection {
     /// The current grade; ungraded firms are inspected on the B interval.
     pub grade: Option<Grade>,
     pub last_inspection: Option<DateTime<Utc>>,
-    /// Absent when the firm was never inspected: due at once.
+    /// When the inspection fell due. A firm never inspected is due now, counted from its
+    /// registration: `due_at` is then its registration time. Always present.
     pub due_at: Option<DateTime<Utc>>,
+    /// Whole days since `due_at` (0 on the day it falls due).
     pub days_overdue: Option<i64>,
 }
 
 /// Firms whose next inspection is due or overdue (A 12 months after the last closed audit, B 6,
-/// C 3, D 1; never inspected = due), most overdue first.
+/// C 3, D 1; never inspected = due since registration), never inspected first, then the most
+/// overdue.
 pub fn due(
     conn: &mut DbConnection,
     who: &Principal,
@@ -440,8 +443,12 @@ pub fn due(
         let grade = grades.get(&firm.id).and_then(|g| Grade::parse(&g.grade));
         let last_inspection = last.get(&firm.id).copied();
         let months = grade.unwrap_or(Grade::B).inspection_interval_months();
-        let due_at = last_inspection.and_then(|l| l.checked_add_months(Months::new(months)));
-        if due_at.is_some_and(|d| d > now) {
+        // Never inspected: due from the day it was registered, so it is due now and ages honestly.
+        let due_at = match last_inspection {
+            Some(l) => l.checked_add_months(Months::new(months)).unwrap_or(l),
+            None => time::from_db(firm.created_at),
+        };
+        if due_at > now {
             continue;
         }
         out.push(DueInspection {
@@ -450,16 +457,17 @@ pub fn due(
             region_code: firm.region_code,
             grade,
             last_inspection,
-            due_at,
-            days_overdue: due_at.map(|d| (now - d).num_days()),
+            due_at: Some(due_at),
+            days_overdue: Some((now - due_at).num_days()),
         });
     }
-    // Never inspected first (by name), then the longest overdue.
-    out.sort_by(|a, b| match (a.due_at, b.due_at) {
-        (None, None) => a.firm_name.cmp(&b.firm_name),
-        (None, Some(_)) => std::cmp::Ordering::Less,
-        (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => x.cmp(&y).then(a.firm_name.cmp(&b.firm_name)),
+    // Never inspected first, then the longest overdue (ties by name).
+    out.sort_by(|a, b| {
+        (a.last_inspection.is_some(), a.due_at, &a.firm_name).cmp(&(
+            b.last_inspection.is_some(),
+            b.due_at,
+            &b.firm_name,
+        ))
     });
     Ok(out)
 }

@@ -45,11 +45,13 @@ struct ClerkTodo {
 async fn home(
     user: ConsoleUser,
     db: web::Data<Db>,
+    cache: web::Data<crate::shipments::board::BoardCache>,
     rules: web::Data<CustodyRules>,
 ) -> Result<HttpResponse, PageError> {
     match user.principal.role {
         Role::Enterprise => clerk_home(user, db, rules).await,
-        Role::Regulator | Role::Association | Role::Admin => {
+        Role::Regulator => super::dashboard::regulator(user, db, cache, rules).await,
+        Role::Association | Role::Admin => {
             let chrome = user.chrome("/");
             Ok(html(StatusCode::OK, &HomePage { chrome, todo: None }))
         }

@@ -2,6 +2,8 @@
 //! activity log line, error rewriting, and the OpenAPI document.
 
 pub mod console;
+pub mod dashboard;
+pub mod firm_page;
 pub mod openapi;
 pub mod ops;
 pub mod permits;

@@ -384,6 +384,24 @@ fn the_worklist_puts_the_most_overdue_first() {
             .map(|d| d["firm_id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, [never.as_str(), stale.as_str()], "{}", due.text);
+        // Never inspected: due now, counted from its registration (not a null due date).
+        let registered = app.get(&format!("/api/v1/firms/{never}"), Some(&regulator));
+        let first = &due.body["items"][0];
+        assert_eq!(
+            (
+                first["last_inspection"].is_null(),
+                first["days_overdue"].as_i64()
+            ),
+            (true, Some(0)),
+            "{}",
+            due.text
+        );
+        let due_at =
+            chrono::DateTime::parse_from_rfc3339(first["due_at"].as_str().unwrap()).unwrap();
+        let created_at =
+            chrono::DateTime::parse_from_rfc3339(registered.body["created_at"].as_str().unwrap())
+                .unwrap();
+        assert_eq!(due_at, created_at, "{}", due.text);
         assert_eq!(
             due.body["items"][1]["days_overdue"]
                 .as_i64()

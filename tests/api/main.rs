@@ -8,6 +8,7 @@ mod catalog;
 mod console;
 mod console_ledger;
 mod console_trace;
+mod console_regulator;
 mod counterparties;
 mod custody;
 mod demo;

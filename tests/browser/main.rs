@@ -7,6 +7,7 @@ mod clerk;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod regulator;
 mod webdriver;
 
 use serde_json::{json, Value};
@@ -15,7 +16,7 @@ use helpers::{each_backend, TestApp, PASSWORD};
 use webdriver::{Browser, Driver};
 
 /// The driver, or `None` (after saying why) when no browser is installed and none is required.
-fn driver() -> Option<Driver> {
+pub(crate) fn driver() -> Option<Driver> {
     match Driver::start() {
         Ok(d) => Some(d),
         Err(why) if std::env::var("REQUIRE_BROWSER").as_deref() == Ok("1") => {
@@ -52,7 +53,7 @@ fn dispatched(app: &TestApp) -> (String, String, String) {
     (buyer, sale.body["id"].as_str().unwrap().to_string(), clerk)
 }
 
-fn sign_in(b: &Browser, app: &TestApp, username: &str) {
+pub(crate) fn sign_in(b: &Browser, app: &TestApp, username: &str) {
     b.go(&format!("{}/", app.base));
     assert!(
         b.url().ends_with("/sign-in"),
@@ -66,7 +67,7 @@ fn sign_in(b: &Browser, app: &TestApp, username: &str) {
 }
 
 /// No catalog key shows raw on the page (every visible string came from the catalog).
-fn no_raw_keys(b: &Browser) {
+pub(crate) fn no_raw_keys(b: &Browser) {
     let catalog: toml::Table = include_str!("../../i18n/en.toml").parse().unwrap();
     let text = b.text();
     for (section, keys) in &catalog {
