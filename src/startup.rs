@@ -129,6 +129,8 @@ impl Application {
                 .configure(plumbing::console::routes)
                 .configure(crate::sessions::pages::routes)
                 .configure(crate::shipments::pages::routes)
+                .configure(crate::grading::pages::routes)
+                .configure(crate::audits::pages::routes)
                 .default_service(web::to(plumbing::console::not_found))
         })
         .listen(listener)

@@ -1,9 +1,12 @@
 //! Grading (等级评定): assess from the rules, confirm or override, keep the history, and derive
 //! the supervision worklist from grades and inspections.
 
+pub mod chart;
 pub mod http;
+pub mod pages;
 pub mod rules;
 pub mod store;
+pub mod workbook;
 
 use std::collections::BTreeMap;
 
