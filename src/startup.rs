@@ -131,6 +131,8 @@ impl Application {
                 .configure(crate::shipments::pages::routes)
                 .configure(crate::grading::pages::routes)
                 .configure(crate::audits::pages::routes)
+                .configure(crate::users::pages::routes)
+                .configure(plumbing::activity::routes)
                 .default_service(web::to(plumbing::console::not_found))
         })
         .listen(listener)
