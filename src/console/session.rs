@@ -74,8 +74,8 @@ impl ConsoleUser {
         PageError::new(self.lang, error)
     }
 
-    pub fn texts(&self) -> super::Texts {
-        super::Texts(self.lang)
+    pub fn texts(&self) -> super::i18n::Texts {
+        super::i18n::Texts(self.lang)
     }
 
     pub fn digest(&self) -> &str {

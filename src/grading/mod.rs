@@ -327,9 +327,16 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 impl GradeQuery {
-    /// The filters, each checked; every bad one is named.
-    fn filter(&self) -> Result<store::CurrentFilter, AppError> {
+    /// The filters, each checked (the region code too, if `region_must_parse`); every bad one
+    /// is named.
+    fn filter(&self, region_must_parse: bool) -> Result<store::CurrentFilter, AppError> {
         let mut errors = Vec::new();
+        if let Some(Err(e)) = given(&self.region_code)
+            .filter(|_| region_must_parse)
+            .map(RegionCode::parse)
+        {
+            errors.push(FieldError::new("region_code", e.code(), e.to_string()));
+        }
         let period = given(&self.period).and_then(|p| match Period::parse(p) {
             Some(p) => Some(p.to_string()),
             None => {
@@ -372,10 +379,7 @@ pub fn current(
     page: Page,
 ) -> Result<PageOf<PublicGrade>, AppError> {
     policy::require_role(who, &[Role::Regulator, Role::Association])?;
-    if let Some(Err(e)) = given(&query.region_code).map(RegionCode::parse) {
-        return Err(AppError::field("region_code", e.code(), e.to_string()));
-    }
-    let filter = query.filter()?;
+    let filter = query.filter(true)?;
     let after = match page.after {
         None => None,
         Some(id) => Some(store::resume_after(conn, &id.to_string())?.ok_or_else(|| {
@@ -405,7 +409,7 @@ pub fn list_current(
     conn: &mut DbConnection,
     query: GradeQuery,
 ) -> Result<Vec<PublicGrade>, AppError> {
-    let filter = query.filter()?;
+    let filter = query.filter(false)?;
     store::current(conn, &filter, None, None)?
         .iter()
         .map(|(row, name, region)| public(row, name, region))

@@ -10,24 +10,24 @@ use crate::helpers::{each_backend, TestApp, PASSWORD};
 use crate::ledger::chain;
 
 /// A client that keeps cookies and does not follow redirects.
-struct Visitor<'a> {
+pub(crate) struct Visitor<'a> {
     app: &'a TestApp,
     agent: ureq::Agent,
-    cookies: BTreeMap<String, String>,
+    pub(crate) cookies: BTreeMap<String, String>,
     accept_language: &'static str,
 }
 
-struct Page {
-    status: u16,
-    text: String,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    csp: Option<String>,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) text: String,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) csp: Option<String>,
 }
 
 impl Page {
     /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .text
             .find("name=\"csrf\" value=\"")
@@ -36,7 +36,7 @@ impl Page {
         rest[..rest.find('"').unwrap()].to_string()
     }
 
-    fn cookie(&self, name: &str) -> Option<&String> {
+    pub(crate) fn cookie(&self, name: &str) -> Option<&String> {
         self.set_cookies
             .iter()
             .find(|c| c.starts_with(&format!("{name}=")))
@@ -44,7 +44,7 @@ impl Page {
 }
 
 impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp, accept_language: &'static str) -> Visitor<'a> {
+    pub(crate) fn new(app: &'a TestApp, accept_language: &'static str) -> Visitor<'a> {
         Visitor {
             app,
             agent: ureq::AgentBuilder::new().redirects(0).build(),
@@ -53,7 +53,7 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Page {
+    pub(crate) fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Page {
         let cookie = self
             .cookies
             .iter()
@@ -99,15 +99,40 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    fn get(&mut self, path: &str) -> Page {
+    /// A download: (status, content type, body bytes).
+    pub(crate) fn download(&mut self, path: &str) -> (u16, String, Vec<u8>) {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let response = match self
+            .agent
+            .get(&format!("{}{path}", self.app.base))
+            .set("Accept-Language", self.accept_language)
+            .set("Cookie", &cookie)
+            .call()
+        {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.header("content-type").unwrap_or("").to_string();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut body).unwrap();
+        (status, content_type, body)
+    }
+
+    pub(crate) fn get(&mut self, path: &str) -> Page {
         self.send("GET", path, None)
     }
 
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         self.send("POST", path, Some(form))
     }
 
-    fn sign_in(&mut self, username: &str, password: &str) -> Page {
+    pub(crate) fn sign_in(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/sign-in");
         let csrf = form.csrf();
         self.post(

@@ -6,6 +6,8 @@ mod authentication;
 mod authorization;
 mod catalog;
 mod console;
+mod console_admin;
+mod console_grades;
 mod counterparties;
 mod custody;
 mod demo;
