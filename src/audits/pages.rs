@@ -267,7 +267,7 @@ async fn open(
         })
         .await;
     match outcome {
-        Ok(audit) => Ok(done(&format!("/audits/{}", audit.id))),
+        Ok(audit) => Ok(done(&format!("/audits/{}?done=opened", audit.id))),
         Err(e) => match Problems::of(user.texts(), &e) {
             Some(problems) => render_list(user, db, ListFilters::default(), form, problems).await,
             None => Err(user.failed(e)),

@@ -415,7 +415,11 @@ fn a_regulator_opens_an_audit_records_a_finding_and_closes_it_and_only_then_the_
         );
         assert_eq!(opened.status, 303, "{}", opened.text);
         let location = opened.location.unwrap();
-        let id = location.strip_prefix("/audits/").unwrap().to_string();
+        let id = location
+            .strip_prefix("/audits/")
+            .and_then(|l| l.strip_suffix("?done=opened"))
+            .unwrap()
+            .to_string();
         let stored = all(app);
         assert_eq!(stored[0]["firm_id"], firm.as_str());
         assert_eq!(
@@ -426,6 +430,7 @@ fn a_regulator_opens_an_audit_records_a_finding_and_closes_it_and_only_then_the_
         let page = v.get(&location);
         assert!(page.text.contains("寿宁县化工有限公司") && page.text.contains("例行检查"));
         assert!(page.text.contains("2026-03-02 09:30") && page.text.contains("进行中"));
+        assert!(page.text.contains("检查已开始。"));
         let finding_path = format!("/audits/{id}/findings");
         let empty = v.post(&finding_path, &[("csrf", &csrf), ("severity", "major")]);
         assert_eq!(empty.status, 422);

@@ -3,6 +3,7 @@
 //! and pass; with `REQUIRE_BROWSER=1` (as `.ci/run` sets) a missing browser fails them.
 //! Screenshots of the main pages land in `target/screenshots/`.
 
+mod association;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
