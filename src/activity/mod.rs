@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::{policy, Principal};
 use crate::db::schema::activity_log;
 use crate::db::DbConnection;
-use crate::domain::{time, Role};
+use crate::domain::time;
 use crate::error::AppError;
 use crate::paging::{Filters, Page, PageOf};
 
@@ -89,7 +89,7 @@ pub fn list(
     query: ActivityQuery,
     page: Page,
 ) -> Result<PageOf<Activity>, AppError> {
-    policy::require_role(who, &[Role::Regulator, Role::Admin])?;
+    policy::read_activity(who)?;
     let mut filters = Filters::default();
     let from = filters.time("from", &query.from).map(time::to_db);
     let to = filters.time("to", &query.to).map(time::to_db);

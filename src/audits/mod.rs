@@ -2,6 +2,7 @@
 //! a conclusion. A closed audit is read-only; the firm then sees it and its findings.
 
 pub mod http;
+pub mod pages;
 pub mod store;
 
 use chrono::{DateTime, Utc};

@@ -30,6 +30,11 @@ pub fn manage_users(who: &Principal) -> Result<(), AppError> {
     require_role(who, &[Role::Admin])
 }
 
+/// Reading the activity log: admins and regulators.
+pub fn read_activity(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Regulator, Role::Admin])
+}
+
 /// The in-transit board of every shipment between registered firms.
 pub fn watch_shipments(who: &Principal) -> Result<(), AppError> {
     require_role(who, &[Role::Regulator])

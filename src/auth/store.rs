@@ -88,6 +88,14 @@ pub fn revoke_all_for_user(
     )
     .set(refresh_tokens::revoked_at.eq(Some(at)))
     .execute(conn)?;
+    // The console's sessions too: a reset password signs the user out of every browser.
+    diesel::update(
+        console_sessions::table
+            .filter(console_sessions::user_id.eq(user_id.to_string()))
+            .filter(console_sessions::ended_at.is_null()),
+    )
+    .set(console_sessions::ended_at.eq(Some(at)))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -370,3 +370,18 @@ pub fn change_status(
         require(conn, firm_id)
     })
 }
+
+/// The firm a console form names, by its id or by its unified social credit code (as officers
+/// have it on paper): `None` when no registered firm has it.
+pub fn identify(conn: &mut DbConnection, text: &str) -> Result<Option<Uuid>, AppError> {
+    let text = text.trim();
+    if let Ok(id) = Uuid::parse_str(text) {
+        return Ok(store::exists(conn, id)?.then_some(id));
+    }
+    let Ok(code) = CreditCode::parse(text) else {
+        return Ok(None);
+    };
+    store::find_by_credit_code(conn, code.as_str())?
+        .map(|row| Uuid::parse_str(&row.id).map_err(AppError::internal))
+        .transpose()
+}

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::CustodyRules;
 use crate::error::{AppError, Problem};
-use crate::paging::PageOf;
+use crate::paging::{PageOf, PageQuery};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/firms/{firm_id}/grades/assessment").route(web::post().to(assess)))
@@ -83,23 +83,21 @@ pub async fn history(
     }))
 }
 
-/// The current confirmed grade of each firm (regulator, association).
-#[utoipa::path(get, path = "/api/v1/grades", tag = "grading", params(GradeQuery),
+/// The current confirmed grade of each firm (regulator, association), by region and name.
+#[utoipa::path(get, path = "/api/v1/grades", tag = "grading", params(GradeQuery, PageQuery),
     responses((status = 200, body = PageOf<PublicGrade>), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn current(
     db: web::Data<Db>,
     who: AuthUser,
     query: web::Query<GradeQuery>,
+    page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let page = page.parse()?;
     let grades = db
-        .run(move |conn| super::current(conn, &who, query.into_inner()))
+        .run(move |conn| super::current(conn, &who, query.into_inner(), page))
         .await?;
-    // Every firm's current grade fits one answer; the list shape is the API's usual one.
-    Ok(HttpResponse::Ok().json(PageOf {
-        items: grades,
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Ok().json(grades))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

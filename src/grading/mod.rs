@@ -1,9 +1,12 @@
 //! Grading (等级评定): assess from the rules, confirm or override, keep the history, and derive
 //! the supervision worklist from grades and inspections.
 
+pub mod chart;
 pub mod http;
+pub mod pages;
 pub mod rules;
 pub mod store;
+pub mod workbook;
 
 use std::collections::BTreeMap;
 
@@ -14,9 +17,10 @@ use uuid::Uuid;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, Role};
-use crate::domain::{Code, FindingStatus, Severity};
+use crate::domain::{Code, FindingStatus, RegionCode, Severity};
 use crate::error::{AppError, FieldError};
 use crate::firms;
+use crate::paging::{Page, PageOf};
 pub use rules::{Assessment, BreakdownItem, Grade, Period};
 use store::GradeRow;
 
@@ -298,11 +302,14 @@ pub fn current_grades(
     conn: &mut DbConnection,
     period: Option<&str>,
 ) -> Result<BTreeMap<String, GradeRow>, AppError> {
-    let mut current = BTreeMap::new();
-    for row in store::all(conn, period)? {
-        current.insert(row.firm_id.clone(), row);
-    }
-    Ok(current)
+    let filter = store::CurrentFilter {
+        period: period.map(str::to_string),
+        ..store::CurrentFilter::default()
+    };
+    Ok(store::current(conn, &filter, None, None)?
+        .into_iter()
+        .map(|(row, _, _)| (row.firm_id.clone(), row))
+        .collect())
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -319,46 +326,104 @@ fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
+impl GradeQuery {
+    /// The filters, each checked (the region code too, if `region_must_parse`); every bad one
+    /// is named.
+    fn filter(&self, region_must_parse: bool) -> Result<store::CurrentFilter, AppError> {
+        let mut errors = Vec::new();
+        if let Some(Err(e)) = given(&self.region_code)
+            .filter(|_| region_must_parse)
+            .map(RegionCode::parse)
+        {
+            errors.push(FieldError::new("region_code", e.code(), e.to_string()));
+        }
+        let period = given(&self.period).and_then(|p| match Period::parse(p) {
+            Some(p) => Some(p.to_string()),
+            None => {
+                errors.push(FieldError::new(
+                    "period",
+                    "invalid_period",
+                    "must be a year such as 2026",
+                ));
+                None
+            }
+        });
+        let grade = given(&self.grade).and_then(|g| match Grade::parse(g) {
+            Some(g) => Some(g.as_str().to_string()),
+            None => {
+                errors.push(FieldError::new(
+                    "grade",
+                    "invalid_grade",
+                    "must be A, B, C or D",
+                ));
+                None
+            }
+        });
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(store::CurrentFilter {
+            period,
+            region_code: given(&self.region_code).map(str::to_string),
+            grade,
+        })
+    }
+}
+
+/// A page of current grades (regulator, association), ordered by region and firm name; the
+/// cursor is the last firm's id. The region code, if given, must be one (GB/T 2260).
 pub fn current(
+    conn: &mut DbConnection,
+    who: &Principal,
+    query: GradeQuery,
+    page: Page,
+) -> Result<PageOf<PublicGrade>, AppError> {
+    policy::require_role(who, &[Role::Regulator, Role::Association])?;
+    let filter = query.filter(true)?;
+    let after = match page.after {
+        None => None,
+        Some(id) => Some(store::resume_after(conn, &id.to_string())?.ok_or_else(|| {
+            AppError::field(
+                "cursor",
+                "invalid_cursor",
+                "is not a cursor this API returned",
+            )
+        })?),
+    };
+    let rows = store::current(conn, &filter, after.as_ref(), Some(page.fetch_limit()))?;
+    let items = rows
+        .iter()
+        .map(|(row, name, region)| Ok((row.firm_id.clone(), public(row, name, region)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(PageOf::from_rows(
+        items,
+        page,
+        |(id, _)| id.as_str(),
+        |(_, g)| g,
+    ))
+}
+
+/// Every current grade under the filters, without a caller: for the operator's `grades`
+/// command, the summary, the public directory and the console's export.
+pub fn list_current(
+    conn: &mut DbConnection,
+    query: GradeQuery,
+) -> Result<Vec<PublicGrade>, AppError> {
+    let filter = query.filter(false)?;
+    store::current(conn, &filter, None, None)?
+        .iter()
+        .map(|(row, name, region)| public(row, name, region))
+        .collect()
+}
+
+/// Every current grade under the filters (regulator, association): what the console exports.
+pub fn export(
     conn: &mut DbConnection,
     who: &Principal,
     query: GradeQuery,
 ) -> Result<Vec<PublicGrade>, AppError> {
     policy::require_role(who, &[Role::Regulator, Role::Association])?;
     list_current(conn, query)
-}
-
-/// Current grades without a caller: for the operator's `grades` command.
-pub fn list_current(
-    conn: &mut DbConnection,
-    query: GradeQuery,
-) -> Result<Vec<PublicGrade>, AppError> {
-    let period = given(&query.period).map(parse_period).transpose()?;
-    let grade = given(&query.grade)
-        .map(|g| {
-            Grade::parse(g)
-                .ok_or_else(|| AppError::field("grade", "invalid_grade", "must be A, B, C or D"))
-        })
-        .transpose()?;
-    let grades = current_grades(conn, period.map(|p| p.to_string()).as_deref())?;
-    let ids: Vec<String> = grades.keys().cloned().collect();
-    let directory = firms::store::directory(conn, &ids)?;
-    let mut out = Vec::new();
-    for (firm_id, row) in &grades {
-        let Some((name, region)) = directory.get(firm_id) else {
-            continue;
-        };
-        if given(&query.region_code).is_some_and(|r| r != region) {
-            continue;
-        }
-        let view = public(row, name, region)?;
-        if grade.is_some_and(|g| g != view.grade) {
-            continue;
-        }
-        out.push(view);
-    }
-    out.sort_by(|a, b| (&a.region_code, &a.firm_name).cmp(&(&b.region_code, &b.firm_name)));
-    Ok(out)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -375,7 +440,7 @@ pub fn summary(
     who: &Principal,
     period: Option<String>,
 ) -> Result<GradeSummary, AppError> {
-    let grades = current(
+    let grades = export(
         conn,
         who,
         GradeQuery {

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{custody_findings, firm_status_changes, grades, ledger_entries};
+use crate::db::schema::{custody_findings, firm_status_changes, firms, grades, ledger_entries};
 use crate::db::DbConnection;
 use crate::error::AppError;
 
@@ -48,6 +48,93 @@ pub fn all(conn: &mut DbConnection, period: Option<&str>) -> Result<Vec<GradeRow
         query = query.filter(grades::period.eq(p.to_string()));
     }
     Ok(query.load(conn)?)
+}
+
+/// What the current grades are filtered by (each absent = no filter).
+#[derive(Debug, Clone, Default)]
+pub struct CurrentFilter {
+    pub period: Option<String>,
+    pub region_code: Option<String>,
+    pub grade: Option<String>,
+}
+
+/// Where a page of current grades starts: after this firm's (region code, name, id).
+pub type CurrentAfter = (String, String, String);
+
+diesel::alias!(grades as newer: NewerGrades);
+
+/// The current grade of each firm — its newest confirmed grade (of the period, if one is given)
+/// — with the firm's name and region, ordered by region, name and firm id; `after` and `limit`
+/// make it a page, read in one query.
+pub fn current(
+    conn: &mut DbConnection,
+    filter: &CurrentFilter,
+    after: Option<&CurrentAfter>,
+    limit: Option<i64>,
+) -> Result<Vec<(GradeRow, String, String)>, AppError> {
+    use diesel::dsl::{exists, not};
+    let is_newer = newer
+        .field(grades::confirmed_at)
+        .gt(grades::confirmed_at)
+        .or(newer
+            .field(grades::confirmed_at)
+            .eq(grades::confirmed_at)
+            .and(newer.field(grades::id).gt(grades::id)));
+    let mut query = grades::table
+        .inner_join(firms::table.on(firms::id.eq(grades::firm_id)))
+        .order((firms::region_code.asc(), firms::name.asc(), firms::id.asc()))
+        .select((GradeRow::as_select(), firms::name, firms::region_code))
+        .into_boxed();
+    query = match &filter.period {
+        Some(period) => query
+            .filter(grades::period.eq(period.clone()))
+            .filter(not(exists(
+                newer
+                    .filter(newer.field(grades::firm_id).eq(grades::firm_id))
+                    .filter(newer.field(grades::period).eq(grades::period))
+                    .filter(is_newer),
+            ))),
+        None => query.filter(not(exists(
+            newer
+                .filter(newer.field(grades::firm_id).eq(grades::firm_id))
+                .filter(is_newer),
+        ))),
+    };
+    if let Some(region) = &filter.region_code {
+        query = query.filter(firms::region_code.eq(region.clone()));
+    }
+    if let Some(grade) = &filter.grade {
+        query = query.filter(grades::grade.eq(grade.clone()));
+    }
+    if let Some((region, name, id)) = after.cloned() {
+        query = query.filter(
+            firms::region_code
+                .gt(region.clone())
+                .or(firms::region_code
+                    .eq(region.clone())
+                    .and(firms::name.gt(name.clone())))
+                .or(firms::region_code
+                    .eq(region)
+                    .and(firms::name.eq(name))
+                    .and(firms::id.gt(id))),
+        );
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The (region code, name, id) of a firm, where a page of current grades resumes.
+pub fn resume_after(
+    conn: &mut DbConnection,
+    firm_id: &str,
+) -> Result<Option<CurrentAfter>, AppError> {
+    Ok(firms::table
+        .filter(firms::id.eq(firm_id))
+        .select((firms::region_code, firms::name, firms::id))
+        .first(conn)
+        .optional()?)
 }
 
 /// Custody findings about the firm first seen in [from, to): (id, code, severity, status).

@@ -1,6 +1,7 @@
 //! User accounts, managed by the deployment's admin.
 
 pub mod http;
+pub mod pages;
 pub mod store;
 
 use chrono::{DateTime, Utc};

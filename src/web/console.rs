@@ -51,11 +51,49 @@ async fn home(
     match user.principal.role {
         Role::Enterprise => clerk_home(user, db, rules).await,
         Role::Regulator => super::dashboard::regulator(user, db, cache, rules).await,
-        Role::Association | Role::Admin => {
-            let chrome = user.chrome("/");
-            Ok(html(StatusCode::OK, &HomePage { chrome, todo: None }))
-        }
+        Role::Association | Role::Admin => Ok(links_home(&user)),
     }
+}
+
+/// One of a role's pages, as its home lists it.
+struct HomeLink {
+    href: &'static str,
+    label: &'static str,
+    about: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home_links.html")]
+struct LinksHome {
+    chrome: Chrome,
+    links: Vec<HomeLink>,
+}
+
+/// The association's and the admin's home: their pages, each with what it is for.
+fn links_home(user: &ConsoleUser) -> HttpResponse {
+    let texts = user.texts();
+    let links = crate::console::page::nav_links(user.principal.role)
+        .iter()
+        .filter(|(href, _)| *href != "/")
+        .map(|&(href, label)| HomeLink {
+            href,
+            label: texts.t(label),
+            about: match href {
+                "/grades" => texts.t("home_links.grades"),
+                "/firms" => texts.t("home_links.directory"),
+                "/users" => texts.t("home_links.users"),
+                "/activity" => texts.t("home_links.activity"),
+                _ => "",
+            },
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &LinksHome {
+            chrome: user.chrome("/"),
+            links,
+        },
+    )
 }
 
 /// What needs doing at a firm: incoming shipments to confirm, findings to explain, and when

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every slice: operations endpoints, request metrics and the
 //! activity log line, error rewriting, and the OpenAPI document.
 
+pub mod activity;
 pub mod console;
 pub mod dashboard;
 pub mod firm_page;

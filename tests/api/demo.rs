@@ -439,7 +439,7 @@ fn the_demo_year_of_supervision_populates_grades_and_the_worklist() {
         .find(|a| a.username == "demo.association")
         .unwrap();
     let token = app.token_for(&association.username, &association.password);
-    let grades = app.get("/api/v1/grades", Some(&token));
+    let grades = app.get("/api/v1/grades?limit=1000", Some(&token));
     assert_eq!(
         grades.body["items"].as_array().unwrap().len(),
         report.firms,

@@ -321,6 +321,25 @@ fn the_association_sees_current_grades_and_their_distribution() {
             "{}",
             all.text
         );
+        // Paged in the database, by region and then name (丙 U+4E19 < 乙 U+4E59 < 甲 U+7532).
+        let first = app.get("/api/v1/grades?limit=2", Some(&association));
+        let names: Vec<&str> = first.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["firm_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["丙", "乙"], "{}", first.text);
+        let cursor = first.body["next_cursor"].as_str().expect("a next page");
+        let rest = app.get(
+            &format!("/api/v1/grades?limit=2&cursor={cursor}"),
+            Some(&association),
+        );
+        assert_eq!(rest.body["items"][0]["firm_name"], "甲", "{}", rest.text);
+        assert!(rest.body["next_cursor"].is_null());
+        assert!(app
+            .get("/api/v1/grades?region_code=35", Some(&association))
+            .has_field_error("region_code", "invalid_region_code"));
         let a_only = app.get("/api/v1/grades?grade=A", Some(&association));
         assert_eq!(a_only.body["items"].as_array().unwrap().len(), 2);
         assert_eq!(

@@ -9,6 +9,8 @@ mod console;
 mod console_ledger;
 mod console_trace;
 mod console_regulator;
+mod console_admin;
+mod console_grades;
 mod counterparties;
 mod custody;
 mod demo;

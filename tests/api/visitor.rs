@@ -135,6 +135,19 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// A GET as a download link is followed: (status, content type, raw bytes).
+    pub fn download(&mut self, path: &str) -> (u16, String, Vec<u8>) {
+        let response = match self.request("GET", path).call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.header("content-type").unwrap_or("").to_string();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut body).unwrap();
+        (status, content_type, body)
+    }
+
     pub fn get(&mut self, path: &str) -> Page {
         self.send("GET", path, None)
     }

@@ -4,6 +4,7 @@
 //! Screenshots of the main pages land in `target/screenshots/`.
 
 mod clerk;
+mod association;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;

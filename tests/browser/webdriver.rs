@@ -148,6 +148,14 @@ impl Browser {
             .to_string()
     }
 
+    /// The value of the browser's cookie `name` for the current page, if it has one (to fetch
+    /// what the browser would download, as the signed-in user).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = format!("{}/cookie/{name}", self.session);
+        let v = try_call("GET", &url, None).ok()?;
+        v["value"].as_str().map(str::to_string)
+    }
+
     /// Runs `script` in the page (WebDriver's own channel, not subject to the page's CSP).
     pub fn execute(&self, script: &str) -> Value {
         self.cmd(
