@@ -38,6 +38,7 @@ pub mod shipments;
 pub mod startup;
 pub mod users;
 pub mod web;
+pub mod workbook;
 
 pub use config::Settings;
 pub use startup::Application;

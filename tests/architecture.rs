@@ -21,7 +21,7 @@ use syn::visit::{self, Visit};
 #[rustfmt::skip]
 const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (0, "pure core", true, &["domain", "custody::drawing", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live", "alerts::rules"]),
-    (1, "plumbing", true, &["error", "db", "config", "metrics", "paging", "ratelimit"]),
+    (1, "plumbing", true, &["error", "db", "config", "metrics", "paging", "ratelimit", "workbook"]),
     (2, "auth", false, &["auth"]),
     (3, "console plumbing", false, &["console"]),
     (4, "base slices", false, &["activity", "chemicals", "firms"]),

@@ -34,6 +34,14 @@ pub struct ActivityRow {
 #[derive(Debug, Clone, Copy)]
 pub struct Logged;
 
+/// A console form's answer once the change is made: `303` to `location`, marked `Logged`
+/// because the service wrote the form's activity line with the change.
+pub fn after_change(location: &str) -> actix_web::HttpResponse {
+    let mut response = crate::console::page::see_other(location);
+    response.extensions_mut().insert(Logged);
+    response
+}
+
 impl ActivityRow {
     /// The successful outcome (201) of `req` by `who`, to be written with the change it records.
     pub fn created(req: &actix_web::HttpRequest, who: &crate::auth::Principal) -> ActivityRow {

@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::{
     Audit, AuditKind, AuditQuery, CloseAuditRequest, OpenAuditRequest, RecordFindingRequest,
 };
-use crate::activity::{ActivityRow, Logged};
+use crate::activity::ActivityRow;
 use crate::console::form::given;
-use crate::console::page::{html, local_time, see_other};
+use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
 use crate::db::{Db, DbConnection};
 use crate::domain::{Role, Severity};
@@ -235,13 +235,6 @@ fn row(texts: Texts, a: &Audit, names: &std::collections::HashMap<String, String
     }
 }
 
-/// After a form: the audit's page, its own activity line written with the change.
-fn done(location: &str) -> HttpResponse {
-    let mut response = see_other(location);
-    response.extensions_mut().insert(Logged);
-    response
-}
-
 async fn open(
     user: ConsoleUser,
     db: web::Data<Db>,
@@ -267,7 +260,10 @@ async fn open(
         })
         .await;
     match outcome {
-        Ok(audit) => Ok(done(&format!("/audits/{}?done=opened", audit.id))),
+        Ok(audit) => Ok(crate::activity::after_change(&format!(
+            "/audits/{}?done=opened",
+            audit.id
+        ))),
         Err(e) => match Problems::of(user.texts(), &e) {
             Some(problems) => render_list(user, db, ListFilters::default(), form, problems).await,
             None => Err(user.failed(e)),
@@ -314,17 +310,13 @@ struct Done {
     done: Option<String>,
 }
 
-fn audit_of(user: &ConsoleUser, text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| user.failed(AppError::NotFound))
-}
-
 async fn details(
     user: ConsoleUser,
     db: web::Data<Db>,
     id: web::Path<String>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
-    let id = audit_of(&user, &id)?;
+    let id = user.path_id(&id)?;
     let notice = match done.done.as_deref() {
         Some("opened") => Some("audits_page.opened"),
         Some("finding") => Some("audits_page.finding_recorded"),
@@ -437,7 +429,7 @@ async fn record(
     form: web::Form<FindingForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
-    let id = audit_of(&user, &id)?;
+    let id = user.path_id(&id)?;
     let form = form.into_inner();
     let (principal, asked) = (user.principal.clone(), form.clone());
     let log = ActivityRow::created(&req, &principal);
@@ -455,7 +447,9 @@ async fn record(
         })
         .await;
     match outcome {
-        Ok(()) => Ok(done(&format!("/audits/{id}?done=finding"))),
+        Ok(()) => Ok(crate::activity::after_change(&format!(
+            "/audits/{id}?done=finding"
+        ))),
         Err(e) => match Problems::of(user.texts(), &e) {
             Some(problems) => {
                 render_details(user, db, id, (form, String::new()), problems, None).await
@@ -481,7 +475,7 @@ async fn close(
     form: web::Form<CloseForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
-    let id = audit_of(&user, &id)?;
+    let id = user.path_id(&id)?;
     let conclusion = form.into_inner().conclusion;
     let (principal, request) = (
         user.principal.clone(),
@@ -498,7 +492,9 @@ async fn close(
         })
         .await;
     match outcome {
-        Ok(()) => Ok(done(&format!("/audits/{id}?done=closed"))),
+        Ok(()) => Ok(crate::activity::after_change(&format!(
+            "/audits/{id}?done=closed"
+        ))),
         Err(e) => match Problems::of(user.texts(), &e) {
             Some(problems) => {
                 let forms = (FindingForm::default(), conclusion);

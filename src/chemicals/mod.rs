@@ -119,3 +119,16 @@ pub fn get(conn: &mut DbConnection, _who: &Principal, id: Uuid) -> Result<Chemic
         .ok_or(AppError::NotFound)?
         .to_chemical()
 }
+
+/// A chemical's name in the user's language and its unit, from `store::labels` (the id itself
+/// for a chemical not in the map).
+pub fn label(
+    texts: crate::console::Texts,
+    labels: &std::collections::HashMap<String, (String, String, String)>,
+    id: &str,
+) -> (String, String) {
+    match labels.get(id) {
+        Some((zh, en, unit)) => (texts.pick(zh, en).to_string(), unit.clone()),
+        None => (id.to_string(), String::new()),
+    }
+}

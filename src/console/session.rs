@@ -69,6 +69,12 @@ impl ConsoleUser {
         }
     }
 
+    /// The id in a page's path; anything else names nothing (the not-found page, not a plain
+    /// extractor error).
+    pub fn path_id(&self, text: &str) -> Result<Uuid, PageError> {
+        Uuid::parse_str(text.trim()).map_err(|_| self.failed(AppError::NotFound))
+    }
+
     /// The registry's error, as this user's error page.
     pub fn failed(&self, error: AppError) -> PageError {
         PageError::new(self.lang, error)

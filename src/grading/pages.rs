@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::chart::{distribution_svg, ChartText};
 use super::workbook::{grades_xlsx, Headers, CONTENT_TYPE};
 use super::{AssessmentRequest, ConfirmRequest, Grade, GradeQuery, GradeRecord, GradeSummary};
-use crate::activity::{ActivityRow, Logged};
+use crate::activity::ActivityRow;
 use crate::console::form::given;
-use crate::console::page::{html, local_time, see_other};
+use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
 use crate::db::Db;
 use crate::domain::{CustodyRules, Role};
@@ -322,10 +322,6 @@ struct AssessmentQuery {
     done: Option<String>,
 }
 
-fn firm_of(user: &ConsoleUser, text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| user.failed(AppError::NotFound))
-}
-
 /// The year to assess when none is asked: the current year in China Standard Time.
 fn this_year() -> String {
     use chrono::Datelike;
@@ -341,7 +337,7 @@ async fn assessment(
     firm_id: web::Path<String>,
     query: web::Query<AssessmentQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let firm = firm_of(&user, &firm_id)?;
+    let firm = user.path_id(&firm_id)?;
     let query = query.into_inner();
     let period = given(&query.period).unwrap_or_else(this_year);
     let notice = match query.done.as_deref() {
@@ -491,7 +487,7 @@ async fn decide(
     form: web::Form<Decision>,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
-    let firm = firm_of(&user, &firm_id)?;
+    let firm = user.path_id(&firm_id)?;
     let form = form.into_inner();
     let overriding = form.decision == "override";
     if overriding && given(&form.grade).is_none() {
@@ -523,12 +519,10 @@ async fn decide(
             } else {
                 "confirmed"
             };
-            let mut response = see_other(&format!(
+            Ok(crate::activity::after_change(&format!(
                 "/firms/{firm}/grade?period={}&done={done}",
                 grade.period
-            ));
-            response.extensions_mut().insert(Logged);
-            Ok(response)
+            )))
         }
         Err(e) => match Problems::of(user.texts(), &e) {
             Some(problems) => render(user, db, rules, firm, form, problems, None).await,

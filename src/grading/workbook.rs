@@ -1,13 +1,11 @@
 //! The current grades as an Excel workbook (.xlsx): one sheet, a header row in the reader's
 //! language, one row per firm. Written in memory; the caller sends the bytes.
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
-
 use super::PublicGrade;
 use crate::error::AppError;
+use crate::workbook::{one_sheet, Cell, Column};
 
-/// The content type of an .xlsx file.
-pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub use crate::workbook::CONTENT_TYPE;
 
 /// The header row and the sheet's name, in the reader's language.
 #[derive(Debug, Clone)]
@@ -23,39 +21,29 @@ pub fn grades_xlsx(
     headers: &Headers,
     time: impl Fn(chrono::DateTime<chrono::Utc>) -> String,
 ) -> Result<Vec<u8>, AppError> {
-    write(grades, headers, time).map_err(AppError::internal)
-}
-
-fn write(
-    grades: &[PublicGrade],
-    headers: &Headers,
-    time: impl Fn(chrono::DateTime<chrono::Utc>) -> String,
-) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let sheet = book.add_worksheet();
-    sheet.set_name(headers.sheet.as_str())?;
-    for (col, (title, width)) in headers
+    let columns: Vec<Column> = headers
         .columns
         .iter()
         .zip([36.0, 14.0, 10.0, 8.0, 8.0, 18.0])
-        .enumerate()
-    {
-        let col = col as u16;
-        sheet.write_string_with_format(0, col, title.as_str(), &bold)?;
-        sheet.set_column_width(col, width)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    for (i, g) in grades.iter().enumerate() {
-        let row = i as u32 + 1;
-        sheet.write_string(row, 0, g.firm_name.as_str())?;
-        sheet.write_string(row, 1, g.region_code.as_str())?;
-        sheet.write_string(row, 2, g.period.as_str())?;
-        sheet.write_number(row, 3, f64::from(g.score))?;
-        sheet.write_string(row, 4, g.grade.as_str())?;
-        sheet.write_string(row, 5, time(g.confirmed_at))?;
-    }
-    book.save_to_buffer()
+        .map(|(title, width)| Column {
+            title: title.clone(),
+            width,
+        })
+        .collect();
+    let rows: Vec<Vec<Cell>> = grades
+        .iter()
+        .map(|g| {
+            vec![
+                Cell::Text(g.firm_name.clone()),
+                Cell::Text(g.region_code.clone()),
+                Cell::Text(g.period.clone()),
+                Cell::Number(f64::from(g.score)),
+                Cell::Text(g.grade.as_str().to_string()),
+                Cell::Text(time(g.confirmed_at)),
+            ]
+        })
+        .collect();
+    one_sheet(&headers.sheet, &columns, &rows)
 }
 
 #[cfg(test)]

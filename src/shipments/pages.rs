@@ -14,7 +14,7 @@ use super::store::Side;
 use super::{ShipmentView, StatusQuery};
 use crate::activity::ActivityRow;
 use crate::auth::Principal;
-use crate::console::page::{html, local_time, see_other};
+use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError};
 use crate::db::{Db, DbConnection};
 use crate::domain::CustodyRules;
@@ -51,17 +51,13 @@ type Labels = std::collections::HashMap<String, (String, String, String)>;
 
 impl Item {
     fn of(s: ShipmentView, labels: &Labels, texts: crate::console::Texts) -> Item {
-        let (zh, en, unit) = labels.get(&s.chemical_id).cloned().unwrap_or_default();
+        let (chemical, unit) = crate::chemicals::label(texts, labels, &s.chemical_id);
         let (status, status_class) = state_label(texts, s.status);
         Item {
             open: s.status.is_open(),
             seller: s.seller.name,
             buyer: s.buyer.name,
-            chemical: if texts.lang() == crate::console::Lang::ZhCn {
-                zh
-            } else {
-                en
-            },
+            chemical,
             unit,
             lot: s.lot.unwrap_or_default(),
             quantity: s.quantity,
@@ -266,11 +262,7 @@ where
         .run(move |conn| action(conn, &principal, firm, dispatch_id, &plain_rules, log))
         .await;
     match outcome {
-        Ok(location) => {
-            let mut response = see_other(&location);
-            response.extensions_mut().insert(crate::activity::Logged);
-            Ok(response)
-        }
+        Ok(location) => Ok(crate::activity::after_change(&location)),
         Err(e) => failed(user, db, rules, e).await,
     }
 }

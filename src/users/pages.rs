@@ -9,10 +9,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{CreateUserRequest, UpdateUserRequest, User};
-use crate::activity::{ActivityRow, Logged};
+use crate::activity::ActivityRow;
 use crate::auth::policy;
 use crate::console::form::given;
-use crate::console::page::{html, local_time, see_other};
+use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
 use crate::db::{Db, DbConnection};
 use crate::domain::Role;
@@ -208,12 +208,6 @@ fn logged(req: &HttpRequest, user: &ConsoleUser, status: u16) -> ActivityRow {
     }
 }
 
-fn done(location: &str) -> HttpResponse {
-    let mut response = see_other(location);
-    response.extensions_mut().insert(Logged);
-    response
-}
-
 async fn create(
     user: ConsoleUser,
     db: web::Data<Db>,
@@ -238,7 +232,7 @@ async fn create(
         })
         .await;
     let error = match outcome {
-        Ok(()) => return Ok(done("/users?done=created")),
+        Ok(()) => return Ok(crate::activity::after_change("/users?done=created")),
         // A taken name is the username field's problem on this page.
         Err(AppError::Conflict {
             code: "username_taken",
@@ -285,10 +279,6 @@ struct PasswordForm {
     password: String,
 }
 
-fn user_of(user: &ConsoleUser, text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| user.failed(AppError::NotFound))
-}
-
 async fn set_status(
     user: ConsoleUser,
     db: web::Data<Db>,
@@ -297,7 +287,7 @@ async fn set_status(
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
-    let id = user_of(&user, &id)?;
+    let id = user.path_id(&id)?;
     let disabled = form.disabled == "true";
     let request = UpdateUserRequest {
         disabled: Some(disabled),
@@ -315,7 +305,7 @@ async fn reset_password(
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
-    let id = user_of(&user, &id)?;
+    let id = user.path_id(&id)?;
     let request = UpdateUserRequest {
         disabled: None,
         password: Some(form.into_inner().password),
@@ -342,7 +332,11 @@ async fn update(
         .await;
     let texts = user.texts();
     let outcome = match outcome {
-        Ok(()) => return Ok(done(&format!("/users?done={done_key}"))),
+        Ok(()) => {
+            return Ok(crate::activity::after_change(&format!(
+                "/users?done={done_key}"
+            )))
+        }
         Err(AppError::Conflict {
             code: "cannot_disable_self",
             ..

@@ -12,15 +12,13 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::activity::{ActivityRow, Logged};
+use crate::activity::ActivityRow;
 use crate::audits::{self, Audit, AuditQuery};
 use crate::auth::Principal;
-use crate::console::page::{html, local_time, see_other};
+use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
 use crate::custody::findings::{self, FindingQuery, FindingView};
-use crate::custody::pages::{
-    chemical_label, code_name, entry_kind_name, severity_name, status_name,
-};
+use crate::custody::pages::{code_name, entry_kind_name, severity_name, status_name};
 use crate::db::{Db, DbConnection};
 use crate::domain::{FirmStatus, Role};
 use crate::error::{AppError, FieldError};
@@ -327,7 +325,7 @@ fn permit_rows(facts: &Facts, texts: Texts) -> Vec<PermitRow> {
             chemicals: p
                 .chemical_ids
                 .iter()
-                .map(|c| chemical_label(texts, &facts.chemicals, &c.to_string()).0)
+                .map(|c| crate::chemicals::label(texts, &facts.chemicals, &c.to_string()).0)
                 .collect::<Vec<_>>()
                 .join("、"),
             quantity_limit: p
@@ -348,7 +346,7 @@ fn entry_rows(facts: &Facts, texts: Texts) -> Vec<EntryRow> {
         .iter()
         .map(|e| {
             let (chemical, unit) =
-                chemical_label(texts, &facts.chemicals, &e.chemical_id.to_string());
+                crate::chemicals::label(texts, &facts.chemicals, &e.chemical_id.to_string());
             let counterparty = e.counterparty.as_ref().map_or(String::new(), |c| {
                 match c.firm_id.map(|f| f.to_string()) {
                     Some(f) => facts.firm_names.get(&f).map(|n| n.0.clone()).unwrap_or(f),
@@ -381,7 +379,7 @@ fn stock_rows(facts: &Facts, texts: Texts) -> Vec<StockRow> {
         .iter()
         .map(|i| {
             let (chemical, unit) =
-                chemical_label(texts, &facts.chemicals, &i.chemical_id.to_string());
+                crate::chemicals::label(texts, &facts.chemicals, &i.chemical_id.to_string());
             StockRow {
                 chemical,
                 unit,
@@ -502,11 +500,6 @@ fn render(
     }
 }
 
-/// A path's firm id; anything else names no firm (the not-found page).
-fn firm_id(user: &ConsoleUser, text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| user.failed(AppError::NotFound))
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct ShowQuery {
     cursor: Option<String>,
@@ -520,7 +513,7 @@ async fn show(
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Regulator, Role::Enterprise])?;
-    let id = firm_id(&user, &path)?;
+    let id = user.path_id(&path)?;
     let ShowQuery { cursor, done } = query.into_inner();
     let principal = user.principal.clone();
     let facts = db
@@ -559,7 +552,7 @@ async fn change_status(
     let form = form.into_inner();
     user.check_csrf(&form.csrf)?;
     user.require(&[Role::Regulator])?;
-    let id = firm_id(&user, &path)?;
+    let id = user.path_id(&path)?;
     let principal = user.principal.clone();
     let mut line = ActivityRow::created(&req, &principal);
     line.status = 303;
@@ -576,9 +569,10 @@ async fn change_status(
         .await;
     let error = match outcome {
         Ok(firm) => {
-            let mut response = see_other(&format!("/firms/{id}?done={}", firm.status.as_str()));
-            response.extensions_mut().insert(Logged);
-            return Ok(response);
+            return Ok(crate::activity::after_change(&format!(
+                "/firms/{id}?done={}",
+                firm.status.as_str()
+            )));
         }
         Err(e) => e,
     };

@@ -11,6 +11,7 @@ use crate::console::form::{given, Problems};
 use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};
 use crate::custody::drawing::{self, Tone};
+use crate::custody::pages::names;
 use crate::custody::trace::{Trace, TraceEdge, TraceNode, TraceQuery};
 use crate::db::Db;
 use crate::domain::{CustodyRules, Role};
@@ -57,11 +58,11 @@ struct TracePage {
     findings: Vec<FindingRow>,
 }
 
-/// A code's name in the user's language, if the catalog has one.
+/// A code's name in the user's language (the findings pages' names).
 fn code_name(texts: Texts, code: &str) -> String {
-    texts
-        .get(&format!("finding_code.{code}"))
-        .map_or_else(|| code.to_string(), str::to_string)
+    crate::domain::Code::parse(code)
+        .map_or(code, |c| names::code_name(texts, c))
+        .to_string()
 }
 
 fn state_name(texts: Texts, state: &str) -> String {
@@ -164,9 +165,9 @@ fn tables(texts: Texts, trace: &Trace) -> (Vec<EdgeRow>, Vec<FindingRow>) {
         .iter()
         .map(|f| FindingRow {
             code: code_name(texts, &f.code),
-            severity: texts
-                .get(&format!("severity.{}", f.severity))
-                .map_or_else(|| f.severity.clone(), str::to_string),
+            severity: crate::domain::Severity::parse(&f.severity)
+                .map_or(f.severity.as_str(), |s| names::severity_name(texts, s))
+                .to_string(),
             message: f.message.clone(),
         })
         .collect();

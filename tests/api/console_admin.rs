@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::visitor::Visitor;
 use crate::helpers::{credit_code, each_backend, TestApp, ADMIN_PASSWORD, PASSWORD};
+use crate::visitor::Visitor;
 
 fn admin(app: &TestApp) -> Visitor<'_> {
     let mut v = Visitor::new(app, "zh-CN,zh;q=0.9");

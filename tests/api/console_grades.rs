@@ -5,8 +5,8 @@
 use chrono::{Datelike, Utc};
 use serde_json::{json, Value};
 
-use crate::visitor::Visitor;
 use crate::helpers::{credit_code, each_backend, TestApp, PASSWORD};
+use crate::visitor::Visitor;
 
 fn year() -> String {
     Utc::now().year().to_string()

@@ -170,6 +170,10 @@ fn the_table_shows_each_entrys_lot_balance_and_filters_by_date() {
         let csv = v.get("/ledger/export.csv?kind=sale");
         assert_eq!(csv.status, 200);
         assert_eq!(csv.text.lines().count(), 2, "{}", csv.text);
+        let (status, content_type, bytes) = v.download("/ledger/export.xlsx?kind=sale");
+        assert_eq!(status, 200);
+        assert!(content_type.contains("spreadsheetml"), "{content_type}");
+        assert_eq!(&bytes[..2], b"PK", "an xlsx is a ZIP");
     });
 }
 

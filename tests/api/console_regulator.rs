@@ -6,9 +6,9 @@
 use chrono::{Datelike, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use crate::visitor::Visitor;
 use crate::helpers::{each_backend, TestApp, PASSWORD};
 use crate::ledger::{chain, Chain};
+use crate::visitor::Visitor;
 
 fn hours_ago(hours: i64) -> String {
     (Utc::now() - Duration::hours(hours)).to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -1,5 +1,6 @@
-//! Journey 1, a ledger clerk: files a sale and reads its receipt, uploads a CSV with one bad
-//! row and sees that row's error with nothing filed, then confirms an incoming shipment.
+//! Journey 1, a ledger clerk: confirms an incoming shipment, files a sale and reads its
+//! receipt, uploads a CSV with one bad row and sees that row's error with nothing filed, and
+//! explains a finding about the firm.
 
 use serde_json::Value;
 
@@ -118,5 +119,47 @@ fn a_clerk_files_a_sale_uploads_a_csv_with_one_bad_row_and_confirms_a_shipment()
         assert!(b.try_find("#file-upload").is_none());
         b.screenshot("upload-preview-zh");
         assert!(entries("consumption").is_empty() && entries("loss").is_empty());
+
+        // A finding about the firm (the sale above named an outside buyer without its permit
+        // date: documented; a purchase from nobody is not), recorded by a regulator's run.
+        let bought = app.post(
+            &format!("/api/v1/firms/{buyer}/ledger"),
+            Some(&app.enterprise(&buyer)),
+            &serde_json::json!({"kind": "purchase", "chemical_id": sales[0]["chemical_id"], "lot": "L8", "quantity": "3",
+                                "occurred_at": chrono::Utc::now().to_rfc3339(), "counterparty": {"name": "无名商行"}}),
+        );
+        assert_eq!(bought.status, 201, "{}", bought.text);
+        let run = app.post(
+            "/api/v1/custody/validations",
+            Some(&regulator),
+            &serde_json::json!({"firm_id": buyer}),
+        );
+        assert_eq!(run.status, 201, "{}", run.text);
+        b.go(&format!("{}/", app.base));
+        let todo = b.find("#todo-findings").text();
+        assert!(!todo.ends_with(": 0"), "a finding to explain: {todo}");
+        b.find("#todo-findings").click();
+        b.wait_until("the firm's findings", |b| b.try_find("#findings").is_some());
+        b.find("#findings a.open-finding").click();
+        b.wait_until("the finding", |b| b.try_find("#explain-form").is_some());
+        b.find("#text")
+            .type_text("对方为个体商户，已补登购买备案证明编号。");
+        b.find("#explain").click();
+        b.wait_until("explained", |b| b.try_find("#notice").is_some());
+        assert!(
+            b.find("#finding-status").text().contains("已说明"),
+            "{}",
+            b.text()
+        );
+        b.screenshot("finding-explained-zh");
+        let mine = app.get(
+            &format!("/api/v1/custody/findings?firm_id={buyer}&status=explained"),
+            Some(&regulator),
+        );
+        assert!(
+            !mine.body["items"].as_array().unwrap().is_empty(),
+            "{}",
+            mine.text
+        );
     });
 }

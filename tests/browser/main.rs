@@ -3,11 +3,12 @@
 //! and pass; with `REQUIRE_BROWSER=1` (as `.ci/run` sets) a missing browser fails them.
 //! Screenshots of the main pages land in `target/screenshots/`.
 
-mod clerk;
 mod association;
+mod clerk;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod languages;
 mod regulator;
 mod webdriver;
 

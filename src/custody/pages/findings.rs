@@ -11,12 +11,10 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::names::{
-    chemical_label, code_name, entry_kind_name, severity_name, status_name, SEVERITIES, STATUSES,
-};
-use crate::activity::{ActivityRow, Logged};
+use super::names::{code_name, entry_kind_name, severity_name, status_name, SEVERITIES, STATUSES};
+use crate::activity::ActivityRow;
 use crate::auth::Principal;
-use crate::console::page::{html, local_time, see_other};
+use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
 use crate::custody::findings::{
     self, DecisionRequest, ExplanationRequest, FindingQuery, FindingView,
@@ -67,7 +65,7 @@ impl Item {
     fn of(f: &FindingView, chemicals: &Chemicals, texts: Texts, regulator: bool) -> Item {
         let (chemical, unit) = f
             .chemical_id
-            .map(|c| chemical_label(texts, chemicals, &c.to_string()))
+            .map(|c| crate::chemicals::label(texts, chemicals, &c.to_string()))
             .unwrap_or_default();
         Item {
             id: f.id.to_string(),
@@ -337,7 +335,8 @@ fn render(
         .entries
         .iter()
         .map(|e| {
-            let (chemical, unit) = chemical_label(texts, &d.chemicals, &e.chemical_id.to_string());
+            let (chemical, unit) =
+                crate::chemicals::label(texts, &d.chemicals, &e.chemical_id.to_string());
             EntryRow {
                 firm: names.get(&e.firm_id).cloned().unwrap_or_default(),
                 seq: e.seq,
@@ -387,10 +386,6 @@ fn render(
     }
 }
 
-fn finding_id(user: &ConsoleUser, text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| user.failed(AppError::NotFound))
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct Done {
     done: Option<String>,
@@ -403,7 +398,7 @@ async fn show(
     done: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Regulator, Role::Enterprise])?;
-    let id = finding_id(&user, &path)?;
+    let id = user.path_id(&path)?;
     let principal = user.principal.clone();
     let d = db
         .run(move |conn| detail(conn, &principal, id))
@@ -443,7 +438,7 @@ async fn decide(
     let form = form.into_inner();
     user.check_csrf(&form.csrf)?;
     user.require(&[Role::Regulator])?;
-    let id = finding_id(&user, &path)?;
+    let id = user.path_id(&path)?;
     let request = DecisionRequest {
         status: form.status.clone(),
         note: form.note.clone(),
@@ -478,7 +473,7 @@ async fn explain(
     let form = form.into_inner();
     user.check_csrf(&form.csrf)?;
     user.require(&[Role::Enterprise])?;
-    let id = finding_id(&user, &path)?;
+    let id = user.path_id(&path)?;
     let request = ExplanationRequest {
         text: form.text.clone(),
     };
@@ -518,9 +513,7 @@ where
     let error = match outcome {
         Ok(finding) => {
             let location = format!("/findings/{id}?done={}", finding.status.as_str());
-            let mut response = see_other(&location);
-            response.extensions_mut().insert(Logged);
-            return Ok(response);
+            return Ok(crate::activity::after_change(&location));
         }
         Err(e) => e,
     };

@@ -8,9 +8,7 @@ mod validations;
 
 use actix_web::web;
 
-pub use names::{
-    chemical_label, code_name, entry_kind_name, severity_name, status_name, SEVERITIES, STATUSES,
-};
+pub use names::{code_name, entry_kind_name, severity_name, status_name, SEVERITIES, STATUSES};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     findings::routes(cfg);

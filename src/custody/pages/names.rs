@@ -1,5 +1,5 @@
 //! What the custody pages (and the pages of other slices that show a finding) call things: codes,
-//! severities, statuses, entry kinds and chemicals in the user's language; and the firm a form
+//! severities, statuses and entry kinds in the user's language; and the firm a form
 //! names by credit code.
 
 use crate::console::Texts;
@@ -7,18 +7,14 @@ use crate::db::DbConnection;
 use crate::domain::{Code, EntryKind, FindingStatus, Severity};
 use crate::error::AppError;
 
-/// The firm a regulator named in a form: a firm id as it is, a credit code looked up (an
-/// unknown one is the field's problem); `None` for a blank field.
+/// The firm a regulator named in a form (`firms::identify`: an id or a credit code); an unknown
+/// one is the field's problem; `None` for a blank field.
 pub(super) fn firm_named(conn: &mut DbConnection, text: &str) -> Result<Option<String>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Ok(None);
     }
-    if let Ok(id) = uuid::Uuid::parse_str(text) {
-        return Ok(Some(id.to_string()));
-    }
-    match crate::firms::store::find_by_credit_code(conn, &text.to_uppercase())? {
-        Some(firm) => Ok(Some(firm.id)),
+    match crate::firms::identify(conn, text)? {
+        Some(id) => Ok(Some(id.to_string())),
         None => Err(AppError::field(
             "firm",
             "unknown_firm",
@@ -49,23 +45,9 @@ pub fn status_name(texts: Texts, status: FindingStatus) -> &'static str {
         .unwrap_or(status.as_str())
 }
 
-/// A ledger entry kind's name in the catalog (`findings_page.kind_<kind>`).
+/// A ledger entry kind's name, as the ledger's pages call it.
 pub fn entry_kind_name(texts: Texts, kind: EntryKind) -> &'static str {
-    texts
-        .get(&format!("findings_page.kind_{}", kind.as_str()))
-        .unwrap_or(kind.as_str())
-}
-
-/// A chemical's name in the user's language, and its unit, from `chemicals::store::labels`.
-pub fn chemical_label(
-    texts: Texts,
-    labels: &std::collections::HashMap<String, (String, String, String)>,
-    id: &str,
-) -> (String, String) {
-    match labels.get(id) {
-        Some((zh, en, unit)) => (texts.pick(zh, en).to_string(), unit.clone()),
-        None => (id.to_string(), String::new()),
-    }
+    crate::ledger::pages::labels::kind_label(texts, kind)
 }
 
 pub const SEVERITIES: [Severity; 3] = [Severity::Critical, Severity::Major, Severity::Minor];

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::names::code_name;
-use crate::activity::{ActivityRow, Logged};
-use crate::console::page::{html, local_time, see_other};
+use crate::activity::ActivityRow;
+use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
 use crate::custody::run::{self, RunRequest, StoredRun};
 use crate::db::{Db, DbConnection};
@@ -201,11 +201,10 @@ async fn start(
         })
         .await;
     match outcome {
-        Ok(summary) => {
-            let mut response = see_other(&format!("/validations/{}", summary.id));
-            response.extensions_mut().insert(Logged);
-            Ok(response)
-        }
+        Ok(summary) => Ok(crate::activity::after_change(&format!(
+            "/validations/{}",
+            summary.id
+        ))),
         Err(e) => {
             let texts = user.texts();
             let status = e.status_code();
@@ -236,7 +235,7 @@ async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Regulator])?;
-    let id = Uuid::parse_str(&path).map_err(|_| user.failed(AppError::NotFound))?;
+    let id = user.path_id(&path)?;
     let principal = user.principal.clone();
     let (stored, names) = db
         .run(move |conn| {

@@ -5,14 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::labels::kind_label;
 use crate::console::page::{html, local_time};
 use crate::console::{Chrome, ConsoleUser, PageError};
 use crate::db::Db;
 use crate::domain::EntryKind;
-use crate::error::AppError;
 use crate::ledger;
 
 #[derive(Template)]
@@ -41,7 +39,7 @@ pub async fn page(
     shown: web::Query<Shown>,
 ) -> Result<HttpResponse, PageError> {
     let firm = user.own_firm()?;
-    let id = Uuid::parse_str(&entry_id).map_err(|_| user.failed(AppError::NotFound))?;
+    let id = user.path_id(&entry_id)?;
     let (texts, principal) = (user.texts(), user.principal.clone());
     let (entry, labels) = db
         .run(move |conn| {

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::labels::{chemical_options, kind_options, ChemicalOption};
 use crate::console::form::{given, Problems};
-use crate::console::page::{html, see_other};
+use crate::console::page::html;
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
@@ -229,9 +229,9 @@ pub async fn file(
         Ok(filed) => {
             let id =
                 filed_id(&filed).ok_or_else(|| user.failed(AppError::internal("no receipt")))?;
-            let mut response = see_other(&format!("/ledger/{id}?filed=1"));
-            response.extensions_mut().insert(crate::activity::Logged);
-            Ok(response)
+            Ok(crate::activity::after_change(&format!(
+                "/ledger/{id}?filed=1"
+            )))
         }
         Err(error) => {
             let Some(problems) = Problems::of(user.texts(), &error) else {

@@ -3,6 +3,7 @@
 //! (`upload`) and the inventory. Every page calls the ledger's own services, as the API does.
 
 mod entry;
+mod export;
 mod form;
 pub mod labels;
 mod table;
@@ -12,7 +13,8 @@ use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/ledger").route(web::get().to(table::page)))
-        .service(web::resource("/ledger/export.csv").route(web::get().to(table::export)))
+        .service(web::resource("/ledger/export.csv").route(web::get().to(export::csv)))
+        .service(web::resource("/ledger/export.xlsx").route(web::get().to(export::xlsx)))
         .service(
             web::resource("/ledger/new")
                 .route(web::get().to(form::page))

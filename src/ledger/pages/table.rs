@@ -1,9 +1,9 @@
-//! The ledger table (filters, 50 a page, the balance of each entry's lot after it), its CSV
-//! export, and the inventory.
+//! The ledger table (filters, 50 a page, the balance of each entry's lot after it) and the
+//! inventory.
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Duration, NaiveDate, TimeZone};
@@ -52,7 +52,7 @@ fn day_start(field: &'static str, text: &str, days_later: i64) -> Result<String,
 
 impl Filters {
     /// The API's query for these filters: the same parse, the same errors.
-    fn query(&self, limit: Option<&str>) -> Result<LedgerQuery, AppError> {
+    pub(super) fn query(&self, limit: Option<&str>) -> Result<LedgerQuery, AppError> {
         let mut errors = Vec::new();
         let mut day = |field, text: &str, later| match given(text) {
             None => None,
@@ -276,7 +276,7 @@ pub async fn page(
     let page = TablePage {
         chrome: user.chrome("/ledger"),
         kinds: kind_options(texts, &filters.kind),
-        export: format!("/ledger/export.csv?{}", filters.encoded()),
+        export: filters.encoded(),
         chemicals,
         filters,
         problems,
@@ -285,33 +285,6 @@ pub async fn page(
         notice,
     };
     Ok(html(status, &page))
-}
-
-/// Every matching entry as the API's CSV (UTF-8 with BOM, opens in Excel).
-pub async fn export(
-    user: ConsoleUser,
-    db: web::Data<Db>,
-    filters: web::Query<Filters>,
-) -> Result<HttpResponse, PageError> {
-    let firm = user.own_firm()?;
-    let principal = user.principal.clone();
-    let query = filters.query(None).map_err(|e| user.failed(e))?;
-    let bytes = db
-        .run(move |conn| {
-            let rows = ledger::export(conn, &principal, firm, query.parse()?)?;
-            let names = crate::chemicals::store::names(conn)?;
-            ledger::csv::export(&rows, &names)
-        })
-        .await
-        .map_err(|e| user.failed(e))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"ledger-{firm}.csv\""),
-        ))
-        .body(bytes))
 }
 
 struct Holding {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::labels::kind_label;
 use crate::console::form::given;
-use crate::console::page::{html, see_other};
+use crate::console::page::html;
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};
 use crate::db::{Db, DbConnection};
 use crate::domain::EntryKind;
@@ -303,9 +303,7 @@ pub async fn file(
                     .and_then(|v| v["items"].as_array().map(Vec::len))
                     .unwrap_or_default(),
             };
-            let mut response = see_other(&format!("/ledger?filed={n}"));
-            response.extensions_mut().insert(crate::activity::Logged);
-            Ok(response)
+            Ok(crate::activity::after_change(&format!("/ledger?filed={n}")))
         }
         Err((rows, file_problem)) => {
             let page = UploadPage {
