@@ -140,7 +140,20 @@ fn a_clerk_files_a_sale_uploads_a_csv_with_one_bad_row_and_confirms_a_shipment()
         assert!(!todo.ends_with(": 0"), "a finding to explain: {todo}");
         b.find("#todo-findings").click();
         b.wait_until("the firm's findings", |b| b.try_find("#findings").is_some());
-        b.find("#findings a.open-finding").click();
+        let own = app.get(
+            &format!("/api/v1/custody/findings?firm_id={buyer}&status=open"),
+            Some(&regulator),
+        );
+        let own = own.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["firm_id"] == buyer.as_str())
+            .expect("a finding about the firm")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        b.find(&format!("#finding-{own} a.open-finding")).click();
         b.wait_until("the finding", |b| b.try_find("#explain-form").is_some());
         b.find("#text")
             .type_text("对方为个体商户，已补登购买备案证明编号。");
