@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::Duration;
 use uuid::Uuid;
 
@@ -100,6 +100,11 @@ impl ConsoleUser {
     }
 }
 
+/// Tells the request's activity line who is acting (the log otherwise knows bearer tokens only).
+pub fn mark_caller(req: &HttpRequest, who: Principal) {
+    req.extensions_mut().insert(who);
+}
+
 /// The language of a request: the remembered choice, else the browser's.
 pub fn lang_of(req: &HttpRequest) -> Lang {
     let cookie = req.cookie(super::i18n::LANG_COOKIE);
@@ -187,12 +192,16 @@ impl FromRequest for ConsoleUser {
         let lang = lang_of(req);
         let db = req.app_data::<web::Data<Db>>().cloned();
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let req = req.clone();
         Box::pin(async move {
             let (Some(db), Some(value)) = (db, cookie) else {
                 return Err(PageError::SignIn);
             };
             match db.run(move |conn| resume(conn, &value, lang)).await {
-                Ok(Some(user)) => Ok(user),
+                Ok(Some(user)) => {
+                    mark_caller(&req, user.principal.clone());
+                    Ok(user)
+                }
                 Ok(None) => Err(PageError::SignIn),
                 Err(e) => Err(PageError::new(lang, e)),
             }

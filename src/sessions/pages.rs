@@ -102,14 +102,17 @@ async fn sign_in(
         .run(move |conn| {
             let (username, principal) =
                 crate::sessions::check_credentials(conn, &username, &password)?;
-            write_tx(conn, |conn| {
+            let value = write_tx(conn, |conn| {
                 store::clear_failures(conn, &username)?;
                 session::start(conn, principal.user_id)
-            })
+            })?;
+            Ok((value, principal))
         })
         .await;
     match started {
-        Ok(value) => {
+        Ok((value, principal)) => {
+            // The activity log names who signed in.
+            session::mark_caller(&req, principal);
             let mut response = see_other("/");
             let cookie = private_cookie(SESSION_COOKIE, value, policy.secure);
             response

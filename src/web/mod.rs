@@ -17,6 +17,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, ResponseError};
 
 use crate::auth::token::TokenKeys;
@@ -79,6 +80,8 @@ pub async fn observe(
         .and_then(|tokens| bearer_caller(&req, tokens));
     let response = next.call(req).await?.map_into_boxed_body();
     let response = rewrite_plain_error(response);
+    // A console page's user, which its session extractor marked on the request.
+    let caller = caller.or_else(|| response.request().extensions().get::<Principal>().cloned());
     let route = response
         .request()
         .match_pattern()

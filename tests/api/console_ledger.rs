@@ -66,6 +66,17 @@ fn a_clerk_files_a_sale_sees_each_problem_by_its_field_then_the_receipt() {
             "nothing typed is lost"
         );
         assert!(entries(app, &c, &c.seller).is_empty(), "nothing filed");
+        // The refused form is in the activity log under the clerk who sent it.
+        let log = app.get("/api/v1/activity?action=/ledger/new", Some(&app.admin()));
+        let refusal = log.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["status"] == 422)
+            .unwrap_or_else(|| panic!("a line for the refused form: {}", log.text))
+            .clone();
+        assert_eq!(refusal["role"], "enterprise", "{refusal}");
+        assert!(refusal["user_id"].is_string(), "{refusal}");
 
         fields[5] = ("quantity", "12.5");
         let filed = v.post("/ledger/new", &fields);

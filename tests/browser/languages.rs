@@ -48,7 +48,14 @@ fn visit_all(b: &Browser, app: &TestApp, paths: &[String], shown: &str, foreign:
                 "{path} in {shown} still shows {s:?}:\n{text}"
             );
         }
-        let name = path.trim_matches('/').replace(['/', '?', '=', '&'], "-");
+        // Named by the page, not by the ids in its path (one screenshot per page, run after run).
+        let page = path.split('?').next().unwrap_or_default();
+        let name = page
+            .trim_matches('/')
+            .split('/')
+            .map(|s| if s.len() == 36 { "id" } else { s })
+            .collect::<Vec<_>>()
+            .join("-");
         b.screenshot(&format!(
             "lang-{shown}-{}",
             if name.is_empty() { "home" } else { &name }
