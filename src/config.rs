@@ -49,6 +49,9 @@ pub struct Settings {
     pub board_max_age: std::time::Duration,
     /// Mark the console's cookies `Secure` (set it when the registry is served over TLS).
     pub secure_cookies: bool,
+    /// The console shows times, and reads them from forms, at this offset (default UTC+8,
+    /// Asia/Shanghai, which has no daylight saving).
+    pub console_utc_offset: chrono::FixedOffset,
     /// Serve the public grade directory (`GET /public/grades`, no sign-in). Off by default: the
     /// route then answers 404 like any unknown path.
     pub public_directory: bool,
@@ -112,6 +115,7 @@ impl Settings {
             ),
             board_max_age: std::time::Duration::from_secs(2),
             secure_cookies: false,
+            console_utc_offset: crate::domain::time::CHINA,
             public_directory: false,
             public_rate_limit_per_minute: 60,
             trust_forwarded_for: false,

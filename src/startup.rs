@@ -51,6 +51,7 @@ impl Application {
             secure: settings.secure_cookies,
         });
         crate::console::i18n::check()?;
+        crate::console::page::set_clock(settings.console_utc_offset);
         // One limiter for all workers, so a client's budget is counted once.
         let public_directory =
             web::Data::new(crate::directory::PublicDirectory::from_settings(&settings));

@@ -62,7 +62,11 @@ fn local_to_rfc3339(text: &str) -> Option<String> {
     let text = given(text)?;
     for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&text, format) {
-            return Some(format!("{}+08:00", t.format("%Y-%m-%dT%H:%M:%S")));
+            return Some(format!(
+                "{}{}",
+                t.format("%Y-%m-%dT%H:%M:%S"),
+                crate::console::page::clock()
+            ));
         }
     }
     Some(text)

@@ -132,15 +132,26 @@ fn role_key(role: Role) -> &'static str {
     }
 }
 
-/// China Standard Time: Asia/Shanghai keeps UTC+8 all year.
-pub const CHINA: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+8 is a valid offset"),
-};
+pub use crate::domain::time::CHINA;
 
-/// Times are shown in China Standard Time.
+static CLOCK: std::sync::OnceLock<chrono::FixedOffset> = std::sync::OnceLock::new();
+
+/// Sets the console's clock (`Settings::console_utc_offset`) once, at start; one process shows
+/// one clock, so later servers in the same process (tests) keep the first.
+pub fn set_clock(offset: chrono::FixedOffset) {
+    let _ = CLOCK.set(offset);
+}
+
+/// The offset times are shown and read at: China Standard Time unless set otherwise.
+pub fn clock() -> chrono::FixedOffset {
+    CLOCK.get().copied().unwrap_or(CHINA)
+}
+
+/// A time as the console shows it, on its clock.
 pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&CHINA).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&clock())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A rendered page with the console's headers.

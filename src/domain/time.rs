@@ -35,6 +35,12 @@ pub fn parse_moment(text: &str) -> Option<Result<DateTime<Utc>, chrono::ParseErr
     parse_rfc3339(text)
 }
 
+/// China Standard Time: Asia/Shanghai keeps UTC+8 all year (the console's default clock).
+pub const CHINA: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,3 +70,4 @@ mod tests {
         }
     }
 }
+

@@ -63,7 +63,11 @@ fn day_start(text: &str, next: bool) -> Option<String> {
     match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
         Ok(day) => {
             let day = if next { day.succ_opt()? } else { day };
-            Some(format!("{}T00:00:00+08:00", day.format("%Y-%m-%d")))
+            Some(format!(
+                "{}T00:00:00{}",
+                day.format("%Y-%m-%d"),
+                crate::console::page::clock()
+            ))
         }
         Err(_) => Some(text),
     }

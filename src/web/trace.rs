@@ -76,7 +76,7 @@ fn node(texts: Texts, n: &TraceNode) -> drawing::Node {
     let mut lines = vec![n.name.clone()];
     if n.kind == "firm" {
         lines.push(format!(
-            "{} {} ({} {}) · {} {}",
+            "{} {} · {} {} · {} {}",
             t("trace.in"),
             n.received,
             t("trace.made"),

@@ -1,6 +1,7 @@
 //! Journey (4), the languages: every main page of every role, first in Chinese, then after the
-//! toggle in English. No catalog key shows raw, and no string of the other language's catalog
-//! is left on the page (user data such as firm names may be in either language).
+//! toggle in English. No catalog key shows raw, no string of the other language's catalog is
+//! left on the page (user data such as firm names may be in either language), and every form
+//! field has its label.
 
 use serde_json::json;
 
@@ -41,6 +42,16 @@ fn visit_all(b: &Browser, app: &TestApp, paths: &[String], shown: &str, foreign:
             b.text()
         );
         no_raw_keys(b);
+        let unlabelled = b.execute(
+            "return [...document.querySelectorAll('input, select, textarea')]\
+               .filter(e => e.type !== 'hidden' && !(e.id && document.querySelector(`label[for=\"${e.id}\"]`)))\
+               .map(e => e.name || e.outerHTML)",
+        );
+        assert_eq!(
+            unlabelled,
+            json!([]),
+            "{path}: every form field has a label"
+        );
         let text = b.text();
         for s in foreign {
             assert!(

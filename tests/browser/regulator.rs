@@ -142,10 +142,27 @@ fn a_regulator_runs_the_validator_resolves_a_finding_and_opens_a_firm() {
             .find("#finding-message")
             .text()
             .contains("福安市制药有限公司"));
+        // The finding's lot, drawn: the unmatched dispatch is a dashed red arrow to the buyer.
+        let finding_page = b.url();
+        b.find("#trace-link").click();
+        b.wait_until("the lot's trace", |b| {
+            b.try_find("#trace-graph svg").is_some()
+        });
         assert!(
-            b.try_find("#trace-link").is_some(),
-            "a link to the lot's trace"
+            b.find("#trace-graph").text().contains("福安市制药有限公司"),
+            "{}",
+            b.text()
         );
+        assert_eq!(
+            b.execute(
+                "return document.querySelectorAll('#trace-graph path[stroke-dasharray]').length"
+            ),
+            json!(1),
+            "one gap drawn"
+        );
+        no_raw_keys(&b);
+        b.screenshot("regulator-trace-zh");
+        b.go(&finding_page);
         b.find("#note").type_text("已约谈买方，责令补录入库记录");
         b.find("#decide").click();
         b.wait_until("the decision recorded", |b| b.try_find("#notice").is_some());

@@ -32,6 +32,11 @@ pub(in crate::cli) struct ServeArgs {
     /// Mark the console's cookies `Secure` (when served over TLS, e.g. behind a TLS proxy).
     #[arg(long, env = "PRECURSOR_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The console's clock: times are shown, and read from forms, at this UTC offset
+    /// (Asia/Shanghai, UTC+8 all year, by default).
+    #[arg(long, env = "PRECURSOR_CONSOLE_UTC_OFFSET", default_value = "+08:00",
+          value_parser = parse_offset)]
+    console_utc_offset: chrono::FixedOffset,
     /// Serve the public grade directory `GET /api/v1/public/grades` without sign-in.
     #[arg(long, env = "PRECURSOR_PUBLIC_DIRECTORY")]
     public_directory: bool,
@@ -56,6 +61,13 @@ pub(in crate::cli) struct ServeArgs {
     alert_max_attempts: u32,
 }
 
+/// `+08:00`, `-05:00`, `+05:45`.
+fn parse_offset(text: &str) -> Result<chrono::FixedOffset, String> {
+    text.trim()
+        .parse::<chrono::FixedOffset>()
+        .map_err(|_| format!("{text:?} is not a UTC offset such as +08:00"))
+}
+
 pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     let mut settings = args.storage.settings()?;
     settings.bind = args.bind;
@@ -64,6 +76,7 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.custody = args.rules.settings()?;
     settings.board_max_age = std::time::Duration::from_millis(args.board_max_age_ms);
     settings.secure_cookies = args.secure_cookies;
+    settings.console_utc_offset = args.console_utc_offset;
     settings.public_directory = args.public_directory;
     settings.public_rate_limit_per_minute = args.public_rate_limit_per_minute;
     settings.trust_forwarded_for = args.trust_forwarded_for;
@@ -100,4 +113,21 @@ fn serve(settings: Settings) -> Result<(), String> {
         );
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_console_clock_is_a_utc_offset() {
+        assert_eq!(
+            super::parse_offset("+08:00").unwrap().local_minus_utc(),
+            8 * 3600
+        );
+        assert_eq!(
+            super::parse_offset("+05:45").unwrap().local_minus_utc(),
+            20_700
+        );
+        assert!(super::parse_offset("Asia/Shanghai").is_err());
+        assert!(super::parse_offset("8").is_err());
+    }
 }

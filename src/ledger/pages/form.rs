@@ -18,7 +18,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::AppError;
 use crate::ledger::filing::{self, Filed, Submission};
 
-/// The form's fields as typed. `occurred_at` is a `datetime-local` value in China Standard Time.
+/// The form's fields as typed. `occurred_at` is a `datetime-local` value on the console's clock.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EntryForm {
@@ -125,12 +125,12 @@ pub async fn page(
     ))
 }
 
-/// Now in China Standard Time as a `datetime-local` value, rounded up to the next second so that
+/// Now on the console's clock as a `datetime-local` value, rounded up to the next second so that
 /// what was filed before the form opened comes before it in business order.
 fn now_in_china() -> String {
     let next_second = chrono::Utc::now() + chrono::Duration::seconds(1);
     next_second
-        .with_timezone(&crate::console::page::CHINA)
+        .with_timezone(&crate::console::page::clock())
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string()
 }
@@ -154,12 +154,12 @@ fn entry_body(conn: &mut DbConnection, form: &EntryForm) -> Result<Value, AppErr
     put("note", &form.note);
     put("reverses", &form.reverses);
     if let Some(local) = given(&form.occurred_at) {
-        // `datetime-local` has no zone (the clerk's clock is China Standard Time) and sends
+        // `datetime-local` has no zone (the clerk's clock is the console's) and sends
         // seconds only when they are not zero.
         let seconds = if local.len() == 16 { ":00" } else { "" };
         body.insert(
             "occurred_at".into(),
-            json!(format!("{local}{seconds}+08:00")),
+            json!(format!("{local}{seconds}{}", crate::console::page::clock())),
         );
     }
     let code = given(&form.counterparty_credit_code).map(|c| c.to_ascii_uppercase());

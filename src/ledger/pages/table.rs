@@ -21,7 +21,7 @@ use crate::ledger::{self, inventory, store, LedgerEntry, LedgerQuery};
 
 const PAGE_SIZE: &str = "50";
 
-/// The filters as the form sends them: dates (`YYYY-MM-DD`, China Standard Time), both ends
+/// The filters as the form sends them: dates (`YYYY-MM-DD` on the console's clock), both ends
 /// included.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct Filters {
@@ -39,11 +39,11 @@ pub struct Filters {
     filed: Option<usize>,
 }
 
-/// Midnight of a day in China Standard Time, as RFC 3339.
+/// Midnight of a day on the console's clock, as RFC 3339.
 fn day_start(field: &'static str, text: &str, days_later: i64) -> Result<String, AppError> {
     let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::field(field, "invalid_time", "is not a date (YYYY-MM-DD)"))?;
-    let start = crate::console::page::CHINA
+    let start = crate::console::page::clock()
         .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
         .single()
         .ok_or_else(|| AppError::field(field, "invalid_time", "is not a date"))?;
