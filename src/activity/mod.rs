@@ -34,6 +34,20 @@ pub struct ActivityRow {
 #[derive(Debug, Clone, Copy)]
 pub struct Logged;
 
+/// Makes a change and writes its activity line in one transaction: both or neither (a form
+/// whose line failed would otherwise show an error for a change that was made).
+pub fn together<T>(
+    conn: &mut crate::db::DbConnection,
+    line: &ActivityRow,
+    change: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::error::AppError>,
+) -> Result<T, crate::error::AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let done = change(conn)?;
+        record(conn, line)?;
+        Ok(done)
+    })
+}
+
 /// A console form's answer once the change is made: `303` to `location`, marked `Logged`
 /// because the service wrote the form's activity line with the change.
 pub fn after_change(location: &str) -> actix_web::HttpResponse {

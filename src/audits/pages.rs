@@ -136,6 +136,7 @@ struct ListFilters {
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OpenForm {
     #[serde(default)]
     csrf: String,
@@ -168,12 +169,18 @@ async fn render_list(
     form: OpenForm,
     problems: Problems,
 ) -> Result<HttpResponse, PageError> {
+    // The role first, so that nobody else learns which firms exist.
+    user.require(&[Role::Regulator, Role::Enterprise])?;
     let texts = user.texts();
     let principal = user.principal.clone();
     let asked = filters.clone();
     let outcome = db
         .run(move |conn| {
-            let firm_id = named_firm(conn, &asked.firm)?;
+            let firm_id = match principal.role {
+                // A firm sees its own audits only; the service scopes them.
+                Role::Enterprise => None,
+                _ => named_firm(conn, &asked.firm)?,
+            };
             let page = PageQuery {
                 limit: Some("50".into()),
                 cursor: asked.cursor.clone(),
@@ -251,16 +258,17 @@ async fn open(
     let log = ActivityRow::created(&req, &principal);
     let outcome = db
         .run(move |conn| {
-            // The role first, so that nobody else learns which firms exist.
-            crate::auth::policy::supervise_firms(&principal)?;
-            let request = OpenAuditRequest {
-                firm_id: named_firm(conn, &asked.firm)?,
-                kind: asked.kind,
-                started_at: local_to_rfc3339(&asked.started_at),
-            };
-            let audit = super::open(conn, &principal, request)?;
-            crate::activity::record(conn, &log)?;
-            Ok(audit)
+            crate::activity::together(conn, &log, |conn| {
+                // The role first, so that nobody else learns which firms exist.
+                crate::auth::policy::supervise_firms(&principal)?;
+                let request = OpenAuditRequest {
+                    firm_id: named_firm(conn, &asked.firm)?,
+                    kind: asked.kind,
+                    started_at: local_to_rfc3339(&asked.started_at),
+                };
+                let audit = super::open(conn, &principal, request)?;
+                Ok(audit)
+            })
         })
         .await;
     match outcome {
@@ -399,6 +407,7 @@ async fn render_details(
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FindingForm {
     #[serde(default)]
     csrf: String,
@@ -439,19 +448,20 @@ async fn record(
     let log = ActivityRow::created(&req, &principal);
     let outcome = db
         .run(move |conn| {
-            let request = RecordFindingRequest {
-                severity: asked.severity,
-                description: asked.description,
-                entry_ids: entry_ids(&asked.entry_ids)?,
-                corrective_action: given(&asked.corrective_action),
-                deadline: None,
-            };
-            super::record_finding(conn, &principal, id, request)?;
-            crate::activity::record(conn, &log)
+            crate::activity::together(conn, &log, |conn| {
+                let request = RecordFindingRequest {
+                    severity: asked.severity,
+                    description: asked.description,
+                    entry_ids: entry_ids(&asked.entry_ids)?,
+                    corrective_action: given(&asked.corrective_action),
+                    deadline: None,
+                };
+                super::record_finding(conn, &principal, id, request)
+            })
         })
         .await;
     match outcome {
-        Ok(()) => Ok(crate::activity::after_change(&format!(
+        Ok(_) => Ok(crate::activity::after_change(&format!(
             "/audits/{id}?done=finding"
         ))),
         Err(e) => match Problems::of(user.texts(), &e) {
@@ -464,6 +474,7 @@ async fn record(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CloseForm {
     #[serde(default)]
     csrf: String,
@@ -491,12 +502,13 @@ async fn close(
     let log = ActivityRow::created(&req, &principal);
     let outcome = db
         .run(move |conn| {
-            super::close(conn, &principal, id, request)?;
-            crate::activity::record(conn, &log)
+            crate::activity::together(conn, &log, |conn| {
+                super::close(conn, &principal, id, request)
+            })
         })
         .await;
     match outcome {
-        Ok(()) => Ok(crate::activity::after_change(&format!(
+        Ok(_) => Ok(crate::activity::after_change(&format!(
             "/audits/{id}?done=closed"
         ))),
         Err(e) => match Problems::of(user.texts(), &e) {

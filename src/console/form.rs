@@ -40,6 +40,20 @@ impl Problems {
         Problems { by_field }
     }
 
+    /// Shows `from`'s problems at the field `to` (a form field that stands for it).
+    pub fn moved(mut self, from: &str, to: &str) -> Problems {
+        if let Some(text) = self.by_field.remove(from) {
+            self.by_field
+                .entry(to.to_string())
+                .and_modify(|t| {
+                    t.push_str("; ");
+                    t.push_str(&text);
+                })
+                .or_insert(text);
+        }
+        self
+    }
+
     /// The problem of `field`, for the template to put next to it.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.by_field.get(field).map(String::as_str)

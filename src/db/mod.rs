@@ -225,6 +225,10 @@ fn transaction<T, F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
 {
+    // Inside a transaction already (a console form that logs its change with it): a savepoint.
+    if in_transaction(conn)? {
+        return conn.transaction(work);
+    }
     match conn {
         DbConnection::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, sqlite_begin)?
@@ -246,9 +250,26 @@ where
     }
 }
 
+fn in_transaction(conn: &mut DbConnection) -> Result<bool, AppError> {
+    let depth = match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
+        }
+        DbConnection::Postgres(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
+        }
+    };
+    Ok(depth?.is_some())
+}
+
 pub fn is_postgres(conn: &DbConnection) -> bool {
     matches!(conn, DbConnection::Postgres(_))
 }
+
+diesel::define_sql_function!(
+    /// SQL `lower(text)`, for case-blind search on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
 
 /// A `LIKE` pattern (with `ESCAPE '\'`) matching values that contain `text`, lower-cased:
 /// `%`, `_` and `\` in the text match themselves, not patterns. Always a bound parameter.

@@ -9,7 +9,7 @@ use crate::domain::FirmStatus;
 use crate::error::AppError;
 use crate::paging::Page;
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use crate::db::lower;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = grade_publications)]

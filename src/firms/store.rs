@@ -124,15 +124,6 @@ pub struct FirmFilter {
     pub grade: Option<String>,
 }
 
-/// `%text%` for LIKE, with the wildcards of `text` itself escaped (by `\`).
-fn containing(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 pub fn list(
     conn: &mut DbConnection,
     page: Page,
@@ -149,11 +140,11 @@ pub fn list(
     }
     if let Some(text) = &filter.text {
         query = query.filter(
-            firms::name
-                .like(containing(text))
+            crate::db::lower(firms::name)
+                .like(crate::db::contains_pattern(text))
                 .escape('\\')
-                .or(firms::credit_code
-                    .like(containing(&text.to_uppercase()))
+                .or(crate::db::lower(firms::credit_code)
+                    .like(crate::db::contains_pattern(text))
                     .escape('\\')),
         );
     }

@@ -37,23 +37,8 @@ fn colour(grade: Grade) -> &'static str {
     }
 }
 
-/// Text as SVG may hold it, in content and in attribute values alike.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0 at all.
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text as SVG may hold it: the one escaper of every SVG drawn on the server.
+pub use crate::custody::drawing::escape;
 
 /// The chart of `by_region` (region code → grade letter → firms).
 pub fn distribution_svg(

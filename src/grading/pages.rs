@@ -322,10 +322,11 @@ struct AssessmentQuery {
     done: Option<String>,
 }
 
-/// The year to assess when none is asked: the current year in China Standard Time.
+/// The year to assess when none is asked: the current year on the console's clock.
 fn this_year() -> String {
     use chrono::Datelike;
-    (chrono::Utc::now() + chrono::Duration::hours(8))
+    chrono::Utc::now()
+        .with_timezone(&crate::console::page::clock())
         .year()
         .to_string()
 }
@@ -464,6 +465,7 @@ fn past(texts: Texts, record: GradeRecord) -> Option<Past> {
 
 /// The confirm and the override form alike: an override names a grade (and its reason).
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Decision {
     #[serde(default)]
     csrf: String,
@@ -507,9 +509,10 @@ async fn decide(
     let log = ActivityRow::created(&req, &principal);
     let outcome = db
         .run(move |conn| {
-            let grade = super::confirm(conn, &principal, firm, request, deadline)?;
-            crate::activity::record(conn, &log)?;
-            Ok(grade)
+            crate::activity::together(conn, &log, |conn| {
+                let grade = super::confirm(conn, &principal, firm, request, deadline)?;
+                Ok(grade)
+            })
         })
         .await;
     match outcome {

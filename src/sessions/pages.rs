@@ -66,6 +66,7 @@ async fn form(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SignInForm {
     #[serde(default)]
     csrf: String,
@@ -149,6 +150,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CsrfForm {
     #[serde(default)]
     csrf: String,

@@ -154,6 +154,7 @@ async fn render(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ConfirmForm {
     #[serde(default)]
     csrf: String,
@@ -198,6 +199,7 @@ async fn confirm(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RefuseForm {
     #[serde(default)]
     csrf: String,

@@ -65,6 +65,7 @@ struct UsersPage {
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateForm {
     #[serde(default)]
     csrf: String,
@@ -220,19 +221,20 @@ async fn create(
     let log = logged(&req, &user, 201);
     let outcome = db
         .run(move |conn| {
-            policy::manage_users(&principal)?;
-            let request = CreateUserRequest {
-                firm_id: named_firm(conn, &asked.firm)?,
-                username: asked.username,
-                password: asked.password,
-                role: asked.role,
-            };
-            super::create(conn, &principal, request)?;
-            crate::activity::record(conn, &log)
+            crate::activity::together(conn, &log, |conn| {
+                policy::manage_users(&principal)?;
+                let request = CreateUserRequest {
+                    firm_id: named_firm(conn, &asked.firm)?,
+                    username: asked.username,
+                    password: asked.password,
+                    role: asked.role,
+                };
+                super::create(conn, &principal, request)
+            })
         })
         .await;
     let error = match outcome {
-        Ok(()) => return Ok(crate::activity::after_change("/users?done=created")),
+        Ok(_) => return Ok(crate::activity::after_change("/users?done=created")),
         // A taken name is the username field's problem on this page.
         Err(AppError::Conflict {
             code: "username_taken",
@@ -263,6 +265,7 @@ async fn create(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StatusForm {
     #[serde(default)]
     csrf: String,
@@ -272,6 +275,7 @@ struct StatusForm {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PasswordForm {
     #[serde(default)]
     csrf: String,
@@ -326,13 +330,14 @@ async fn update(
     let log = logged(req, &user, 200);
     let outcome = db
         .run(move |conn| {
-            super::update(conn, &principal, id, request)?;
-            crate::activity::record(conn, &log)
+            crate::activity::together(conn, &log, |conn| {
+                super::update(conn, &principal, id, request)
+            })
         })
         .await;
     let texts = user.texts();
     let outcome = match outcome {
-        Ok(()) => {
+        Ok(_) => {
             return Ok(crate::activity::after_change(&format!(
                 "/users?done={done_key}"
             )))

@@ -134,7 +134,8 @@ async fn clerk_home(
         .map_err(|e| user.failed(e))?;
     let todo = ClerkTodo {
         incoming: incoming.items.iter().filter(|s| s.status.is_open()).count(),
-        findings: findings.items.len(),
+        // Those about the firm itself: a counterparty's finding is not the firm's to explain.
+        findings: findings.items.iter().filter(|f| f.firm_id == firm).count(),
         last_filed: last.map(|(seq, at)| (seq, local_time(crate::domain::time::from_db(at)))),
     };
     let chrome = user.chrome("/");
@@ -170,7 +171,7 @@ async fn switch_language(
     let back = back
         .back
         .as_deref()
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .filter(|b| is_own_path(b))
         .unwrap_or("/");
     let mut response = see_other(back);
     let mut cookie = Cookie::new(LANG_COOKIE, lang.tag());
@@ -182,6 +183,16 @@ async fn switch_language(
         .add_cookie(&cookie)
         .map_err(|e| PageError::new(lang, AppError::internal(e)))?;
     Ok(response)
+}
+
+/// A path of this site: one leading `/`, no backslash, and nothing a browser would drop or
+/// rewrite (a tab in `/\t/evil.example` is removed and leaves `//evil.example`).
+fn is_own_path(back: &str) -> bool {
+    back.starts_with('/')
+        && !back.starts_with("//")
+        && !back
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
 }
 
 /// Unknown paths: problem+json for the API and for clients that do not ask for HTML, the

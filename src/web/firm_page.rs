@@ -531,6 +531,7 @@ async fn show(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StatusForm {
     #[serde(default)]
     csrf: String,
@@ -562,9 +563,10 @@ async fn change_status(
     };
     let outcome = db
         .run(move |conn| {
-            let firm = crate::firms::change_status(conn, &principal, id, request)?;
-            crate::activity::record(conn, &line)?;
-            Ok(firm)
+            crate::activity::together(conn, &line, |conn| {
+                let firm = crate::firms::change_status(conn, &principal, id, request)?;
+                Ok(firm)
+            })
         })
         .await;
     let error = match outcome {

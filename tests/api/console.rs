@@ -214,10 +214,20 @@ fn wrong_passwords_forged_forms_other_roles_and_disabled_users_are_refused_as_pa
             (303, Some("/incoming"))
         );
         assert!(v.get("/incoming").text.contains("待收货"));
-        assert_eq!(
-            v.get("/lang/zh-CN?back=//evil.example").location.as_deref(),
-            Some("/")
-        );
+        for evil in [
+            "//evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/\\evil.example",
+        ] {
+            assert_eq!(
+                v.get(&format!("/lang/zh-CN?back={evil}"))
+                    .location
+                    .as_deref(),
+                Some("/"),
+                "{evil} is not a path of this site"
+            );
+        }
 
         // A regulator has no inbox of its own.
         let (officer, _) = app.create_user("regulator", None);

@@ -247,6 +247,36 @@ fn an_upload_with_one_bad_row_files_nothing_and_a_good_one_files_every_row() {
             .text
             .contains("已登记 2 条台账记录"));
 
+        // A day of a busy firm: 400 rows with Chinese notes, far above a default form's 16 KB.
+        let mut busy = String::from("kind,cas,lot,quantity,occurred_at,note\n");
+        for i in 0..400 {
+            busy.push_str(&format!(
+                "production,67-64-1,B{i},1,2026-03-02T08:00:00+08:00,第{i}批 按工艺规程生产入库\n"
+            ));
+        }
+        let preview = v.post_file(
+            "/ledger/upload",
+            &[("csrf", &csrf)],
+            ("file", "busy.csv", busy.as_bytes()),
+        );
+        assert_eq!(
+            preview.status,
+            200,
+            "{}",
+            &preview.text[..preview.text.len().min(2000)]
+        );
+        let (key, contents) = (preview.hidden("key"), preview.textarea("csv"));
+        let filed = v.post(
+            "/ledger/upload/file",
+            &[("csrf", &csrf), ("key", &key), ("csv", &contents)],
+        );
+        assert_eq!(filed.status, 303, "{}", filed.text);
+        let all = app.get(
+            &format!("/api/v1/firms/{}/ledger?limit=1000", c.seller),
+            Some(&c.regulator),
+        );
+        assert_eq!(all.body["items"].as_array().unwrap().len(), 402);
+
         let forged = v.post_file(
             "/ledger/upload",
             &[("csrf", "x")],

@@ -418,6 +418,7 @@ async fn show(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DecisionForm {
     #[serde(default)]
     csrf: String,
@@ -455,6 +456,7 @@ async fn decide(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ExplanationForm {
     #[serde(default)]
     csrf: String,
@@ -505,9 +507,10 @@ where
     line.status = 303;
     let outcome = db
         .run(move |conn| {
-            let finding = action(conn, &principal)?;
-            crate::activity::record(conn, &line)?;
-            Ok(finding)
+            crate::activity::together(conn, &line, |conn| {
+                let finding = action(conn, &principal)?;
+                Ok(finding)
+            })
         })
         .await;
     let error = match outcome {

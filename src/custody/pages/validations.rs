@@ -156,6 +156,7 @@ async fn render_list(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RunForm {
     #[serde(default)]
     csrf: String,

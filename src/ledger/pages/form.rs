@@ -237,6 +237,8 @@ pub async fn file(
             let Some(problems) = Problems::of(user.texts(), &error) else {
                 return Err(user.failed(error));
             };
+            // The form names a registered counterparty by its credit code.
+            let problems = problems.moved("counterparty.firm_id", "counterparty.credit_code");
             let chemicals = options(&user, &db, form.chemical_id.clone()).await?;
             Ok(render(
                 &user,

@@ -25,7 +25,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(upload::page))
                 .route(web::post().to(upload::preview)),
         )
-        .service(web::resource("/ledger/upload/file").route(web::post().to(upload::file)))
+        .service(
+            web::resource("/ledger/upload/file")
+                // The previewed file comes back as a form field: up to its 2 MB, urlencoded.
+                .app_data(web::FormConfig::default().limit(upload::CONFIRM_LIMIT))
+                .route(web::post().to(upload::file)),
+        )
         .service(web::resource("/ledger/{entry_id}").route(web::get().to(entry::page)))
         .service(web::resource("/inventory").route(web::get().to(table::stock)));
 }

@@ -21,6 +21,8 @@ use crate::ledger::filing::{self, Filed, Submission};
 
 /// A bigger file is refused before it is read (the API's batch limit is 1000 rows).
 const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// The confirm form carries the file urlencoded: each byte of Chinese text becomes `%XX`.
+pub const CONFIRM_LIMIT: usize = 3 * MAX_BYTES + 64 * 1024;
 
 /// One row of the file as the preview shows it.
 struct PreviewRow {
