@@ -177,7 +177,15 @@ async fn render_list(
     let outcome = db
         .run(move |conn| {
             let firm_id = match principal.role {
-                // A firm sees its own audits only; the service scopes them.
+                // A firm sees its own audits only: naming any other firm, registered or not,
+                // is not found (nothing tells it which firms exist).
+                Role::Enterprise if !asked.firm.trim().is_empty() => {
+                    let own = crate::firms::identify(conn, &asked.firm)?;
+                    if own.is_none() || own != principal.firm_id {
+                        return Err(AppError::NotFound);
+                    }
+                    own
+                }
                 Role::Enterprise => None,
                 _ => named_firm(conn, &asked.firm)?,
             };
