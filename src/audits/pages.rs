@@ -32,7 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/audits/{audit_id}/close").route(web::post().to(close)));
 }
 
-fn kind_name(texts: Texts, kind: AuditKind) -> &'static str {
+/// An audit kind's name in the reader's language.
+pub fn kind_name(texts: Texts, kind: AuditKind) -> &'static str {
     match kind {
         AuditKind::Routine => texts.t("audits_page.kind_routine"),
         AuditKind::Spot => texts.t("audits_page.kind_spot"),
@@ -40,12 +41,9 @@ fn kind_name(texts: Texts, kind: AuditKind) -> &'static str {
     }
 }
 
+/// Audit findings share their severities' names with custody findings.
 fn severity_name(texts: Texts, severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => texts.t("audits_page.severity_critical"),
-        Severity::Major => texts.t("audits_page.severity_major"),
-        Severity::Minor => texts.t("audits_page.severity_minor"),
-    }
+    crate::custody::pages::names::severity_name(texts, severity)
 }
 
 fn status_name(texts: Texts, status: &str) -> &'static str {

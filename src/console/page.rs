@@ -123,6 +123,11 @@ pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// A role's name in the reader's language.
+pub fn role_name(texts: Texts, role: Role) -> &'static str {
+    texts.t(role_key(role))
+}
+
 fn role_key(role: Role) -> &'static str {
     match role {
         Role::Admin => "role.admin",

@@ -32,14 +32,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A grade's name in the reader's language.
+/// A grade's name in the reader's language (the one name of each grade, `firms::pages`).
 pub fn grade_name(texts: Texts, grade: Grade) -> &'static str {
-    match grade {
-        Grade::A => texts.t("grades_page.grade_a"),
-        Grade::B => texts.t("grades_page.grade_b"),
-        Grade::C => texts.t("grades_page.grade_c"),
-        Grade::D => texts.t("grades_page.grade_d"),
-    }
+    crate::firms::pages::grade_name(texts, grade.as_str())
 }
 
 /// The table's filters, as asked (kept for the form, the links and the next page).

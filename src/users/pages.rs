@@ -13,7 +13,7 @@ use crate::activity::ActivityRow;
 use crate::auth::policy;
 use crate::console::form::given;
 use crate::console::page::{html, local_time};
-use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
+use crate::console::{Chrome, ConsoleUser, PageError, Problems};
 use crate::db::{Db, DbConnection};
 use crate::domain::Role;
 use crate::error::{AppError, FieldError};
@@ -29,14 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/users/{user_id}/password").route(web::post().to(reset_password)));
 }
 
-pub fn role_name(texts: Texts, role: Role) -> &'static str {
-    match role {
-        Role::Admin => texts.t("role.admin"),
-        Role::Regulator => texts.t("role.regulator"),
-        Role::Enterprise => texts.t("role.enterprise"),
-        Role::Association => texts.t("role.association"),
-    }
-}
+pub use crate::console::page::role_name;
 
 struct Row {
     id: String,

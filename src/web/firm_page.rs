@@ -318,9 +318,7 @@ fn permit_rows(facts: &Facts, texts: Texts) -> Vec<PermitRow> {
         .items
         .iter()
         .map(|p| PermitRow {
-            kind: texts
-                .get(&format!("firm_page.permit_{}", p.kind.as_str()))
-                .unwrap_or(p.kind.as_str()),
+            kind: super::permits::kind_label(texts, p.kind),
             number: p.number.clone(),
             chemicals: p
                 .chemical_ids
@@ -414,10 +412,7 @@ fn audit_rows(facts: &Facts, texts: Texts) -> Vec<AuditRow> {
         .iter()
         .map(|a| AuditRow {
             id: a.id.to_string(),
-            kind: texts
-                .get(&format!("firm_page.audit_{}", a.kind.as_str()))
-                .unwrap_or(a.kind.as_str())
-                .to_string(),
+            kind: crate::audits::pages::kind_name(texts, a.kind).to_string(),
             open: a.status == "open",
             started_at: local_time(a.started_at),
             closed_at: a.closed_at.map(local_time).unwrap_or_default(),
