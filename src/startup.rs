@@ -47,6 +47,7 @@ impl Application {
             settings.board_max_age,
             Some(db.get_ref().clone()),
         ));
+        let pending_runs = web::Data::new(crate::custody::pages::pending::PendingRuns::default());
         let cookies = web::Data::new(crate::console::session::CookiePolicy {
             secure: settings.secure_cookies,
         });
@@ -81,6 +82,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(custody_rules.clone())
                 .app_data(board.clone())
+                .app_data(pending_runs.clone())
                 .app_data(cookies.clone())
                 .app_data(public_directory.clone())
                 .app_data(alert_settings.clone())

@@ -628,8 +628,16 @@ fn a_validation_run_from_the_console_shows_its_stored_summary() {
         );
         let ran = v.post("/validations", &[("csrf", &csrf), ("firm", &code)]);
         assert_eq!(ran.status, 303, "{}", ran.text);
-        let location = ran.location.clone().unwrap();
+        let running = ran.location.clone().unwrap();
+        assert!(running.starts_with("/validations/running/"), "{running}");
+        let location = finished(&mut v, &running);
         assert!(location.starts_with("/validations/"), "{location}");
+        let mut stranger = officer(app);
+        assert_eq!(
+            stranger.get(&running).status,
+            404,
+            "a ticket is its officer's, and spent"
+        );
         let summary = v.get(&location);
         assert_eq!(summary.status, 200, "{}", summary.text);
         assert_eq!(number(&summary.text, "run-code-UNMATCHED_DISPATCH"), 1);
@@ -648,7 +656,8 @@ fn a_validation_run_from_the_console_shows_its_stored_summary() {
         );
         let all = v.post("/validations", &[("csrf", &csrf), ("firm", " ")]);
         assert_eq!(all.status, 303);
-        let all_summary = v.get(all.location.as_deref().unwrap());
+        let all_summary = finished(&mut v, all.location.as_deref().unwrap());
+        let all_summary = v.get(&all_summary);
         assert!(all_summary.text.contains("全部企业"));
         assert_eq!(
             number(&all_summary.text, "new-findings"),
@@ -667,4 +676,24 @@ fn a_validation_run_from_the_console_shows_its_stored_summary() {
         let mut clerk = clerk_of(app, &c.seller);
         assert_eq!(clerk.get("/validations").status, 403);
     });
+}
+
+/// Follows a started run's progress page until it leads to the stored run: its location.
+fn finished(v: &mut Visitor<'_>, running: &str) -> String {
+    for _ in 0..1200 {
+        let page = v.get(running);
+        if page.status == 303 {
+            return page.location.unwrap();
+        }
+        assert_eq!(page.status, 200, "{}", page.text);
+        assert!(
+            page.text
+                .contains("<meta http-equiv=\"refresh\" content=\"1\">")
+                && page.text.contains("id=\"run-running\""),
+            "{}",
+            page.text
+        );
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the run did not finish: {running}");
 }

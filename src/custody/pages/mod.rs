@@ -4,6 +4,7 @@
 
 mod findings;
 pub mod names;
+pub mod pending;
 mod validations;
 
 use actix_web::web;

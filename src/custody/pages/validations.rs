@@ -1,7 +1,8 @@
 //! Validation runs in the console: `/validations` runs the validator for one firm or all (the same
 //! `run::run` as `POST /api/v1/custody/validations`, as of now, so it records what it finds) and
-//! lists recent runs; `/validations/{id}` is a run's summary. A run is synchronous: the form's
-//! answer is a redirect to the stored run's summary once it is done.
+//! lists recent runs; `/validations/{id}` is a run's summary. A run goes on in the background:
+//! the form's answer is its progress page (`/validations/running/{ticket}`, which reloads itself
+//! until the run is stored, then leads to its summary).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -10,8 +11,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::names::code_name;
+use super::pending::{PendingRuns, Progress};
 use crate::activity::ActivityRow;
-use crate::console::page::{html, local_time};
+use crate::console::page::{html, local_time, see_other};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
 use crate::custody::run::{self, RunRequest, StoredRun};
 use crate::db::{Db, DbConnection};
@@ -25,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list))
             .route(web::post().to(start)),
     )
+    .service(web::resource("/validations/running/{ticket}").route(web::get().to(running)))
     .service(web::resource("/validations/{run_id}").route(web::get().to(show)));
 }
 
@@ -165,53 +168,86 @@ struct RunForm {
     firm: String,
 }
 
-/// Runs the validator now (one firm or all) and shows the stored run's summary.
+/// Starts the validator now (one firm or all) and answers with its progress page. The firm is
+/// looked up first, so that an unknown one is shown next to the field at once.
 async fn start(
     user: ConsoleUser,
     db: web::Data<Db>,
     rules: web::Data<CustodyRules>,
+    pending: web::Data<PendingRuns>,
     req: HttpRequest,
     form: web::Form<RunForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     user.check_csrf(&form.csrf)?;
     user.require(&[Role::Regulator])?;
-    let (principal, rules, asked) = (user.principal.clone(), **rules, form.firm.clone());
-    let mut line = ActivityRow::created(&req, &principal);
-    line.status = 303;
-    let outcome = db
+    let asked = form.firm.clone();
+    let named = db
         .run(move |conn| {
-            let firm_id = super::names::firm_named(conn, &asked)?
+            super::names::firm_named(conn, &asked)?
                 .map(|f| Uuid::parse_str(&f).map_err(AppError::internal))
-                .transpose()?;
-            let request = RunRequest {
-                firm_id,
-                as_of: None,
-            };
-            let summary = match run::run(conn, &principal, request, &rules) {
-                // The firm asked for is not registered: the field's problem, not a missing page.
-                Err(AppError::NotFound) => Err(AppError::field(
-                    "firm",
-                    "unknown_firm",
-                    "no firm with this id is registered",
-                )),
-                other => other,
-            }?;
-            crate::activity::record(conn, &line)?;
-            Ok(summary)
+                .transpose()
         })
         .await;
-    match outcome {
-        Ok(summary) => Ok(crate::activity::after_change(&format!(
-            "/validations/{}",
-            summary.id
-        ))),
+    let firm_id = match named {
+        Ok(firm_id) => firm_id,
         Err(e) => {
             let texts = user.texts();
             let status = e.status_code();
             let problems = Problems::of(texts, &e).ok_or_else(|| user.failed(e))?;
-            render_list(user, db, status, form.firm, problems, None).await
+            return render_list(user, db, status, form.firm, problems, None).await;
         }
+    };
+    let (principal, rules) = (user.principal.clone(), **rules);
+    let mut line = ActivityRow::created(&req, &principal);
+    line.status = 303;
+    let ticket = pending.start(principal.user_id);
+    let (db, pending) = (db.into_inner(), pending.into_inner());
+    actix_web::rt::spawn(async move {
+        let request = RunRequest {
+            firm_id,
+            as_of: None,
+        };
+        let outcome = db
+            .run(move |conn| {
+                let summary = run::run(conn, &principal, request, &rules)?;
+                crate::activity::record(conn, &line)?;
+                Ok(summary.id)
+            })
+            .await;
+        pending.finish(ticket, outcome);
+    });
+    Ok(crate::activity::after_change(&format!(
+        "/validations/running/{ticket}"
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "validation_running.html")]
+struct RunningPage {
+    chrome: Chrome,
+    seconds: u64,
+}
+
+/// A started run's progress: still running (the page reloads itself), or on to its summary.
+async fn running(
+    user: ConsoleUser,
+    pending: web::Data<PendingRuns>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    user.require(&[Role::Regulator])?;
+    let ticket = user.path_id(&path)?;
+    match pending.look(ticket, user.principal.user_id) {
+        None => Err(user.failed(AppError::NotFound)),
+        Some(Progress::Done(run)) => Ok(see_other(&format!("/validations/{run}"))),
+        Some(Progress::Failed(why)) => Err(user.failed(AppError::internal(why))),
+        Some(Progress::Running { seconds }) => Ok(html(
+            StatusCode::OK,
+            &RunningPage {
+                chrome: user.chrome("/validations"),
+                seconds,
+            },
+        )),
     }
 }
 
