@@ -37,6 +37,46 @@ pub fn grade_name(texts: Texts, grade: Grade) -> &'static str {
     crate::firms::pages::grade_name(texts, grade.as_str())
 }
 
+/// A breakdown line in the reader's language, from the facts the rules keep with it; the rules'
+/// own English for a line stored before they kept them.
+pub fn breakdown_detail(texts: Texts, b: &super::rules::BreakdownItem) -> String {
+    use crate::custody::pages::names::{code_name, severity_name};
+    let severity = b.severity.map(|s| severity_name(texts, s));
+    let line = |key: &str| texts.t(key).to_string();
+    match (
+        b.source.as_str(),
+        severity,
+        b.code,
+        b.pending,
+        b.count,
+        b.of,
+        b.cap,
+    ) {
+        ("audit_finding", Some(sev), ..) => line("grade_assessment.line_audit")
+            .replace("{severity}", sev)
+            .replace("{description}", b.description.as_deref().unwrap_or("")),
+        ("custody_finding", Some(sev), Some(code), Some(pending), ..) => {
+            let state = line(if pending {
+                "grade_assessment.pending"
+            } else {
+                "grade_assessment.resolved"
+            });
+            line("grade_assessment.line_custody")
+                .replace("{state}", &state)
+                .replace("{severity}", sev)
+                .replace("{code}", code_name(texts, code))
+        }
+        ("late_filing", _, _, _, Some(late), Some(total), _) => line("grade_assessment.line_late")
+            .replace("{count}", &late.to_string())
+            .replace("{of}", &total.to_string()),
+        ("cap", _, _, _, Some(n), _, Some(Grade::C)) => {
+            line("grade_assessment.line_cap_permits").replace("{count}", &n.to_string())
+        }
+        ("cap", _, _, _, None, _, Some(Grade::D)) => line("grade_assessment.line_cap_suspended"),
+        _ => b.detail.clone(),
+    }
+}
+
 /// The table's filters, as asked (kept for the form, the links and the next page).
 #[derive(Debug, Default, Clone, Deserialize)]
 struct Filters {
@@ -435,7 +475,7 @@ fn computed(texts: Texts, a: super::Assessment) -> Computed {
             .into_iter()
             .map(|b| Line {
                 source: source_name(texts, &b.source),
-                detail: b.detail,
+                detail: breakdown_detail(texts, &b),
                 points: b.points,
                 cap: b.cap.map(|g| grade_name(texts, g)),
             })

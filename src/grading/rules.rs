@@ -163,11 +163,49 @@ pub struct BreakdownItem {
     pub source: String,
     /// The audit finding or custody finding this line is about.
     pub reference: Option<String>,
+    /// The line in English; the facts below let a page say it in its reader's language.
     pub detail: String,
     /// Points deducted (0 for a cap).
     pub points: i32,
     /// For a cap: the best grade it allows.
     pub cap: Option<Grade>,
+    /// The finding's severity (audit and custody findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub severity: Option<Severity>,
+    /// The custody finding's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<Code>,
+    /// A custody finding still open or explained (true) or resolved (false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<bool>,
+    /// Late filing: the late entries and all entries; a permit cap: the violations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<u64>,
+    /// The audit finding's description, as the officer wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl BreakdownItem {
+    fn line(source: &str, detail: String, points: i32) -> BreakdownItem {
+        BreakdownItem {
+            source: source.into(),
+            reference: None,
+            detail,
+            points,
+            cap: None,
+            severity: None,
+            code: None,
+            pending: None,
+            count: None,
+            of: None,
+            description: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -196,11 +234,14 @@ fn deductions(facts: &Facts) -> Vec<BreakdownItem> {
     let mut breakdown = Vec::new();
     for f in &facts.audit_findings {
         breakdown.push(BreakdownItem {
-            source: "audit_finding".into(),
             reference: Some(f.id.clone()),
-            detail: format!("{} audit finding: {}", f.severity.as_str(), f.description),
-            points: points(&AUDIT, f.severity),
-            cap: None,
+            severity: Some(f.severity),
+            description: Some(f.description.clone()),
+            ..BreakdownItem::line(
+                "audit_finding",
+                format!("{} audit finding: {}", f.severity.as_str(), f.description),
+                points(&AUDIT, f.severity),
+            )
         });
     }
     for f in &facts.custody_findings {
@@ -216,15 +257,19 @@ fn deductions(facts: &Facts) -> Vec<BreakdownItem> {
         let p = points(table, f.severity);
         if p > 0 {
             breakdown.push(BreakdownItem {
-                source: "custody_finding".into(),
                 reference: Some(f.id.clone()),
-                detail: format!(
-                    "{state} {} custody finding {}",
-                    f.severity.as_str(),
-                    f.code.as_str()
-                ),
-                points: p,
-                cap: None,
+                severity: Some(f.severity),
+                code: Some(f.code),
+                pending: Some(f.status.is_pending()),
+                ..BreakdownItem::line(
+                    "custody_finding",
+                    format!(
+                        "{state} {} custody finding {}",
+                        f.severity.as_str(),
+                        f.code.as_str()
+                    ),
+                    p,
+                )
             });
         }
     }
@@ -234,11 +279,13 @@ fn deductions(facts: &Facts) -> Vec<BreakdownItem> {
         // Proportional, rounded half up: 10 × late / total.
         let p = ((2 * LATE_FILING_MAX * late + total) / (2 * total)) as i32;
         breakdown.push(BreakdownItem {
-            source: "late_filing".into(),
-            reference: None,
-            detail: format!("{late} of {total} entries filed after the 72 h deadline"),
-            points: p,
-            cap: None,
+            count: Some(late as u64),
+            of: Some(total as u64),
+            ..BreakdownItem::line(
+                "late_filing",
+                format!("{late} of {total} entries filed after the 72 h deadline"),
+                p,
+            )
         });
     }
     breakdown
@@ -253,21 +300,24 @@ fn apply_caps(facts: &Facts, mut grade: Grade, breakdown: &mut Vec<BreakdownItem
         .count();
     if violations > 0 {
         breakdown.push(BreakdownItem {
-            source: "cap".into(),
-            reference: None,
-            detail: format!("{violations} permit violation(s): the grade is at most C"),
-            points: 0,
             cap: Some(Grade::C),
+            count: Some(violations as u64),
+            ..BreakdownItem::line(
+                "cap",
+                format!("{violations} permit violation(s): the grade is at most C"),
+                0,
+            )
         });
         grade = grade.max(Grade::C);
     }
     if facts.suspended {
         breakdown.push(BreakdownItem {
-            source: "cap".into(),
-            reference: None,
-            detail: "suspended or revoked during the period: the grade is D".into(),
-            points: 0,
             cap: Some(Grade::D),
+            ..BreakdownItem::line(
+                "cap",
+                "suspended or revoked during the period: the grade is D".into(),
+                0,
+            )
         });
         grade = Grade::D;
     }

@@ -438,7 +438,7 @@ fn grade_row(g: &GradeView, texts: Texts) -> GradeRow {
                 source: texts
                     .get(&format!("firm_page.source_{}", b.source))
                     .unwrap_or("—"),
-                detail: b.detail.clone(),
+                detail: crate::grading::pages::breakdown_detail(texts, b),
                 points: b.points,
                 cap: b.cap.map_or("", |c| grade_name(texts, c.as_str())),
             })

@@ -228,6 +228,12 @@ fn a_regulator_assesses_a_firm_then_confirms_or_overrides_with_a_reason() {
             page.text
         );
         assert!(page.text.contains("<td class=\"num\">-8</td>"));
+        // The line itself is said in Chinese, not in the rules' English.
+        assert!(
+            page.text.contains("检查问题：出库未逐笔登记") && !page.text.contains("audit finding"),
+            "{}",
+            page.text
+        );
         assert!(page.text.contains("id=\"history-empty\""));
         let csrf = page.csrf();
 
