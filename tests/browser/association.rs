@@ -153,16 +153,16 @@ fn the_association_sees_grades_by_region_but_no_ledger_and_a_regulator_audits_an
         choose(&b, "#kind", "spot");
         b.find("#open").click();
         b.wait_until("the audit's page", |b| {
-            b.try_find("#notice")
-                .is_some_and(|n| n.text().contains("检查已开始"))
+            b.text_of("#notice")
+                .is_some_and(|n| n.contains("检查已开始"))
         });
         assert!(b.find("#audit").text().contains("抽查"));
         choose(&b, "#severity", "minor");
         b.find("#description").type_text("危险品仓库台账与实物不符");
         b.find("#record").click();
         b.wait_until("the finding recorded", |b| {
-            b.try_find("#notice")
-                .is_some_and(|n| n.text().contains("问题已记录"))
+            b.text_of("#notice")
+                .is_some_and(|n| n.contains("问题已记录"))
         });
         assert!(b
             .find("#findings")
@@ -171,8 +171,8 @@ fn the_association_sees_grades_by_region_but_no_ledger_and_a_regulator_audits_an
         b.find("#conclusion-field").type_text("责令一个月内整改");
         b.find("#close").click();
         b.wait_until("the audit closed", |b| {
-            b.try_find("#audit-status")
-                .is_some_and(|s| s.text().contains("已结束"))
+            b.text_of("#audit-status")
+                .is_some_and(|s| s.contains("已结束"))
         });
         assert!(b.try_find("#record-finding").is_none() && b.try_find("#close-audit").is_none());
         no_raw_keys(&b);
@@ -192,8 +192,8 @@ fn the_association_sees_grades_by_region_but_no_ledger_and_a_regulator_audits_an
         b.screenshot("grade-assessment-regulator-zh");
         b.find("#confirm").click();
         b.wait_until("the grade confirmed", |b| {
-            b.try_find("#notice")
-                .is_some_and(|n| n.text().contains("等级已确认"))
+            b.text_of("#notice")
+                .is_some_and(|n| n.contains("等级已确认"))
         });
         let history = app.get(&format!("/api/v1/firms/{ningde}/grades"), Some(&regulator));
         let grades: &Vec<Value> = history.body["items"].as_array().unwrap();

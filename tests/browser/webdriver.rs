@@ -211,6 +211,16 @@ impl Browser {
         }
     }
 
+    /// The text of the element, if it is there and still there when read (inside a
+    /// `wait_until`, where the page may be replaced between the two).
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        let e = self.try_find(css)?;
+        let url = format!("{}/element/{}/text", self.session, e.id);
+        try_call("GET", &url, None)
+            .ok()
+            .map(|v| v.as_str().unwrap_or("").to_string())
+    }
+
     pub fn try_find(&self, css: &str) -> Option<Element<'_>> {
         let url = format!("{}/element", self.session);
         let response = ureq::post(&url).send_json(json!({"using": "css selector", "value": css}));
