@@ -92,6 +92,9 @@ impl Application {
                         .error_handler(plumbing::json_error),
                 )
                 .app_data(web::QueryConfig::default().error_handler(plumbing::query_error))
+                .app_data(
+                    web::FormConfig::default().error_handler(crate::console::errors::form_error),
+                )
                 .app_data(web::PathConfig::default().error_handler(plumbing::path_error))
                 .wrap(Compress::default())
                 .wrap(from_fn(plumbing::observe))

@@ -4,6 +4,7 @@
 //!
 //! Pages live in their slices (`<slice>/pages.rs`) and call the same services as the API.
 
+pub mod errors;
 pub mod form;
 pub mod i18n;
 pub mod page;

@@ -81,6 +81,7 @@ struct InboxPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Done {
     done: Option<String>,
     seq: Option<i64>,
@@ -323,6 +324,7 @@ struct BoardPageView {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct BoardForm {
     status: Option<String>,
     region_code: Option<String>,

@@ -156,6 +156,7 @@ async fn stylesheet() -> HttpResponse {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Back {
     back: Option<String>,
 }
@@ -198,13 +199,8 @@ fn is_own_path(back: &str) -> bool {
 /// Unknown paths: problem+json for the API and for clients that do not ask for HTML, the
 /// not-found page in the user's language for a browser.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
-    let wants_html = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if req.path().starts_with("/api/") || !wants_html {
-        return Err(AppError::NotFound.into());
-    }
-    Err(PageError::new(lang_of(&req), AppError::NotFound).into())
+    Err(crate::console::errors::for_the_asker(
+        &req,
+        AppError::NotFound,
+    ))
 }

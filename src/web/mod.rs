@@ -50,8 +50,11 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     app.into()
 }
 
-pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::field("query", "invalid_query", err.to_string()).into()
+pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    crate::console::errors::for_the_asker(
+        req,
+        AppError::field("query", "invalid_query", err.to_string()),
+    )
 }
 
 /// A path segment that is not a valid id names nothing that exists.

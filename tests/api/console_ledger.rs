@@ -107,6 +107,24 @@ fn a_clerk_files_a_sale_sees_each_problem_by_its_field_then_the_receipt() {
             .contains(&format!("<dd id=\"receipt-seq\">{}</dd>", entry["seq"])));
         assert!(receipt.text.contains(entry["hash"].as_str().unwrap()));
 
+        // A form with a field it does not have, or a page asked with a parameter it does not
+        // take: the error page in the user's language, not a machine's answer.
+        let mut odd = fields.clone();
+        odd.push(("admin", "1"));
+        let refused = v.post("/ledger/new", &odd);
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(
+            refused.text.contains("<html lang=\"zh-CN\">"),
+            "{}",
+            refused.text
+        );
+        let asked = v.get("/ledger?sort=desc");
+        assert!(
+            asked.status == 422 && asked.text.contains("<html lang=\"zh-CN\">"),
+            "{}",
+            asked.text
+        );
+
         // The same form sent again (a double click) files nothing more.
         assert_eq!(v.post("/ledger/new", &fields).status, 303);
         assert_eq!(entries(app, &c, &c.seller).len(), 1);

@@ -28,6 +28,7 @@ struct EntryPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Shown {
     filed: Option<String>,
 }

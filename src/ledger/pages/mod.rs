@@ -28,7 +28,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/ledger/upload/file")
                 // The previewed file comes back as a form field: up to its 2 MB, urlencoded.
-                .app_data(web::FormConfig::default().limit(upload::CONFIRM_LIMIT))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(upload::CONFIRM_LIMIT)
+                        .error_handler(crate::console::errors::form_error),
+                )
                 .route(web::post().to(upload::file)),
         )
         .service(web::resource("/ledger/{entry_id}").route(web::get().to(entry::page)))

@@ -24,6 +24,7 @@ const PAGE_SIZE: &str = "50";
 /// The filters as the form sends them: dates (`YYYY-MM-DD` on the console's clock), both ends
 /// included.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Filters {
     #[serde(default)]
     kind: String,
