@@ -7,6 +7,7 @@ pub mod custody_rules;
 pub mod finding;
 pub mod quantity;
 pub mod region;
+pub mod resident_id;
 pub mod time;
 
 pub use cas::CasNumber;
@@ -15,6 +16,7 @@ pub use custody_rules::CustodyRules;
 pub use finding::{Code, FindingStatus, Severity};
 pub use quantity::Quantity;
 pub use region::RegionCode;
+pub use resident_id::ResidentId;
 
 /// A closed set of names that travel as snake_case strings on the wire and in storage.
 macro_rules! named_enum {
