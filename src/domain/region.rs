@@ -62,7 +62,28 @@ impl RegionCode {
         };
         &self.0[..digits]
     }
+
+    /// The prefecture-level city (地级市) the code lies in, as the digits that name it: the first
+    /// four, or for a municipality directly under the central government (Beijing, Tianjin,
+    /// Shanghai, Chongqing) the first two, since the whole municipality is one city. A shipment
+    /// between two cities needs a transport document (Decree 445; issue 12).
+    pub fn city(&self) -> &str {
+        let digits = if MUNICIPALITIES.contains(&&self.0[..2]) {
+            2
+        } else {
+            4
+        };
+        &self.0[..digits]
+    }
+
+    /// Whether both codes lie in one prefecture-level city.
+    pub fn same_city(&self, other: &RegionCode) -> bool {
+        self.city() == other.city()
+    }
 }
+
+/// Municipalities directly under the central government (直辖市), by their two digits.
+const MUNICIPALITIES: [&str; 4] = ["11", "12", "31", "50"];
 
 impl fmt::Display for RegionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,6 +95,21 @@ impl fmt::Display for RegionCode {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_city_is_four_digits_and_a_municipality_is_one_city() {
+        let code = |c: &str| RegionCode::parse(c).unwrap();
+        // 宁德市蕉城区 and 福安市 (a county-level city of 宁德市): one city.
+        assert!(code("350902").same_city(&code("350981")));
+        // 宁德市 and 福州市鼓楼区: two cities of one province.
+        assert!(!code("350902").same_city(&code("350102")));
+        // 北京市东城区 and 北京市延庆区, 上海市黄浦区 and 上海市崇明区: one municipality each.
+        assert!(code("110101").same_city(&code("110119")));
+        assert!(code("310101").same_city(&code("310151")));
+        assert!(!code("110101").same_city(&code("120101")));
+        assert_eq!(code("500101").city(), "50");
+        assert_eq!(code("350902").city(), "3509");
+    }
 
     #[test]
     fn examples() {
@@ -99,6 +135,18 @@ mod tests {
             RegionCode::parse("０５０９０２"),
             Err(RegionCodeError::BadFormat)
         );
+    }
+
+    proptest! {
+        /// Same city is an equivalence, and codes within one division of a city are in it.
+        #[test]
+        fn same_city_is_symmetric_and_follows_the_first_digits(a in 0_u32..100, b in 0_u32..100, c in 0_u32..100, prov in prop::sample::select(vec!["11", "35", "31", "44"])) {
+            let x = RegionCode::parse(&format!("{prov}{a:02}{b:02}")).unwrap();
+            let y = RegionCode::parse(&format!("{prov}{a:02}{c:02}")).unwrap();
+            prop_assert!(x.same_city(&y) && y.same_city(&x) && x.same_city(&x));
+            let z = RegionCode::parse(&format!("{prov}{:02}{b:02}", (a + 1) % 100)).unwrap();
+            prop_assert_eq!(x.same_city(&z), MUNICIPALITIES.contains(&prov));
+        }
     }
 
     proptest! {
