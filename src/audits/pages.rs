@@ -323,16 +323,11 @@ struct DetailsPage {
     notice: Option<&'static str>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn details(
     user: ConsoleUser,
     db: web::Data<Db>,
     id: web::Path<String>,
-    done: web::Query<Done>,
+    done: web::Query<crate::console::form::Done>,
 ) -> Result<HttpResponse, PageError> {
     let id = user.path_id(&id)?;
     let notice = match done.done.as_deref() {

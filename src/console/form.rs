@@ -73,6 +73,13 @@ impl Problems {
     }
 }
 
+/// The query of a page a form led back to: what was done (`?done=…`), for its notice.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
 /// A form's text value: trimmed, empty meaning absent.
 pub fn given(value: &str) -> Option<String> {
     Some(value.trim().to_string()).filter(|v| !v.is_empty())

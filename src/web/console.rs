@@ -29,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct HomePage {
     chrome: Chrome,
     /// What a clerk has to do (enterprise users).
-    todo: Option<ClerkTodo>,
+    todo: ClerkTodo,
 }
 
 struct ClerkTodo {
@@ -139,13 +139,7 @@ async fn clerk_home(
         last_filed: last.map(|(seq, at)| (seq, local_time(crate::domain::time::from_db(at)))),
     };
     let chrome = user.chrome("/");
-    Ok(html(
-        StatusCode::OK,
-        &HomePage {
-            chrome,
-            todo: Some(todo),
-        },
-    ))
+    Ok(html(StatusCode::OK, &HomePage { chrome, todo }))
 }
 
 async fn stylesheet() -> HttpResponse {

@@ -386,16 +386,11 @@ fn render(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn show(
     user: ConsoleUser,
     db: web::Data<Db>,
     path: web::Path<String>,
-    done: web::Query<Done>,
+    done: web::Query<crate::console::form::Done>,
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Regulator, Role::Enterprise])?;
     let id = user.path_id(&path)?;

@@ -50,10 +50,7 @@ pub async fn page(
         })
         .await
         .map_err(|e| user.failed(e))?;
-    let (zh, en, unit) = labels
-        .get(&entry.chemical_id.to_string())
-        .cloned()
-        .unwrap_or_default();
+    let (chemical, unit) = crate::chemicals::label(texts, &labels, &entry.chemical_id.to_string());
     let counterparty = entry.counterparty.as_ref().map(|c| {
         [c.name.clone(), c.credit_code.clone(), c.permit_no.clone()]
             .into_iter()
@@ -65,7 +62,7 @@ pub async fn page(
     let optional = |key: &'static str, v: &Option<String>| v.clone().map(|v| (key, v));
     let mut facts = vec![
         ("ledger.kind", kind_label(texts, entry.kind).to_string()),
-        ("ledger.chemical", texts.pick(&zh, &en).to_string()),
+        ("ledger.chemical", chemical),
         ("ledger.quantity", format!("{} {unit}", entry.quantity)),
         ("ledger.occurred_at", local_time(entry.occurred_at)),
         ("ledger.recorded_at", local_time(entry.recorded_at)),

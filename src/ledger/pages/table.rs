@@ -149,11 +149,8 @@ struct Context {
 }
 
 fn row(e: LedgerEntry, cx: &Context, texts: Texts) -> Row {
-    let (labels, after) = (&cx.labels, &cx.after);
-    let (zh, en, unit) = labels
-        .get(&e.chemical_id.to_string())
-        .cloned()
-        .unwrap_or_default();
+    let after = &cx.after;
+    let (chemical, unit) = crate::chemicals::label(texts, &cx.labels, &e.chemical_id.to_string());
     let id = e.id.to_string();
     let counterparty = e.counterparty.as_ref().map_or(String::new(), |c| {
         c.name
@@ -169,7 +166,7 @@ fn row(e: LedgerEntry, cx: &Context, texts: Texts) -> Row {
         seq: e.seq,
         occurred_at: local_time(e.occurred_at),
         kind: kind_label(texts, e.kind),
-        chemical: texts.pick(&zh, &en).to_string(),
+        chemical,
         lot: e.lot.unwrap_or_default(),
         quantity: format!("{}{} {unit}", sign(e.kind), e.quantity),
         counterparty,
@@ -323,12 +320,10 @@ pub async fn stock(user: ConsoleUser, db: web::Data<Db>) -> Result<HttpResponse,
         .items
         .into_iter()
         .map(|i| {
-            let (zh, en, unit) = labels
-                .get(&i.chemical_id.to_string())
-                .cloned()
-                .unwrap_or_default();
+            let (chemical, unit) =
+                crate::chemicals::label(texts, &labels, &i.chemical_id.to_string());
             Holding {
-                chemical: texts.pick(&zh, &en).to_string(),
+                chemical,
                 lot: i.lot.unwrap_or_default(),
                 negative: i.quantity.starts_with('-'),
                 quantity: format!("{} {unit}", i.quantity),
