@@ -35,10 +35,24 @@ pub enum Code {
     ChainBroken,
     /// The buyer refused a dispatch and the seller has not filed the goods' return.
     ShipmentRefused,
+    /// A sale reported after its category's deadline (category 1: 5 days, 2 and 3: 30 days).
+    LateReport,
+    /// A category-1 or -2 chemical sold to a person.
+    SaleToIndividual,
+    /// A sale or purchase paid in cash or in kind.
+    CashOrBarter,
+    /// A shipment under a transport permit that does not exist, has expired, does not cover the chemical, or (category 1) was used before.
+    InvalidTransportDoc,
+    /// An order far above the buyer's usual size.
+    SuspiciousSize,
+    /// A month with far more orders than the buyer's usual.
+    SuspiciousFrequency,
+    /// Orders each just under a threshold that together pass it.
+    SuspiciousStructuring,
 }
 
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 25] = [
         Code::UnmatchedDispatch,
         Code::UnmatchedReceipt,
         Code::QuantityMismatch,
@@ -57,6 +71,13 @@ impl Code {
         Code::UnexplainedLoss,
         Code::ChainBroken,
         Code::ShipmentRefused,
+        Code::LateReport,
+        Code::SaleToIndividual,
+        Code::CashOrBarter,
+        Code::InvalidTransportDoc,
+        Code::SuspiciousSize,
+        Code::SuspiciousFrequency,
+        Code::SuspiciousStructuring,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +100,13 @@ impl Code {
             Code::UnexplainedLoss => "UNEXPLAINED_LOSS",
             Code::ChainBroken => "CHAIN_BROKEN",
             Code::ShipmentRefused => "SHIPMENT_REFUSED",
+            Code::LateReport => "LATE_REPORT",
+            Code::SaleToIndividual => "SALE_TO_INDIVIDUAL",
+            Code::CashOrBarter => "CASH_OR_BARTER",
+            Code::InvalidTransportDoc => "INVALID_TRANSPORT_DOC",
+            Code::SuspiciousSize => "SUSPICIOUS_SIZE",
+            Code::SuspiciousFrequency => "SUSPICIOUS_FREQUENCY",
+            Code::SuspiciousStructuring => "SUSPICIOUS_STRUCTURING",
         }
     }
 
