@@ -533,6 +533,39 @@ fn late_filing_past_seventy_two_hours() {
 }
 
 #[test]
+fn late_report_of_a_sale_by_its_category() {
+    let case = |chemical: &'static str, days: i64| {
+        let mut w = World::new();
+        w.produce(chemical, "L1", 10_000);
+        w.dispatch(chemical, "L1", 1_000, 1.0, Some("R1"));
+        let e = w.last();
+        e.recorded_at = e.occurred_at + Duration::days(days);
+        w.receive(chemical, "L1", 1_000, 2.0, Some("R1"));
+        w
+    };
+    assert_eq!(case(C1, 5).run(), vec![]);
+    let f = only(&case(C1, 6), Code::LateReport);
+    assert_eq!(
+        (f.severity, f.entry_ids.clone()),
+        (Severity::Major, vec!["seller-2".to_string()])
+    );
+    assert!(f.message_en.contains("6 days"), "{}", f.message_en);
+    assert_eq!(
+        case(C3, 30).run(),
+        vec![],
+        "72 h passed, but a sale has 30 days"
+    );
+    assert_eq!(
+        only(&case(C3, 31), Code::LateReport).severity,
+        Severity::Minor
+    );
+    assert_eq!(
+        only(&case(C2, 31), Code::LateReport).severity,
+        Severity::Minor
+    );
+}
+
+#[test]
 fn a_loss_without_a_reason() {
     let case = |note: Option<&str>| {
         let mut w = World::new();
@@ -709,7 +742,8 @@ proptest! {
     fn one_injected_gap_gives_exactly_its_finding(input in clean_chain(), which in 0_u8..4, pick in any::<prop::sample::Index>()) {
         let mut input = input;
         let (code, candidates): (Code, Vec<usize>) = match which {
-            0 => (Code::LateFiling, (0..input.entries.len()).collect()),
+            0 => (Code::LateFiling, input.entries.iter().enumerate()
+                .filter(|(_, e)| e.kind != EntryKind::Sale).map(|(i, _)| i).collect()),
             1 => (Code::MissingTransportDoc, input.entries.iter().enumerate()
                 .filter(|(_, e)| e.kind == EntryKind::Sale && &*e.chemical_id == C2).map(|(i, _)| i).collect()),
             2 => (Code::TimeInversion, input.entries.iter().enumerate()

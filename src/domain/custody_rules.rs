@@ -1,8 +1,10 @@
 //! The deployment's custody rules: how long a shipment may travel, how far quantities may
-//! differ, how late a filing may be. Custody and grading read the same values; `as_of` is
-//! set per validation run.
+//! differ, how late a filing or a sale's report may be. Custody and grading read the same
+//! values; `as_of` is set per validation run.
 
 use chrono::{DateTime, Duration, Utc};
+
+use super::EntryKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CustodyRules {
@@ -11,7 +13,10 @@ pub struct CustodyRules {
     pub tolerance_bp: i64,
     /// … and never less than this many thousandths.
     pub min_tolerance: i64,
+    /// How late any entry but a sale may be filed.
     pub filing_deadline: Duration,
+    /// How late a sale may be reported, by its chemical's category (index 0: category 1).
+    pub report_deadlines: [Duration; 3],
     pub as_of: DateTime<Utc>,
 }
 
@@ -22,6 +27,8 @@ impl CustodyRules {
             tolerance_bp: 50,
             min_tolerance: 1,
             filing_deadline: Duration::hours(72),
+            // Decree 445, the chapter on purchase and sale (Arts. 14–23): category 1 within 5 days of the sale, categories 2 and 3 within 30.
+            report_deadlines: [Duration::days(5), Duration::days(30), Duration::days(30)],
             as_of,
         }
     }
@@ -32,5 +39,70 @@ impl CustodyRules {
         let tolerance = (i128::from(larger) * i128::from(self.tolerance_bp) / 10_000)
             .max(i128::from(self.min_tolerance));
         i128::from((a - b).abs()) <= tolerance
+    }
+
+    /// Whether an entry of `kind` (of a chemical of `category`) filed `delay` after it happened
+    /// is late, and by which rule: a sale is the seller's report to the police and has its
+    /// category's deadline (`LATE_REPORT`); anything else the general one (`LATE_FILING`).
+    pub fn lateness(&self, kind: EntryKind, category: u8, delay: Duration) -> Option<Lateness> {
+        if kind == EntryKind::Sale {
+            let index = usize::from(category.clamp(1, 3) - 1);
+            let deadline = self.report_deadlines[index];
+            (delay > deadline).then_some(Lateness::Report { deadline })
+        } else {
+            (delay > self.filing_deadline).then_some(Lateness::Filing {
+                deadline: self.filing_deadline,
+            })
+        }
+    }
+}
+
+/// Which deadline a late entry missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lateness {
+    /// A sale reported past its category's deadline.
+    Report { deadline: Duration },
+    /// Any other entry filed past the general deadline.
+    Filing { deadline: Duration },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rules() -> CustodyRules {
+        CustodyRules::defaults(Utc::now())
+    }
+
+    #[test]
+    fn a_sale_has_its_categorys_deadline_and_the_rest_the_general_one() {
+        let r = rules();
+        let sale = |category, days| r.lateness(EntryKind::Sale, category, Duration::days(days));
+        assert_eq!(sale(1, 5), None);
+        assert!(matches!(sale(1, 6), Some(Lateness::Report { .. })));
+        assert_eq!(sale(3, 30), None);
+        assert!(matches!(sale(3, 31), Some(Lateness::Report { .. })));
+        assert_eq!(
+            sale(2, 4),
+            None,
+            "4 days is past 72 h but within a sale's 30 days"
+        );
+        let used = r.lateness(EntryKind::Consumption, 1, Duration::hours(73));
+        assert!(matches!(used, Some(Lateness::Filing { .. })));
+        assert_eq!(
+            r.lateness(EntryKind::Purchase, 1, Duration::hours(72)),
+            None
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn lateness_grows_with_the_delay(kind in prop::sample::select(EntryKind::ALL), category in 1_u8..=3, a in 0_i64..100_000, b in 0_i64..100_000) {
+            let (short, long) = (a.min(b), a.max(b));
+            let r = rules();
+            let late = |minutes| r.lateness(kind, category, Duration::minutes(minutes)).is_some();
+            prop_assert!(!late(short) || late(long));
+        }
     }
 }

@@ -283,7 +283,7 @@ fn deductions(facts: &Facts) -> Vec<BreakdownItem> {
             of: Some(total as u64),
             ..BreakdownItem::line(
                 "late_filing",
-                format!("{late} of {total} entries filed after the 72 h deadline"),
+                format!("{late} of {total} entries (sales aside) filed after the 72 h deadline"),
                 p,
             )
         });

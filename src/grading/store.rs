@@ -158,7 +158,7 @@ pub fn custody_findings_in(
         .load(conn)?)
 }
 
-/// (recorded_at, occurred_at) of the firm's entries that occurred in [from, to), reversals excluded.
+/// (recorded_at, occurred_at) of the firm's entries that occurred in [from, to), reversals and sales excluded.
 pub fn filing_times(
     conn: &mut DbConnection,
     firm_id: &str,
@@ -168,6 +168,8 @@ pub fn filing_times(
     Ok(ledger_entries::table
         .filter(ledger_entries::firm_id.eq(firm_id))
         .filter(ledger_entries::kind.ne("reversal"))
+        // A sale's lateness is its report's: LATE_REPORT findings, deducted one by one.
+        .filter(ledger_entries::kind.ne("sale"))
         .filter(ledger_entries::occurred_at.ge(from))
         .filter(ledger_entries::occurred_at.lt(to))
         .select((ledger_entries::recorded_at, ledger_entries::occurred_at))

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::helpers::{each_backend, Backend, TestApp};
 
-const CODES: [&str; 17] = [
+const CODES: &[&str] = &[
     "UNMATCHED_DISPATCH",
     "UNMATCHED_RECEIPT",
     "QUANTITY_MISMATCH",
@@ -30,6 +30,7 @@ const CODES: [&str; 17] = [
     "UNDOCUMENTED_COUNTERPARTY",
     "MISSING_TRANSPORT_DOC",
     "LATE_FILING",
+    "LATE_REPORT",
     "UNEXPLAINED_LOSS",
     "CHAIN_BROKEN",
 ];
@@ -122,7 +123,7 @@ fn clean_except_for_its_gaps(app: &TestApp) {
         assert_eq!(seqs, (1..=firm_rows.len() as i64).collect::<Vec<_>>());
     }
 
-    // Category 1 and 2 entries carry lots; filings are within a day, except the late one.
+    // Category 1 and 2 entries carry lots; filings are within a day, except the late ones.
     let categories: HashMap<String, i32> = {
         let ids: Vec<String> = by_id
             .values()
@@ -136,6 +137,7 @@ fn clean_except_for_its_gaps(app: &TestApp) {
             .collect()
     };
     let late = injected_ids(&report, "LATE_FILING");
+    let late_report = injected_ids(&report, "LATE_REPORT");
     for row in by_id.values() {
         if categories[&row.chemical_id] <= 2 {
             assert!(row.lot.is_some(), "entry {} has no lot", row.id);
@@ -143,6 +145,8 @@ fn clean_except_for_its_gaps(app: &TestApp) {
         let delay = row.recorded_at - row.occurred_at;
         if late.contains(&row.id) {
             assert!(delay > Duration::hours(72));
+        } else if late_report.contains(&row.id) {
+            assert!(delay > Duration::days(30), "a category-3 sale has 30 days");
         } else {
             assert!(
                 delay >= Duration::zero() && delay <= Duration::hours(24),

@@ -1,9 +1,10 @@
 //! Findings about paperwork: outside parties without their particulars, sales without a
-//! transport document, late filings, losses without a reason, and a ledger whose hash chain
+//! transport document, late filings and late reports of sales, losses without a reason, and a ledger whose hash chain
 //! does not verify.
 
 use super::walk::Validator;
 use crate::custody::model::{Entry, ExternalParty, Finding, Party};
+use crate::domain::custody_rules::Lateness;
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, Severity};
 
@@ -22,17 +23,7 @@ impl Validator<'_> {
                     "a category 1 or 2 sale without a transport permit number".to_string(),
                 ));
             }
-            if e.recorded_at - e.occurred_at > self.s.filing_deadline {
-                let hours = (e.recorded_at - e.occurred_at).num_hours();
-                out.push(self.single(
-                    Code::LateFiling,
-                    Severity::Minor,
-                    e,
-                    None,
-                    format!("业务发生{hours}小时后才登记，超过72小时时限"),
-                    format!("filed {hours} hours after it happened, past the filing deadline"),
-                ));
-            }
+            self.lateness(e, out);
             if e.kind == EntryKind::Loss && !e.has_note {
                 out.push(self.single(
                     Code::UnexplainedLoss,
@@ -44,6 +35,45 @@ impl Validator<'_> {
                 ));
             }
         }
+    }
+
+    /// A sale reported after its category's deadline, or any other entry filed after the
+    /// general one.
+    fn lateness(&self, e: &Entry, out: &mut Vec<Finding>) {
+        let category = self.category(&e.chemical_id);
+        let delay = e.recorded_at - e.occurred_at;
+        let (days, hours) = (delay.num_days(), delay.num_hours());
+        let finding = match self.s.lateness(e.kind, category, delay) {
+            None => return,
+            Some(Lateness::Report { deadline }) => {
+                let limit = deadline.num_days();
+                let severity = if category == 1 {
+                    Severity::Major
+                } else {
+                    Severity::Minor
+                };
+                self.single(
+                    Code::LateReport,
+                    severity,
+                    e,
+                    Some(e.quantity),
+                    format!("第{category}类易制毒化学品销售后{days}天才报告（{hours}小时），超过{limit}天时限"),
+                    format!("a category {category} sale reported {days} days ({hours} h) after it happened, past the {limit}-day deadline"),
+                )
+            }
+            Some(Lateness::Filing { deadline }) => {
+                let limit = deadline.num_hours();
+                self.single(
+                    Code::LateFiling,
+                    Severity::Minor,
+                    e,
+                    None,
+                    format!("业务发生{hours}小时后才登记，超过{limit}小时时限"),
+                    format!("filed {hours} hours after it happened, past the {limit}-hour filing deadline"),
+                )
+            }
+        };
+        out.push(finding);
     }
 
     /// A sale to or purchase from an unregistered party that lacks its name, credit code or

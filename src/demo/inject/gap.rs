@@ -12,6 +12,9 @@ pub struct GapPlan {
 /// Days the injected story spans, counted back from the last day of traffic.
 pub const SPAN_DAYS: u32 = 27;
 
+/// Days before the span a story may begin (a sale reported a month late is made before it).
+pub const LEAD_DAYS: u32 = 7;
+
 /// What a story leaves behind: the firm its finding is recorded for, the entries concerned
 /// (firm, gen) and what happened.
 pub(super) struct Gap {

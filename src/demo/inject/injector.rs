@@ -4,7 +4,7 @@
 use super::super::plan::FirmKind;
 use super::super::sim::{waybill_text, Ev, Party, ShipRef, Shipper, Sim, NO_LOT};
 use super::super::world;
-use super::gap::{GapPlan, SPAN_DAYS};
+use super::gap::{GapPlan, LEAD_DAYS, SPAN_DAYS};
 use crate::domain::quantity::format_thousandths;
 use crate::domain::EntryKind;
 
@@ -68,7 +68,10 @@ impl<'s, 'p> Injector<'s, 'p> {
         };
         let acetone_users = buyers_of(acetone);
         let anhydride_users = buyers_of(anhydride);
-        if acetone_users.is_empty() || anhydride_users.is_empty() || sim.days < SPAN_DAYS + 1 {
+        if acetone_users.is_empty()
+            || anhydride_users.is_empty()
+            || sim.days < SPAN_DAYS + LEAD_DAYS + 1
+        {
             return Err("too small a province for the documented gaps".into());
         }
         let start = sim.rng.index(acetone_users.len());
@@ -97,13 +100,19 @@ impl<'s, 'p> Injector<'s, 'p> {
 }
 
 impl Injector<'_, '_> {
-    pub(super) fn at(&self, day: u32, hour: i64, minute: i64) -> i64 {
-        self.sim.midnight(self.base + day) + hour * 3600 + minute * 60
+    /// The simulation's day of a story's `day` (negative: before the stories' span, at most
+    /// `LEAD_DAYS`).
+    fn sim_day(&self, day: i32) -> u32 {
+        self.base.saturating_add_signed(day)
     }
 
-    pub(super) fn date(&self, day: u32) -> String {
+    pub(super) fn at(&self, day: i32, hour: i64, minute: i64) -> i64 {
+        self.sim.midnight(self.sim_day(day)) + hour * 3600 + minute * 60
+    }
+
+    pub(super) fn date(&self, day: i32) -> String {
         self.sim
-            .date(self.base + day)
+            .date(self.sim_day(day))
             .format("%Y-%m-%d")
             .to_string()
     }
@@ -130,7 +139,7 @@ impl Injector<'_, '_> {
     }
 
     /// A new batch of the producer: a lot no simulated movement touches.
-    pub(super) fn produce(&mut self, chem: u16, qty: i64, day: u32) -> u32 {
+    pub(super) fn produce(&mut self, chem: u16, qty: i64, day: i32) -> u32 {
         let lot = self.unused_lot(day);
         let mut ev = Ev::new(EntryKind::Production, chem, lot, qty, self.at(day, 7, 40));
         ev.note = Some(world::PRODUCTION_NOTE);
@@ -139,9 +148,13 @@ impl Injector<'_, '_> {
     }
 
     /// A lot name of the producer that no entry uses.
-    pub(super) fn unused_lot(&mut self, day: u32) -> u32 {
+    pub(super) fn unused_lot(&mut self, day: i32) -> u32 {
         let code = self.sim.plan.firms[self.producer as usize].lot_code.clone();
-        let yymmdd = self.sim.date(self.base + day).format("%y%m%d").to_string();
+        let yymmdd = self
+            .sim
+            .date(self.sim_day(day))
+            .format("%y%m%d")
+            .to_string();
         self.next_batch += 1;
         self.sim.lot(format!("{code}{yymmdd}{}", self.next_batch))
     }
@@ -153,12 +166,12 @@ impl Injector<'_, '_> {
         chem: u16,
         lot: u32,
         qty: i64,
-        day: u32,
+        day: i32,
         (hour, minute): (i64, i64),
     ) -> (u32, ShipRef) {
         let ship = self
             .sim
-            .waybill(Shipper::Firm(self.producer), self.base + day);
+            .waybill(Shipper::Firm(self.producer), self.sim_day(day));
         let mut ev = Ev::new(EntryKind::Sale, chem, lot, qty, self.at(day, hour, minute));
         ev.party = buyer;
         ev.ship = Some(ship);
@@ -168,9 +181,9 @@ impl Injector<'_, '_> {
     /// A sale of `qty` from a new ton of acetone (made on day `made`) to the next buyer.
     pub(super) fn sell_new_acetone(
         &mut self,
-        made: u32,
+        made: i32,
         qty: i64,
-        day: u32,
+        day: i32,
         time: (i64, i64),
     ) -> Sold {
         let buyer = self.turns.take();
@@ -192,7 +205,7 @@ impl Injector<'_, '_> {
         chem: u16,
         lot: u32,
         qty: i64,
-        day: u32,
+        day: i32,
         (hour, minute): (i64, i64),
         ship: ShipRef,
         with_document: bool,

@@ -1,7 +1,7 @@
 //! The documented custody gaps: exactly one of each code, each isolated (own lots, enough
-//! stock) so that it makes exactly its own finding. They sit in the last four weeks of traffic,
-//! at least a week before `end`, around the first producer (P) and user firms that really buy
-//! acetone from it (U…). Each gap is recorded against the firm the validator reports it for.
+//! stock) so that it makes exactly its own finding. They sit in the last four weeks of traffic
+//! (a late report's sale a week before them), at least a week before `end`, around the first
+//! producer (P) and user firms that really buy acetone from it (U…). Each gap is recorded against the firm the validator reports it for.
 //! Each row below is one story, a function in `STORIES`; the stories are grouped by what
 //! goes wrong: `shipments`, `stock`, `documents` and `records`.
 //!
@@ -23,6 +23,7 @@
 //! | MISSING_TRANSPORT_DOC | P ships 200 kg of acetic anhydride, received cleanly, no transport permit | P: sale |
 //! | UNEXPLAINED_LOSS | P files a 6.5 kg loss without a note | P: loss |
 //! | LATE_FILING | one simulated use is recorded 5 days 2 hours after it happened | its firm: the use |
+//! | LATE_REPORT | P sells 120 kg of acetone 33 days before the end, received cleanly, and reports it 31 days 2 hours later | P: sale |
 //! | CHAIN_BROKEN | (only when asked) one entry is stored with the hash of a quantity 1 kg larger | its firm: entry |
 
 mod documents;
@@ -65,6 +66,7 @@ const STORIES: &[(&str, Story)] = &[
     ("MISSING_TRANSPORT_DOC", documents::missing_transport_doc),
     ("UNEXPLAINED_LOSS", stock::unexplained_loss),
     ("LATE_FILING", records::late_filing),
+    ("LATE_REPORT", records::late_report),
 ];
 
 /// Told last, and only when asked.

@@ -44,6 +44,42 @@ pub(super) fn late_filing(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
     Err("no use to file late".into())
 }
 
+/// LATE_REPORT: P sells acetone (category 3) to the next buyer, who receives it cleanly the
+/// same day; P reports the sale 31 days 2 hours later, past category 3's 30 days. The sale is
+/// made before the stories' span so that the report lands inside it.
+pub(super) fn late_report(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
+    let day = -6;
+    let sold = inj.sell_new_acetone(day - 1, 120_000, day, (10, 15));
+    let acetone = inj.acetone;
+    inj.receipt(
+        sold.buyer,
+        acetone,
+        sold.lot,
+        120_000,
+        day,
+        (16, 30),
+        sold.ship,
+        true,
+    );
+    let delay = 31 * 86_400 + 2 * 3600;
+    inj.sim.events[inj.producer as usize]
+        .iter_mut()
+        .find(|e| e.gen == sold.sale)
+        .ok_or("the sale just told")?
+        .delay = delay;
+    let description = format!(
+        "{} sold {} of {} (category 3) lot {} to {} on {} (waybill {}) and reported the sale 31 days 2 hours later, past the 30-day deadline",
+        inj.seller(),
+        kg(120_000),
+        inj.chem_name(acetone),
+        inj.lot_name(sold.lot),
+        inj.name(sold.buyer),
+        inj.date(day),
+        inj.waybill(sold.ship)
+    );
+    Ok(Gap::own(inj.producer, sold.sale, description))
+}
+
 /// CHAIN_BROKEN: marks one entry in the middle of a clean user's chain. It will be stored with
 /// the hash of a quantity 1 kg larger, as if its quantity had been changed in the database
 /// afterwards.
