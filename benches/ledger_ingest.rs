@@ -179,6 +179,8 @@ fn direct_insert(url: &DatabaseUrl, firm: &str, setup: &Setup, n: usize) -> Dura
             reverses: None,
             prev_hash: hex::encode(prev),
             hash: String::new(),
+            counterparty_resident_id: None,
+            payment: None,
         };
         let hash = chain::entry_hash(&prev, &row.hashed_fields());
         row.hash = hex::encode(hash);

@@ -120,6 +120,7 @@ impl World {
             occurred_at: at,
             recorded_at: at,
             counterparty: None,
+            payment: None,
             shipment_ref: None,
             permit_no: None,
             transport_doc: true,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Code, EntryKind, FirmStatus, PermitKind, Severity};
+use crate::domain::{Code, EntryKind, FirmStatus, Payment, PermitKind, Severity};
 
 /// A ledger entry as the validator sees it: only what the rules read, kept compact because a
 /// province holds millions (ids of firms, chemicals and lots are shared, not copied).
@@ -22,6 +22,8 @@ pub struct Entry {
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub counterparty: Option<Party>,
+    /// How a sale or purchase was paid; `None` if filed before payments were recorded.
+    pub payment: Option<Payment>,
     pub shipment_ref: Option<Box<str>>,
     pub permit_no: Option<Box<str>>,
     /// A transport permit or filing number was recorded.
@@ -37,12 +39,20 @@ pub enum Party {
     External(Box<ExternalParty>),
 }
 
-/// An unregistered counterparty as filed; any part may be missing.
+/// An unregistered counterparty as filed; any part may be missing. A person is one with a
+/// resident ID number (and no credit code).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExternalParty {
     pub name: Option<String>,
     pub credit_code: Option<String>,
     pub permit_no: Option<String>,
+    pub resident_id: Option<String>,
+}
+
+impl ExternalParty {
+    pub fn is_individual(&self) -> bool {
+        self.resident_id.is_some()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use crate::db::schema::{
     ledger_entries, permit_chemicals, permits, shipment_refusals,
 };
 use crate::db::DbConnection;
-use crate::domain::{time, EntryKind, FirmStatus, PermitKind};
+use crate::domain::{time, EntryKind, FirmStatus, Payment, PermitKind};
 use crate::error::AppError;
 use crate::ledger::{chain, LedgerRow};
 
@@ -336,14 +336,22 @@ fn to_entry(row: LedgerRow, names: &mut Interner) -> Result<Entry, AppError> {
         row.counterparty_name,
         row.counterparty_credit_code,
         row.counterparty_permit_no,
+        row.counterparty_resident_id,
     ) {
-        (Some(firm), _, _, _) => Some(Party::Registered(names.get(firm))),
-        (None, None, None, None) => None,
-        (None, name, credit_code, permit_no) => Some(Party::External(Box::new(ExternalParty {
-            name,
-            credit_code,
-            permit_no,
-        }))),
+        (Some(firm), ..) => Some(Party::Registered(names.get(firm))),
+        (None, None, None, None, None) => None,
+        (None, name, credit_code, permit_no, resident_id) => {
+            Some(Party::External(Box::new(ExternalParty {
+                name,
+                credit_code,
+                permit_no,
+                resident_id,
+            })))
+        }
+    };
+    let payment = match row.payment.as_deref() {
+        None => None,
+        Some(text) => Some(Payment::parse(text).ok_or_else(|| bad("payment"))?),
     };
     Ok(Entry {
         kind: EntryKind::parse(&row.kind).ok_or_else(|| bad("entry kind"))?,
@@ -356,6 +364,7 @@ fn to_entry(row: LedgerRow, names: &mut Interner) -> Result<Entry, AppError> {
         occurred_at: time::from_db(row.occurred_at),
         recorded_at: time::from_db(row.recorded_at),
         counterparty,
+        payment,
         shipment_ref: row.shipment_ref.map(String::into_boxed_str),
         permit_no: row.permit_no.map(String::into_boxed_str),
         transport_doc: row

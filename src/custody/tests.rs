@@ -90,6 +90,7 @@ impl World {
             occurred_at: day(at),
             recorded_at: day(at) + Duration::hours(1),
             counterparty: None,
+            payment: None,
             shipment_ref: None,
             permit_no: None,
             transport_doc: false,
@@ -449,6 +450,7 @@ fn permit_missing_for_a_purchase() {
         name: Some("外省公司".into()),
         credit_code: Some("91350100M000100Y43".into()),
         permit_no: Some("X-1".into()),
+        resident_id: None,
     })));
     let f = only(&w, Code::PermitMissing);
     assert_eq!((f.firm_id.as_str(), f.entry_ids), (B, vec![buy]));
@@ -473,6 +475,7 @@ fn permit_exceeded_when_purchases_pass_the_limit() {
                 name: Some("外省公司".into()),
                 credit_code: Some("91350100M000100Y43".into()),
                 permit_no: Some("X-1".into()),
+                resident_id: None,
             })));
         }
         w
@@ -495,6 +498,7 @@ fn undocumented_outside_counterparty() {
             name: Some("外省公司".into()),
             credit_code: Some("91350100M000100Y43".into()),
             permit_no: permit.map(str::to_string),
+            resident_id: None,
         })));
         w
     };
@@ -563,6 +567,72 @@ fn late_report_of_a_sale_by_its_category() {
         only(&case(C2, 31), Code::LateReport).severity,
         Severity::Minor
     );
+}
+
+fn person(name: &str) -> Party {
+    Party::External(Box::new(ExternalParty {
+        name: Some(name.into()),
+        resident_id: Some("11010519491231002X".into()),
+        ..ExternalParty::default()
+    }))
+}
+
+#[test]
+fn a_category_one_or_two_sale_to_a_person() {
+    let case = |chemical: &'static str| {
+        let mut w = World::new();
+        w.produce(chemical, "L1", 10_000);
+        let sale = w.add(S, EntryKind::Sale, chemical, Some("L1"), 2_000, 1.0);
+        w.last().counterparty = Some(person("张三"));
+        w.last().transport_doc = true;
+        (w, sale)
+    };
+    for chemical in [C1, C2] {
+        let (w, sale) = case(chemical);
+        let f = only(&w, Code::SaleToIndividual);
+        assert_eq!((f.severity, f.entry_ids), (Severity::Critical, vec![sale]));
+    }
+    assert_eq!(
+        case(C3).0.run(),
+        vec![],
+        "category 3 may be sold to a person"
+    );
+    let (mut w, _) = case(C3);
+    w.last().counterparty = Some(person(""));
+    let f = only(&w, Code::UndocumentedCounterparty);
+    assert!(f.message_en.contains("name"), "{}", f.message_en);
+}
+
+#[test]
+fn cash_or_barter_except_a_persons_category_three_purchase() {
+    use crate::domain::Payment;
+    let case = |payment: Payment, to_person: bool, chemical: &'static str| {
+        let mut w = World::new();
+        w.produce(chemical, "L1", 10_000);
+        w.dispatch(chemical, "L1", 1_000, 1.0, Some("R1"));
+        w.last().payment = Some(payment);
+        if to_person {
+            w.last().counterparty = Some(person("李四"));
+            w.last().shipment_ref = None;
+        } else {
+            w.receive(chemical, "L1", 1_000, 2.0, Some("R1"));
+            w.last().payment = Some(Payment::BankTransfer);
+        }
+        w
+    };
+    assert_eq!(case(Payment::BankTransfer, false, C3).run(), vec![]);
+    let f = only(&case(Payment::Cash, false, C3), Code::CashOrBarter);
+    assert_eq!((f.severity, f.firm_id.as_str()), (Severity::Major, S));
+    assert!(f.message_en.contains("cash"), "{}", f.message_en);
+    only(&case(Payment::Barter, false, C2), Code::CashOrBarter);
+    assert_eq!(
+        case(Payment::Cash, true, C3).run(),
+        vec![],
+        "a person's lawful category-3 purchase"
+    );
+    let mut buyer_pays_cash = case(Payment::BankTransfer, false, C3);
+    buyer_pays_cash.last().payment = Some(Payment::Cash);
+    assert_eq!(only(&buyer_pays_cash, Code::CashOrBarter).firm_id, B);
 }
 
 #[test]
@@ -775,7 +845,7 @@ proptest! {
                 // A sale to an outside buyer with no permit number instead of to a registered one.
                 let e = &mut input.entries[i];
                 let shipment = e.shipment_ref.take();
-                e.counterparty = Some(Party::External(Box::new(ExternalParty { name: Some("外地公司".into()), credit_code: Some("91350100M000100Y43".into()), permit_no: None })));
+                e.counterparty = Some(Party::External(Box::new(ExternalParty { name: Some("外地公司".into()), credit_code: Some("91350100M000100Y43".into()), permit_no: None, resident_id: None })));
                 // Its receipt now claims a shipment nobody sent: keep the test to one gap by dropping it and its use.
                 let receipt = input.entries.iter().position(|r| r.kind == EntryKind::Purchase && r.shipment_ref == shipment).unwrap();
                 let (buyer, seq) = (input.entries[receipt].firm_id.clone(), input.entries[receipt].seq);

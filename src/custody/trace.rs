@@ -149,10 +149,14 @@ fn external_id(party: &Party) -> Option<(String, String)> {
     match party {
         Party::External(outside) => {
             let ExternalParty {
-                name, credit_code, ..
+                name,
+                credit_code,
+                resident_id,
+                ..
             } = &**outside;
             let key = credit_code
                 .clone()
+                .or_else(|| resident_id.clone())
                 .or_else(|| name.clone())
                 .unwrap_or_else(|| "unknown".into());
             Some((

@@ -125,6 +125,8 @@ diesel::table! {
         reverses -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        counterparty_resident_id -> Nullable<Text>,
+        payment -> Nullable<Text>,
     }
 }
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::plan::{FirmPlan, Plan};
 use super::sim::{self, Ev, Party, NO_LOT};
+use super::world;
 use crate::error::AppError;
 use crate::ledger::chain::{entry_hash, GENESIS};
 use crate::ledger::store::LedgerRow;
@@ -31,6 +32,7 @@ struct Counterparty {
     name: Option<String>,
     credit_code: Option<String>,
     permit_no: Option<String>,
+    resident_id: Option<String>,
 }
 
 impl Chainer<'_> {
@@ -127,6 +129,11 @@ impl Chainer<'_> {
             reverses,
             prev_hash: String::new(),
             hash: String::new(),
+            counterparty_resident_id: counterparty.resident_id,
+            payment: e
+                .kind
+                .needs_counterparty()
+                .then(|| e.payment.as_str().to_string()),
         })
     }
 
@@ -136,6 +143,7 @@ impl Chainer<'_> {
             name: None,
             credit_code: None,
             permit_no: None,
+            resident_id: None,
         };
         match party {
             Party::None => {}
@@ -147,6 +155,11 @@ impl Chainer<'_> {
                 counterparty.name = Some(o.name.to_string());
                 counterparty.credit_code = Some(o.credit_code.clone());
                 counterparty.permit_no = with_permit.then(|| o.permit_no.to_string());
+            }
+            Party::Person(p) => {
+                let person = &world::PEOPLE[usize::from(p)];
+                counterparty.name = Some(person.name.to_string());
+                counterparty.resident_id = Some(person.resident_id.to_string());
             }
         }
         counterparty

@@ -355,6 +355,24 @@ pub const OUTSIDE_PARTIES: &[OutsideParty] = &[
     buyer("丽水青田不锈钢制品有限公司", "331121", "浙丽易制购备〔2025〕0031号", "QT"),
 ];
 
+/// People who buy at the producer's counter (names and resident ID numbers invented, with valid
+/// check characters): the documented sale to an individual and its lawful category-3 twin.
+pub struct Person {
+    pub name: &'static str,
+    pub resident_id: &'static str,
+}
+
+pub const PEOPLE: &[Person] = &[
+    Person {
+        name: "林志强",
+        resident_id: "350902197805122317",
+    },
+    Person {
+        name: "陈秀英",
+        resident_id: "350981198511030628",
+    },
+];
+
 pub const LOSS_REASONS: &[&str] = &[
     "搬运过程中包装桶破损泄漏，已按应急预案处置",
     "管道阀门渗漏，已维修",

@@ -96,6 +96,28 @@ named_enum!(
 );
 
 named_enum!(
+    /// How a sale or purchase was paid (Decree 445 bans cash and barter deals).
+    Payment {
+        BankTransfer => "bank_transfer",
+        Card => "card",
+        Cheque => "cheque",
+        Cash => "cash",
+        Barter => "barter",
+        Other => "other",
+    }
+);
+
+impl Payment {
+    /// What a sale or purchase filed before payments were recorded reads as.
+    pub const UNKNOWN: &'static str = "unknown";
+
+    /// Paid in cash or in kind: traceable by no bank.
+    pub fn is_cash_or_barter(self) -> bool {
+        matches!(self, Payment::Cash | Payment::Barter)
+    }
+}
+
+named_enum!(
     /// The catalog unit a chemical's quantities are kept in.
     Unit {
         Kilogram => "kg",

@@ -90,8 +90,18 @@ impl ResidentId {
 
     /// What anyone but a regulator sees: the last four characters.
     pub fn masked(&self) -> String {
-        format!("**************{}", &self.0[14..])
+        mask(&self.0)
     }
+}
+
+/// A stored number as anyone but a regulator sees it: the last four characters, the rest
+/// starred (whatever its length, nothing more than four characters shows).
+pub fn mask(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    let shown = chars.len().min(4);
+    let hidden = chars.len().max(18) - shown;
+    let tail: String = chars[chars.len() - shown..].iter().collect();
+    format!("{}{tail}", "*".repeat(hidden))
 }
 
 /// Never the whole number, so that a log line or a debug print cannot leak it.

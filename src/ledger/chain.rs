@@ -9,6 +9,10 @@ use sha2::{Digest, Sha256};
 /// Prefix of every canonical serialization; names the format version.
 pub const FORMAT: &str = "precursor-registry/ledger-entry/v1";
 
+/// v1 and two more fields (`counterparty_resident_id`, `payment`): the format of an entry that
+/// has either. Entries without them stay v1, so every chain filed before still verifies.
+pub const FORMAT_V2: &str = "precursor-registry/ledger-entry/v2";
+
 /// `prev_hash` of a firm's first entry.
 pub const GENESIS: [u8; 32] = [0; 32];
 
@@ -36,6 +40,8 @@ pub struct HashedFields<'a> {
     pub warehouse: Option<&'a str>,
     pub note: Option<&'a str>,
     pub reverses: Option<&'a str>,
+    pub counterparty_resident_id: Option<&'a str>,
+    pub payment: Option<&'a str>,
 }
 
 /// Times as `YYYY-MM-DDTHH:MM:SS.ffffffZ`: UTC, always six fractional digits.
@@ -130,7 +136,8 @@ pub fn canonical_bytes(e: &HashedFields<'_>) -> Vec<u8> {
 /// Appends the canonical bytes of `e` to `out`.
 pub fn write_canonical(out: &mut Vec<u8>, e: &HashedFields<'_>) {
     let mut scratch = Vec::with_capacity(32);
-    out.extend_from_slice(FORMAT.as_bytes());
+    let v2 = e.counterparty_resident_id.is_some() || e.payment.is_some();
+    out.extend_from_slice(if v2 { FORMAT_V2 } else { FORMAT }.as_bytes());
     out.push(b'\n');
     field(out, "id", Some(e.id));
     field(out, "firm_id", Some(e.firm_id));
@@ -164,6 +171,10 @@ pub fn write_canonical(out: &mut Vec<u8>, e: &HashedFields<'_>) {
     field(out, "warehouse", e.warehouse);
     field(out, "note", e.note);
     field(out, "reverses", e.reverses);
+    if v2 {
+        field(out, "counterparty_resident_id", e.counterparty_resident_id);
+        field(out, "payment", e.payment);
+    }
 }
 
 pub fn entry_hash(prev_hash: &[u8; 32], entry: &HashedFields<'_>) -> [u8; 32] {
@@ -274,6 +285,8 @@ mod tests {
             warehouse: Some("W1"),
             note,
             reverses: None,
+            counterparty_resident_id: None,
+            payment: None,
         }
     }
 
@@ -302,6 +315,33 @@ mod tests {
             note:15:两桶\n共250kg\n\
             reverses:-\n";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn an_entry_with_a_payment_or_a_person_is_v2_with_both_fields_last() {
+        let paid = HashedFields {
+            payment: Some("bank_transfer"),
+            ..sample(1, None)
+        };
+        let text = String::from_utf8(canonical_bytes(&paid)).unwrap();
+        assert!(text.starts_with("precursor-registry/ledger-entry/v2\n"));
+        assert!(
+            text.ends_with("reverses:-\ncounterparty_resident_id:-\npayment:13:bank_transfer\n")
+        );
+        let v1 = String::from_utf8(canonical_bytes(&sample(1, None))).unwrap();
+        assert_eq!(
+            text.lines().skip(1).take(20).collect::<Vec<_>>(),
+            v1.lines().skip(1).collect::<Vec<_>>(),
+            "v2 is v1's fields, then the two new ones"
+        );
+        let person = HashedFields {
+            counterparty_resident_id: Some("11010519491231002X"),
+            ..sample(1, None)
+        };
+        assert_ne!(
+            entry_hash(&GENESIS, &person),
+            entry_hash(&GENESIS, &sample(1, None))
+        );
     }
 
     #[test]

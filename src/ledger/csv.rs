@@ -18,7 +18,7 @@ use crate::error::{AppError, FieldError};
 
 pub const BOM: &str = "\u{feff}";
 
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 23] = [
     "seq",
     "id",
     "kind",
@@ -33,6 +33,8 @@ pub const COLUMNS: [&str; 21] = [
     "counterparty_name",
     "counterparty_credit_code",
     "counterparty_permit_no",
+    "counterparty_resident_id",
+    "payment",
     "shipment_ref",
     "permit_no",
     "transport_permit_no",
@@ -70,6 +72,8 @@ pub fn export(rows: &[LedgerRow], catalog: &CatalogNames) -> Result<Vec<u8>, App
                 opt(&r.counterparty_name),
                 opt(&r.counterparty_credit_code),
                 opt(&r.counterparty_permit_no),
+                opt(&r.counterparty_resident_id),
+                opt(&r.payment),
                 opt(&r.shipment_ref),
                 opt(&r.permit_no),
                 opt(&r.transport_permit_no),
@@ -99,6 +103,8 @@ struct CsvRow {
     counterparty_name: String,
     counterparty_credit_code: String,
     counterparty_permit_no: String,
+    counterparty_resident_id: String,
+    payment: String,
     shipment_ref: String,
     permit_no: String,
     transport_permit_no: String,
@@ -125,16 +131,21 @@ impl CsvRow {
         let chemical_id = some(self.chemical_id).or_else(|| {
             some(self.cas.clone()).map(|cas| cas_to_id.get(cas.trim()).cloned().unwrap_or(cas))
         });
+        let resident_id = some(self.counterparty_resident_id);
         let counterparty = CounterpartyRequest {
             firm_id: some(self.counterparty_firm_id),
+            // A row with a resident ID number is a person's.
+            kind: resident_id.is_some().then(|| "individual".to_string()),
             name: some(self.counterparty_name),
             credit_code: some(self.counterparty_credit_code),
             permit_no: some(self.counterparty_permit_no),
+            resident_id,
         };
         let has_counterparty = counterparty.firm_id.is_some()
             || counterparty.name.is_some()
             || counterparty.credit_code.is_some()
-            || counterparty.permit_no.is_some();
+            || counterparty.permit_no.is_some()
+            || counterparty.resident_id.is_some();
         let is_reversal = self.kind.trim() == "reversal";
         ImportedRow {
             old_id: some(self.id),
@@ -146,6 +157,7 @@ impl CsvRow {
                 quantity: some(self.quantity).filter(|_| !is_reversal),
                 occurred_at: some(self.occurred_at),
                 counterparty: has_counterparty.then_some(counterparty),
+                payment: some(self.payment),
                 shipment_ref: some(self.shipment_ref),
                 permit_no: some(self.permit_no),
                 transport_permit_no: some(self.transport_permit_no),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{time, CreditCode, EntryKind, Quantity};
+use crate::domain::{time, CreditCode, EntryKind, Payment, Quantity, ResidentId};
 use crate::error::FieldError;
 
 /// How far in the future `occurred_at` may lie (clock skew between a clerk's PC and the server).
@@ -13,20 +13,25 @@ pub const MAX_FUTURE_MINUTES: i64 = 5;
 const MAX_TEXT: usize = 500;
 const MAX_CODE: usize = 64;
 
-/// Who the stock came from or went to: a registered firm, or an outside party.
+/// Who the stock came from or went to: a registered firm, an outside organization, or a person.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CounterpartyRequest {
     /// A registered firm.
     pub firm_id: Option<String>,
+    /// `organization` (the default without `firm_id`) or `individual` (a person: `name` and
+    /// `resident_id`).
+    pub kind: Option<String>,
     /// An unregistered party: its name, credit code and permit number.
     pub name: Option<String>,
     pub credit_code: Option<String>,
     pub permit_no: Option<String>,
+    /// A person's resident identity card number (18 characters, its check character verified).
+    pub resident_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct EntryRequest {
     /// purchase, production, sale, consumption, loss, disposal, stocktake or reversal.
     pub kind: String,
@@ -39,6 +44,8 @@ pub struct EntryRequest {
     /// Business time; at most 5 minutes in the future.
     pub occurred_at: Option<String>,
     pub counterparty: Option<CounterpartyRequest>,
+    /// Sales and purchases: bank_transfer, card, cheque, cash, barter or other (required).
+    pub payment: Option<String>,
     pub shipment_ref: Option<String>,
     pub permit_no: Option<String>,
     pub transport_permit_no: Option<String>,
@@ -57,6 +64,12 @@ pub enum Counterparty {
         credit_code: Option<CreditCode>,
         permit_no: Option<String>,
     },
+    /// A person: always named, with a valid resident ID number.
+    Individual {
+        name: String,
+        resident_id: ResidentId,
+        permit_no: Option<String>,
+    },
 }
 
 /// An entry whose every field is well-formed. `chemical_id` and `quantity` are absent only for
@@ -69,6 +82,7 @@ pub struct NewEntry {
     pub quantity: Option<Quantity>,
     pub occurred_at: DateTime<Utc>,
     pub counterparty: Option<Counterparty>,
+    pub payment: Option<Payment>,
     pub shipment_ref: Option<String>,
     pub permit_no: Option<String>,
     pub transport_permit_no: Option<String>,
@@ -148,13 +162,15 @@ impl EntryRequest {
                 "a loss must give its reason (theft, spill, damage, …)",
             );
         }
+        let today = now.with_timezone(&time::CHINA).date_naive();
         let counterparty = self
             .counterparty
             .as_ref()
-            .and_then(|c| parse_counterparty(c, &mut e));
+            .and_then(|c| parse_counterparty(c, &mut e, today));
         if let Some(kind) = kind {
             check_counterparty_named(&mut e, kind, counterparty.is_some());
         }
+        let payment = parse_payment(&mut e, self.payment.as_deref(), kind);
         let reverses = parse_reverses(&mut e, self.reverses.as_deref(), is_reversal);
         let shipment_ref = e.text("shipment_ref", &self.shipment_ref, MAX_CODE);
         let permit_no = e.text("permit_no", &self.permit_no, MAX_CODE);
@@ -170,6 +186,7 @@ impl EntryRequest {
                 quantity,
                 occurred_at,
                 counterparty,
+                payment,
                 shipment_ref,
                 permit_no,
                 transport_permit_no,
@@ -333,17 +350,89 @@ fn parse_reverses(e: &mut Errors<'_>, text: Option<&str>, is_reversal: bool) -> 
     }
 }
 
-fn parse_counterparty(c: &CounterpartyRequest, e: &mut Errors<'_>) -> Option<Counterparty> {
+/// A sale or purchase says how it was paid; nothing else does.
+fn parse_payment(
+    e: &mut Errors<'_>,
+    text: Option<&str>,
+    kind: Option<EntryKind>,
+) -> Option<Payment> {
+    let paid = kind.is_some_and(EntryKind::needs_counterparty);
+    match text.map(str::trim).filter(|p| !p.is_empty()) {
+        None if paid => {
+            e.push(
+                "payment",
+                "required",
+                format!(
+                    "a purchase or sale says how it was paid: {}",
+                    Payment::names()
+                ),
+            );
+            None
+        }
+        None => None,
+        Some(_) if !paid && kind.is_some() => {
+            e.push(
+                "payment",
+                "not_allowed",
+                "only purchases and sales say how they were paid",
+            );
+            None
+        }
+        Some(text) => Payment::parse(text).or_else(|| {
+            let message = format!("must be one of {}", Payment::names());
+            e.push("payment", "unknown_payment", message);
+            None
+        }),
+    }
+}
+
+fn parse_counterparty(
+    c: &CounterpartyRequest,
+    e: &mut Errors<'_>,
+    today: chrono::NaiveDate,
+) -> Option<Counterparty> {
     let name = e.text("counterparty.name", &c.name, 200);
     let permit_no = e.text("counterparty.permit_no", &c.permit_no, MAX_CODE);
     let code_text = e.text("counterparty.credit_code", &c.credit_code, MAX_CODE);
-    match c
+    let resident_text = e.text("counterparty.resident_id", &c.resident_id, MAX_CODE);
+    let firm_id = c
         .firm_id
         .as_deref()
         .map(str::trim)
-        .filter(|f| !f.is_empty())
-    {
-        Some(_) if name.is_some() || permit_no.is_some() || code_text.is_some() => {
+        .filter(|f| !f.is_empty());
+    let given = name.is_some() || permit_no.is_some() || code_text.is_some();
+    match c.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None | Some("organization") => {}
+        Some("individual") if firm_id.is_none() => {
+            return parse_individual(e, name, code_text, resident_text, permit_no, today);
+        }
+        Some("individual") => {
+            e.push(
+                "counterparty.kind",
+                "ambiguous_counterparty",
+                "a registered firm is not an individual",
+            );
+            return None;
+        }
+        Some(_) => {
+            e.push(
+                "counterparty.kind",
+                "unknown_counterparty_kind",
+                "must be organization or individual",
+            );
+            return None;
+        }
+    }
+    if resident_text.is_some() {
+        e.push(
+            "counterparty.resident_id",
+            "not_allowed",
+            "only an individual (kind individual) has a resident ID number",
+        );
+        return None;
+    }
+    match firm_id {
+        Some(_) if given => {
             e.push(
                 "counterparty",
                 "ambiguous_counterparty",
@@ -358,7 +447,7 @@ fn parse_counterparty(c: &CounterpartyRequest, e: &mut Errors<'_>) -> Option<Cou
                 None
             }
         },
-        None if name.is_none() && permit_no.is_none() && code_text.is_none() => None,
+        None if !given => None,
         None => {
             let credit_code = match code_text {
                 Some(text) => match CreditCode::parse(&text) {
@@ -377,6 +466,46 @@ fn parse_counterparty(c: &CounterpartyRequest, e: &mut Errors<'_>) -> Option<Cou
             })
         }
     }
+}
+
+/// A person: name and resident ID number required, no credit code.
+fn parse_individual(
+    e: &mut Errors<'_>,
+    name: Option<String>,
+    code_text: Option<String>,
+    resident_text: Option<String>,
+    permit_no: Option<String>,
+    today: chrono::NaiveDate,
+) -> Option<Counterparty> {
+    if code_text.is_some() {
+        e.push(
+            "counterparty.credit_code",
+            "not_allowed",
+            "a person has no unified social credit code",
+        );
+    }
+    if name.is_none() {
+        e.push("counterparty.name", "required", "an individual is named");
+    }
+    let resident_id = match resident_text {
+        None => {
+            e.push(
+                "counterparty.resident_id",
+                "required",
+                "an individual is identified by the resident ID number",
+            );
+            None
+        }
+        Some(text) => ResidentId::parse(&text, today)
+            .map_err(|err| e.push("counterparty.resident_id", err.code(), err.to_string()))
+            .ok(),
+    };
+    Some(Counterparty::Individual {
+        name: name?,
+        resident_id: resident_id?,
+        permit_no,
+    })
+    .filter(|_| code_text.is_none())
 }
 
 #[cfg(test)]
@@ -398,6 +527,7 @@ mod tests {
                 firm_id: Some(Uuid::now_v7().to_string()),
                 ..Default::default()
             }),
+            payment: Some("bank_transfer".into()),
             ..Default::default()
         }
     }
@@ -423,6 +553,8 @@ mod tests {
         assert_eq!(codes(&r), [("quantity".into(), "zero_quantity")]);
         r.kind = "stocktake".into();
         r.counterparty = None;
+        assert_eq!(codes(&r), [("payment".into(), "not_allowed")]);
+        r.payment = None;
         assert_eq!(codes(&r), []);
         let mut r = sale();
         r.counterparty = None;
@@ -430,6 +562,7 @@ mod tests {
         let mut r = sale();
         r.kind = "loss".into();
         r.counterparty = None;
+        r.payment = None;
         assert_eq!(codes(&r), [("note".into(), "loss_reason_required")]);
         let mut r = sale();
         r.occurred_at = Some("2026-06-01T00:06:00Z".into());
@@ -471,5 +604,65 @@ mod tests {
         r.kind = "gift".into();
         let errors = r.parse("entries[7].", now()).unwrap_err();
         assert_eq!(errors[0].field, "entries[7].kind");
+    }
+
+    #[test]
+    fn a_sale_or_purchase_says_how_it_was_paid() {
+        let mut r = sale();
+        r.payment = None;
+        assert_eq!(codes(&r), [("payment".into(), "required")]);
+        r.payment = Some("bitcoin".into());
+        assert_eq!(codes(&r), [("payment".into(), "unknown_payment")]);
+        r.payment = Some("cash".into());
+        assert_eq!(r.parse("", now()).unwrap().payment, Some(Payment::Cash));
+    }
+
+    fn to_person(id: &str) -> EntryRequest {
+        let mut r = sale();
+        r.counterparty = Some(CounterpartyRequest {
+            kind: Some("individual".into()),
+            name: Some("张三".into()),
+            resident_id: Some(id.into()),
+            ..Default::default()
+        });
+        r
+    }
+
+    #[test]
+    fn an_individual_is_named_and_identified_by_a_valid_number() {
+        let good = to_person("11010519491231002x").parse("", now()).unwrap();
+        match good.counterparty {
+            Some(Counterparty::Individual { resident_id, .. }) => {
+                assert_eq!(resident_id.as_str(), "11010519491231002X")
+            }
+            other => panic!("{other:?}"),
+        }
+        let field = |f: &str| f.to_string();
+        assert_eq!(
+            codes(&to_person("110105194912310021")),
+            [(
+                field("counterparty.resident_id"),
+                "invalid_resident_id_checksum"
+            )]
+        );
+        let mut unnamed = to_person("11010519491231002X");
+        unnamed.counterparty.as_mut().unwrap().name = None;
+        assert_eq!(codes(&unnamed), [(field("counterparty.name"), "required")]);
+        let mut with_code = to_person("11010519491231002X");
+        with_code.counterparty.as_mut().unwrap().credit_code = Some("91350100M000100Y43".into());
+        assert_eq!(
+            codes(&with_code),
+            [(field("counterparty.credit_code"), "not_allowed")]
+        );
+        let mut organization = sale();
+        organization.counterparty = Some(CounterpartyRequest {
+            name: Some("某公司".into()),
+            resident_id: Some("11010519491231002X".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            codes(&organization),
+            [(field("counterparty.resident_id"), "not_allowed")]
+        );
     }
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::{policy, Principal};
 use crate::db::DbConnection;
 use crate::domain::quantity::format_thousandths;
-use crate::domain::{time, EntryKind, Quantity};
+use crate::domain::{time, EntryKind, Payment, Quantity, Role};
 use crate::error::{time_field, AppError, FieldError};
 use crate::firms;
 use crate::paging::PageOf;
@@ -25,6 +25,8 @@ pub use store::LedgerRow;
 /// A counterparty as shown on an entry.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CounterpartyView {
+    /// `firm` (registered), `organization` or `individual`.
+    pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub firm_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,6 +35,10 @@ pub struct CounterpartyView {
     pub credit_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permit_no: Option<String>,
+    /// A person's resident ID number: whole for a regulator, the last four characters for
+    /// anyone else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resident_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -49,6 +55,10 @@ pub struct LedgerEntry {
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: Uuid,
     pub counterparty: Option<CounterpartyView>,
+    /// How a sale or purchase was paid; `unknown` for one filed before payments were recorded;
+    /// absent for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<String>,
     pub shipment_ref: Option<String>,
     pub permit_no: Option<String>,
     pub transport_permit_no: Option<String>,
@@ -97,6 +107,8 @@ impl LedgerRow {
             warehouse: self.warehouse.as_deref(),
             note: self.note.as_deref(),
             reverses: self.reverses.as_deref(),
+            counterparty_resident_id: self.counterparty_resident_id.as_deref(),
+            payment: self.payment.as_deref(),
         }
     }
 
@@ -110,26 +122,40 @@ impl LedgerRow {
         })
     }
 
-    pub fn to_entry(&self) -> Result<LedgerEntry, AppError> {
+    /// The entry as `who` may see it: a person's resident ID number whole only for a regulator.
+    pub fn to_entry(&self, who: &Principal) -> Result<LedgerEntry, AppError> {
         let counterparty = match (
             &self.counterparty_firm_id,
             &self.counterparty_name,
             &self.counterparty_credit_code,
             &self.counterparty_permit_no,
+            &self.counterparty_resident_id,
         ) {
-            (None, None, None, None) => None,
-            (firm, name, code, permit) => Some(CounterpartyView {
+            (None, None, None, None, None) => None,
+            (firm, name, code, permit, person) => Some(CounterpartyView {
+                kind: match (firm, person) {
+                    (Some(_), _) => "firm",
+                    (None, Some(_)) => "individual",
+                    (None, None) => "organization",
+                },
                 firm_id: firm.as_deref().map(parse_id).transpose()?,
                 name: name.clone(),
                 credit_code: code.clone(),
                 permit_no: permit.clone(),
+                resident_id: self.resident_id_for(who),
             }),
+        };
+        let kind = self.kind()?;
+        let payment = match &self.payment {
+            Some(p) => Some(p.clone()),
+            None if kind.needs_counterparty() => Some(Payment::UNKNOWN.to_string()),
+            None => None,
         };
         Ok(LedgerEntry {
             id: parse_id(&self.id)?,
             firm_id: parse_id(&self.firm_id)?,
             seq: self.seq,
-            kind: self.kind()?,
+            kind,
             chemical_id: parse_id(&self.chemical_id)?,
             lot: self.lot.clone(),
             quantity: Quantity::from_thousandths(self.quantity).map_err(AppError::internal)?,
@@ -137,6 +163,7 @@ impl LedgerRow {
             recorded_at: time::from_db(self.recorded_at),
             recorded_by: parse_id(&self.recorded_by)?,
             counterparty,
+            payment,
             shipment_ref: self.shipment_ref.clone(),
             permit_no: self.permit_no.clone(),
             transport_permit_no: self.transport_permit_no.clone(),
@@ -146,6 +173,25 @@ impl LedgerRow {
             prev_hash: self.prev_hash.clone(),
             hash: self.hash.clone(),
         })
+    }
+}
+
+impl LedgerRow {
+    /// A person counterparty's resident ID number as `who` may see it.
+    pub fn resident_id_for(&self, who: &Principal) -> Option<String> {
+        let number = self.counterparty_resident_id.as_deref()?;
+        Some(if who.role == Role::Regulator {
+            number.to_string()
+        } else {
+            crate::domain::resident_id::mask(number)
+        })
+    }
+
+    /// The row as `who` may see it in an export: the resident ID number masked but for a
+    /// regulator.
+    pub fn disclosed_to(mut self, who: &Principal) -> LedgerRow {
+        self.counterparty_resident_id = self.resident_id_for(who);
+        self
     }
 }
 
@@ -264,7 +310,7 @@ pub fn list(
     let items = rows
         .iter()
         .take(listing.limit as usize)
-        .map(LedgerRow::to_entry)
+        .map(|row| row.to_entry(who))
         .collect::<Result<Vec<_>, _>>()?;
     let next_cursor = if more {
         items.last().map(|e| e.seq.to_string())
@@ -283,7 +329,8 @@ pub fn export(
 ) -> Result<Vec<LedgerRow>, AppError> {
     policy::read_firm_records(who, firm_id)?;
     firms::require(conn, firm_id)?;
-    store::list(conn, firm_id, &listing.filter, 0, None)
+    let rows = store::list(conn, firm_id, &listing.filter, 0, None)?;
+    Ok(rows.into_iter().map(|r| r.disclosed_to(who)).collect())
 }
 
 pub fn get(
@@ -295,7 +342,7 @@ pub fn get(
     policy::read_firm_records(who, firm_id)?;
     store::find(conn, firm_id, entry_id)?
         .ok_or(AppError::NotFound)?
-        .to_entry()
+        .to_entry(who)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

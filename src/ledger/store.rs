@@ -9,7 +9,7 @@ use crate::db::schema::{chemicals, firms, idempotency_keys, ledger_entries};
 use crate::db::DbConnection;
 use crate::error::AppError;
 
-/// Rows per INSERT statement: 22 columns × 500 stays below every backend's parameter limit.
+/// Rows per INSERT statement: 24 columns × 500 stays below every backend's parameter limit.
 const INSERT_CHUNK: usize = 500;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -37,6 +37,9 @@ pub struct LedgerRow {
     pub reverses: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// A person counterparty's resident ID number (whole; masked when shown to non-regulators).
+    pub counterparty_resident_id: Option<String>,
+    pub payment: Option<String>,
 }
 
 /// Serializes filers of one firm on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already does).

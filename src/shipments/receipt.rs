@@ -29,6 +29,9 @@ pub struct ReceiptRequest {
     pub note: Option<String>,
     /// The buyer's purchase permit or filing drawn on (default: the earliest that covers it).
     pub permit_no: Option<String>,
+    /// How it was paid (default: as the seller filed the sale; required when the sale says
+    /// nothing, as one filed before payments were recorded).
+    pub payment: Option<String>,
 }
 
 /// `201` of a confirmation: the ledger entry filed, and how it compares with the dispatch.
@@ -112,6 +115,10 @@ fn purchase_of(
             firm_id: Some(d.firm_id.to_string()),
             ..CounterpartyRequest::default()
         }),
+        payment: request
+            .payment
+            .clone()
+            .or_else(|| d.payment.map(|p| p.as_str().to_string())),
         shipment_ref: d.shipment_ref.as_deref().map(str::to_string),
         permit_no: request.permit_no.clone(),
         warehouse: request.warehouse.clone(),

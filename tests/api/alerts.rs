@@ -169,7 +169,7 @@ fn ship(app: &TestApp, c: &Chain, buyer: &str, hours: i64, shipment_ref: &str) -
     let r = app.post(
         &format!("/api/v1/firms/{}/ledger", c.seller),
         Some(&c.seller_clerk),
-        &json!({"kind": "sale", "chemical_id": c.acetone, "quantity": "10", "occurred_at": now_minus_hours(hours),
+        &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "quantity": "10", "occurred_at": now_minus_hours(hours),
                 "counterparty": {"firm_id": buyer}, "shipment_ref": shipment_ref}),
     );
     assert_eq!(r.status, 201, "{}", r.text);

@@ -121,7 +121,7 @@ fn world(app: &TestApp) -> World {
         id
     };
     let (own_audit, other_audit) = (closed_audit(&own_firm), closed_audit(&other_firm));
-    let sale = json!({"kind": "sale", "chemical_id": chemical, "quantity": "1", "occurred_at": chrono::Utc::now().to_rfc3339(),
+    let sale = json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": chemical, "quantity": "1", "occurred_at": chrono::Utc::now().to_rfc3339(),
                       "counterparty": {"firm_id": own_firm}, "shipment_ref": "W-1"});
     let r = app.post(
         &format!("/api/v1/firms/{other_firm}/ledger"),

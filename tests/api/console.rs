@@ -16,7 +16,7 @@ fn a_clerk_signs_in_with_a_private_cookie_and_confirms_an_incoming_shipment() {
         let sale = app.post(
             &format!("/api/v1/firms/{}/ledger", c.seller),
             Some(&c.seller_clerk),
-            &json!({"kind": "sale", "chemical_id": c.acetone, "lot": "L1", "quantity": "12.5", "occurred_at": chrono::Utc::now().to_rfc3339(),
+            &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "12.5", "occurred_at": chrono::Utc::now().to_rfc3339(),
                     "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-9"}),
         );
         assert_eq!(sale.status, 201, "{}", sale.text);
@@ -164,7 +164,7 @@ fn wrong_passwords_forged_forms_other_roles_and_disabled_users_are_refused_as_pa
         let r = app.post(
             &format!("/api/v1/firms/{evil}/ledger"),
             Some(&evil_clerk),
-            &json!({"kind": "sale", "chemical_id": chemical, "quantity": "1", "occurred_at": chrono::Utc::now().to_rfc3339(), "counterparty": {"firm_id": buyer}}),
+            &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": chemical, "quantity": "1", "occurred_at": chrono::Utc::now().to_rfc3339(), "counterparty": {"firm_id": buyer}}),
         );
         assert_eq!(r.status, 201, "{}", r.text);
         let (clerk, clerk_id) = app.create_user("enterprise", Some(&buyer));
@@ -257,7 +257,7 @@ fn regulators_watch_the_in_transit_board_and_clerks_may_not() {
         let sale = app.post(
             &format!("/api/v1/firms/{}/ledger", c.seller),
             Some(&c.seller_clerk),
-            &json!({"kind": "sale", "chemical_id": c.acetone, "quantity": "3", "occurred_at": chrono::Utc::now().to_rfc3339(),
+            &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "quantity": "3", "occurred_at": chrono::Utc::now().to_rfc3339(),
                     "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-B"}),
         );
         let dispatch = sale.body["id"].as_str().unwrap().to_string();

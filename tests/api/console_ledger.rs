@@ -50,6 +50,7 @@ fn a_clerk_files_a_sale_sees_each_problem_by_its_field_then_the_receipt() {
             ("quantity", "12,5"),
             ("occurred_at", "2026-03-02T09:30"),
             ("counterparty_credit_code", buyer_code.as_str()),
+            ("payment", "bank_transfer"),
             ("shipment_ref", "YD-1"),
         ];
         let refused = v.post("/ledger/new", &fields);
@@ -149,6 +150,60 @@ fn a_clerk_files_a_sale_sees_each_problem_by_its_field_then_the_receipt() {
 }
 
 #[test]
+fn a_clerk_sells_to_a_person_whose_number_only_a_regulator_sees_whole() {
+    each_backend(|app| {
+        let c = chain(app);
+        let mut v = signed_in(app, &c.seller, "zh-CN");
+        let form = v.get("/ledger/new");
+        let (csrf, key) = (form.csrf(), form.hidden("key"));
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("key", key.as_str()),
+            ("kind", "sale"),
+            ("chemical_id", c.acetone.as_str()),
+            ("quantity", "3"),
+            ("occurred_at", "2026-03-02T09:30"),
+            ("counterparty_name", "张三"),
+            ("counterparty_resident_id", "110105194912310021"),
+            ("payment", "cash"),
+        ];
+        let refused = v.post("/ledger/new", &fields);
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(
+            refused
+                .text
+                .contains("id=\"counterparty_resident_id-problem\">身份证号码的校验码不对"),
+            "{}",
+            refused.text
+        );
+        fields[7] = ("counterparty_resident_id", "11010519491231002X");
+        let filed = v.post("/ledger/new", &fields);
+        assert_eq!(filed.status, 303, "{}", filed.text);
+        let entry = &entries(app, &c, &c.seller)[0];
+        assert_eq!(entry["counterparty"]["kind"], "individual");
+        assert_eq!(entry["counterparty"]["resident_id"], "11010519491231002X");
+        assert_eq!(entry["payment"], "cash");
+        let receipt = v.get(&filed.location.unwrap());
+        assert!(
+            receipt.text.contains("**************002X"),
+            "{}",
+            receipt.text
+        );
+        assert!(receipt.text.contains("现金"), "{}", receipt.text);
+        assert!(
+            !receipt.text.contains("11010519491231002X"),
+            "the clerk sees four characters"
+        );
+        let export = v.get("/ledger/export.csv");
+        assert!(
+            !export.text.contains("11010519491231002X"),
+            "{}",
+            export.text
+        );
+    });
+}
+
+#[test]
 fn the_table_shows_each_entrys_lot_balance_and_filters_by_date() {
     each_backend(|app| {
         let c = chain(app);
@@ -161,6 +216,7 @@ fn the_table_shows_each_entrys_lot_balance_and_filters_by_date() {
                                "occurred_at": format!("2026-03-{day}T08:00:00+08:00")});
             if kind == "sale" {
                 e["counterparty"] = json!({"firm_id": c.buyer});
+                e["payment"] = json!("bank_transfer");
             }
             let r = app.post(
                 &format!("/api/v1/firms/{}/ledger", c.seller),
@@ -329,7 +385,7 @@ fn permits_show_what_is_left_and_the_pre_sale_check_answers_in_the_users_words()
         let bought = app.post(
             &format!("/api/v1/firms/{}/ledger", c.buyer),
             Some(&c.buyer_clerk),
-            &json!({"kind": "purchase", "chemical_id": c.acetone, "quantity": "30", "occurred_at": "2026-03-01T08:00:00Z",
+            &json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": c.acetone, "quantity": "30", "occurred_at": "2026-03-01T08:00:00Z",
                     "counterparty": {"name": "某化工", "credit_code": crate::helpers::credit_code(70_000 + app.next())}}),
         );
         assert_eq!(bought.status, 201, "{}", bought.text);

@@ -20,7 +20,7 @@ fn stale_sale(app: &TestApp, c: &Chain) -> Value {
     let r = app.post(
         &format!("/api/v1/firms/{}/ledger", c.seller),
         Some(&c.seller_clerk),
-        &json!({"kind": "sale", "chemical_id": c.acetone, "lot": "L1", "quantity": "10", "occurred_at": hours_ago(47),
+        &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "10", "occurred_at": hours_ago(47),
                 "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-STALE"}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
@@ -85,7 +85,7 @@ fn the_dashboard_shows_the_numbers_the_api_gives_each_linking_to_its_list() {
         let r = app.post(
             &format!("/api/v1/firms/{}/ledger", c.buyer),
             Some(&c.buyer_clerk),
-            &json!({"kind": "sale", "chemical_id": c.acetone, "quantity": "2", "occurred_at": hours_ago(30),
+            &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "quantity": "2", "occurred_at": hours_ago(30),
                     "counterparty": {"firm_id": c.seller}}),
         );
         assert_eq!(r.status, 201, "{}", r.text);

@@ -23,7 +23,7 @@ fn a_regulator_sees_a_lot_drawn_with_its_gap_and_a_clerk_may_not() {
         file(
             &c.seller,
             &c.seller_clerk,
-            json!({"kind": "sale", "chemical_id": c.acetone, "lot": "T1", "quantity": "20", "occurred_at": "2026-02-02T08:00:00Z",
+            json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "T1", "quantity": "20", "occurred_at": "2026-02-02T08:00:00Z",
                                                  "counterparty": {"firm_id": c.buyer}, "shipment_ref": "<b>YD</b>"}),
         );
         let (officer, _) = app.create_user("regulator", None);

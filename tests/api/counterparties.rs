@@ -85,7 +85,7 @@ fn purchase(
     let r = app.post(
         &format!("/api/v1/firms/{}/ledger", m.buyer),
         Some(&m.buyer_clerk),
-        &json!({"kind": "purchase", "chemical_id": chemical, "lot": "L1", "quantity": quantity,
+        &json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": chemical, "lot": "L1", "quantity": quantity,
                 "occurred_at": at, "permit_no": permit_no,
                 "counterparty": {"name": "外省化工", "credit_code": credit_code(9_000_000), "permit_no": "X-1"}}),
     );

@@ -44,7 +44,7 @@ fn shipped(app: &TestApp) -> (Chain, Value) {
         app,
         &c.seller_clerk,
         &c.seller,
-        json!({"kind": "sale", "chemical_id": c.acetone, "lot": "L1", "quantity": "10", "occurred_at": at(1),
+        json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "10", "occurred_at": at(1),
                "counterparty": {"firm_id": c.buyer}, "shipment_ref": "R1"}),
     );
     (c, sale)
@@ -161,7 +161,7 @@ fn a_missing_receipt_is_found_explained_and_resolved_when_filed() {
             app,
             &c.buyer_clerk,
             &c.buyer,
-            json!({"kind": "purchase", "chemical_id": c.acetone, "lot": "L1", "quantity": "10",
+            json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "10",
             "occurred_at": at(3), "counterparty": {"firm_id": c.seller}, "shipment_ref": "R1"}),
         );
         let run = validate(app, &c.regulator, json!({}));
@@ -365,7 +365,7 @@ fn the_lot_trace_draws_the_custody_graph() {
             app,
             &c.buyer_clerk,
             &c.buyer,
-            json!({"kind": "purchase", "chemical_id": c.acetone, "lot": "L1", "quantity": "10",
+            json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "10",
             "occurred_at": at(3), "counterparty": {"firm_id": c.seller}, "shipment_ref": "R1"}),
         );
         file(
@@ -378,7 +378,7 @@ fn the_lot_trace_draws_the_custody_graph() {
             app,
             &c.seller_clerk,
             &c.seller,
-            json!({"kind": "sale", "chemical_id": c.acetone, "lot": "L1", "quantity": "5", "occurred_at": at(5),
+            json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "5", "occurred_at": at(5),
             "counterparty": {"name": "外省贸易公司", "credit_code": crate::helpers::credit_code(4242), "permit_no": "X-9"}}),
         );
         let path = format!("/api/v1/custody/trace?chemical_id={}&lot=L1", c.acetone);

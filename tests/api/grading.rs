@@ -248,7 +248,7 @@ fn custody_findings_and_permit_violations_shape_the_grade() {
         let acetone = app.chemical(&regulator, "67-64-1");
         // A purchase from an outside seller with no purchase filing: PERMIT_MISSING (critical).
         let r = app.post(&format!("/api/v1/firms/{firm}/ledger"), Some(&clerk), &json!({
-            "kind": "purchase", "chemical_id": acetone, "quantity": "5", "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            "kind": "purchase", "payment": "bank_transfer", "chemical_id": acetone, "quantity": "5", "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
             "counterparty": {"name": "外省公司", "credit_code": crate::helpers::credit_code(31337), "permit_no": "X-1"}}));
         assert_eq!(r.status, 201, "{}", r.text);
         assert_eq!(

@@ -114,7 +114,7 @@ fn filing_returns_a_receipt_and_the_entry_reads_back() {
         let id = r.body["id"].as_str().unwrap();
 
         let sale = json!({
-            "kind": "sale", "chemical_id": c.anhydride, "lot": "L2026-0301", "quantity": "250",
+            "kind": "sale", "payment": "bank_transfer", "chemical_id": c.anhydride, "lot": "L2026-0301", "quantity": "250",
             "occurred_at": "2026-03-02T09:00:00Z", "counterparty": {"firm_id": c.buyer},
             "shipment_ref": "YD-20260302-0001", "transport_permit_no": "闽运2026-17", "warehouse": "一号库", "note": "分装两桶",
         });
@@ -156,7 +156,7 @@ fn each_filing_rule_is_refused_with_its_code_and_nothing_is_stored() {
     each_backend(|app| {
         let c = chain(app);
         let good = json!({
-            "kind": "sale", "chemical_id": c.anhydride, "lot": "L1", "quantity": "10",
+            "kind": "sale", "payment": "bank_transfer", "chemical_id": c.anhydride, "lot": "L1", "quantity": "10",
             "occurred_at": "2026-03-02T09:00:00Z", "counterparty": {"firm_id": c.buyer},
         });
         let cases: Vec<(&str, Value, &str)> = vec![
@@ -190,6 +190,23 @@ fn each_filing_rule_is_refused_with_its_code_and_nothing_is_stored() {
             ("occurred_at", json!("2099-01-01T00:00:00Z"), "in_future"),
             ("occurred_at", json!("yesterday"), "invalid_time"),
             ("kind", json!("gift"), "unknown_kind"),
+            ("payment", Value::Null, "required"),
+            ("payment", json!("bitcoin"), "unknown_payment"),
+            (
+                "counterparty",
+                json!({"kind": "individual", "name": "张三", "resident_id": "110105194912310021"}),
+                "invalid_resident_id_checksum",
+            ),
+            (
+                "counterparty",
+                json!({"kind": "individual", "resident_id": "11010519491231002X"}),
+                "required",
+            ),
+            (
+                "counterparty",
+                json!({"kind": "company", "name": "某公司"}),
+                "unknown_counterparty_kind",
+            ),
             (
                 "reverses",
                 json!(uuid::Uuid::now_v7().to_string()),
@@ -207,6 +224,13 @@ fn each_filing_rule_is_refused_with_its_code_and_nothing_is_stored() {
                 r.text
             );
         }
+        // An unknown field is refused, not dropped.
+        let mut extra = good.clone();
+        extra["paymnet"] = json!("cash");
+        let r = file(app, &c.seller_clerk, &c.seller, &extra);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.has_field_error("body", "invalid_type"), "{}", r.text);
+        assert!(r.text.contains("unknown field `paymnet`"), "{}", r.text);
         let loss = json!({"kind": "loss", "chemical_id": c.acetone, "quantity": "1", "occurred_at": "2026-03-02T09:00:00Z"});
         let r = file(app, &c.seller_clerk, &c.seller, &loss);
         assert!(
@@ -681,7 +705,7 @@ fn csv_export_imports_into_a_fresh_firm_with_the_same_balances() {
         };
         let batch = json!({"entries": [
             at("2026-01-01T00:00:00Z", production(&c.anhydride, "批次-甲", "500")),
-            at("2026-01-02T00:00:00Z", json!({"kind": "purchase", "chemical_id": c.acetone, "quantity": "80.25",
+            at("2026-01-02T00:00:00Z", json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": c.acetone, "quantity": "80.25",
                 "counterparty": {"name": "宁德市外地化工有限公司", "credit_code": crate::helpers::credit_code(777), "permit_no": "闽(三)购备2026-9"},
                 "note": "含\"引号\", 逗号,\n和换行"})),
             at("2026-01-03T00:00:00Z", json!({"kind": "consumption", "chemical_id": c.anhydride, "lot": "批次-甲", "quantity": "120.125", "warehouse": "甲类仓库"})),

@@ -21,7 +21,11 @@ fn canonical_bytes_per_doc(e: &Value) -> Vec<u8> {
         Some(t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
     }
     let cp = &e["counterparty"];
-    let fields: Vec<(&str, Option<String>)> = vec![
+    // `unknown` is how the API shows a sale or purchase filed before payments were recorded.
+    let payment = text(&e["payment"]).filter(|p| p != "unknown");
+    let resident_id = text(&cp["resident_id"]);
+    let v2 = payment.is_some() || resident_id.is_some();
+    let mut fields: Vec<(&str, Option<String>)> = vec![
         ("id", text(&e["id"])),
         ("firm_id", text(&e["firm_id"])),
         ("seq", text(&e["seq"])),
@@ -43,7 +47,12 @@ fn canonical_bytes_per_doc(e: &Value) -> Vec<u8> {
         ("note", text(&e["note"])),
         ("reverses", text(&e["reverses"])),
     ];
-    let mut out = b"precursor-registry/ledger-entry/v1\n".to_vec();
+    if v2 {
+        fields.push(("counterparty_resident_id", resident_id));
+        fields.push(("payment", payment));
+    }
+    let version = if v2 { "v2" } else { "v1" };
+    let mut out = format!("precursor-registry/ledger-entry/{version}\n").into_bytes();
     for (name, value) in fields {
         match value {
             Some(v) => out.extend_from_slice(format!("{name}:{}:{v}\n", v.len()).as_bytes()),
@@ -59,10 +68,12 @@ fn an_auditor_can_recompute_the_chain_from_the_documented_format() {
         let c = chain(app);
         let batch = json!({"entries": [
             {"kind": "production", "chemical_id": c.anhydride, "lot": "L-1", "quantity": "100", "occurred_at": "2026-01-01T08:00:00+08:00", "warehouse": "一号库"},
-            {"kind": "sale", "chemical_id": c.anhydride, "lot": "L-1", "quantity": "40.5", "occurred_at": "2026-01-02T00:00:00.123456Z",
+            {"kind": "sale", "payment": "bank_transfer", "chemical_id": c.anhydride, "lot": "L-1", "quantity": "40.5", "occurred_at": "2026-01-02T00:00:00.123456Z",
              "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-1", "transport_permit_no": "T-9", "note": "多行\n备注"},
-            {"kind": "purchase", "chemical_id": c.acetone, "quantity": "7", "occurred_at": "2026-01-03T00:00:00Z",
+            {"kind": "purchase", "payment": "bank_transfer", "chemical_id": c.acetone, "quantity": "7", "occurred_at": "2026-01-03T00:00:00Z",
              "counterparty": {"name": "外省公司", "permit_no": "P-3"}},
+            {"kind": "sale", "payment": "cash", "chemical_id": c.acetone, "quantity": "2", "occurred_at": "2026-01-04T00:00:00Z",
+             "counterparty": {"kind": "individual", "name": "张三", "resident_id": "11010519491231002x"}},
         ]});
         let r = app.post(
             &format!("/api/v1/firms/{}/ledger/batch", c.seller),
@@ -74,8 +85,23 @@ fn an_auditor_can_recompute_the_chain_from_the_documented_format() {
             &format!("/api/v1/firms/{}/ledger", c.seller),
             Some(&c.regulator),
         );
+        let items = listed.body["items"].as_array().unwrap();
+        // The regulator sees the whole number; the firm that filed it, the last four characters.
+        assert_eq!(
+            items[3]["counterparty"]["resident_id"],
+            "11010519491231002X"
+        );
+        assert_eq!(items[3]["counterparty"]["kind"], "individual");
+        let own = app.get(
+            &format!("/api/v1/firms/{}/ledger", c.seller),
+            Some(&c.seller_clerk),
+        );
+        assert_eq!(
+            own.body["items"][3]["counterparty"]["resident_id"],
+            "**************002X"
+        );
         let mut prev = [0_u8; 32];
-        for entry in listed.body["items"].as_array().unwrap() {
+        for entry in items {
             assert_eq!(entry["prev_hash"], hex::encode(prev));
             let mut hasher = Sha256::new();
             hasher.update(prev);
@@ -143,6 +169,7 @@ fn inventory_matches_a_replay_model_for_random_ledgers() {
                             let mut e = json!({"kind": kind, "chemical_id": c.anhydride, "lot": lots[*lot], "quantity": quantity(*q), "occurred_at": at});
                             if *kind == "purchase" {
                                 e["counterparty"] = json!({"firm_id": c.seller});
+                                e["payment"] = json!("bank_transfer");
                             }
                             model.push((*lot, Some(i64::from(*q)), false));
                             sets.push(0);
@@ -151,7 +178,10 @@ fn inventory_matches_a_replay_model_for_random_ledgers() {
                         Op::Out(kind, lot, q) => {
                             let mut e = json!({"kind": kind, "chemical_id": c.anhydride, "lot": lots[*lot], "quantity": quantity(*q), "occurred_at": at});
                             match *kind {
-                                "sale" => e["counterparty"] = json!({"firm_id": c.buyer}),
+                                "sale" => {
+                                    e["counterparty"] = json!({"firm_id": c.buyer});
+                                    e["payment"] = json!("bank_transfer");
+                                }
                                 "loss" => e["note"] = json!("破损"),
                                 _ => {}
                             }

@@ -39,7 +39,7 @@ fn dispatched(app: &TestApp, hours: i64, quantity: &str) -> (Chain, Value) {
         app,
         &c.seller_clerk,
         &c.seller,
-        json!({"kind": "sale", "chemical_id": c.acetone, "lot": "L1", "quantity": quantity, "occurred_at": hours_ago(hours),
+        json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": quantity, "occurred_at": hours_ago(hours),
                "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-1", "transport_permit_no": "T-7"}),
     );
     (c, sale)
@@ -453,7 +453,7 @@ fn a_refusal_shows_at_once_and_clears_when_the_goods_come_back() {
             app,
             &c.seller_clerk,
             &c.seller,
-            json!({"kind": "purchase", "chemical_id": c.acetone, "lot": "L1", "quantity": "10", "occurred_at": hours_ago(0),
+            json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "10", "occurred_at": hours_ago(0),
                    "counterparty": {"firm_id": c.buyer}}),
         );
         let out = items(&list(app, &c.seller_clerk, &c.seller, "outgoing", ""));
@@ -488,7 +488,7 @@ fn the_board_shows_every_shipment_with_its_state_to_regulators_only() {
                 app,
                 &c.seller_clerk,
                 &c.seller,
-                json!({"kind": "sale", "chemical_id": c.acetone, "lot": "L1", "quantity": "5", "occurred_at": hours_ago(hours),
+                json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "5", "occurred_at": hours_ago(hours),
                        "counterparty": {"firm_id": c.buyer}, "shipment_ref": shipment}),
             )
         };
@@ -507,7 +507,7 @@ fn the_board_shows_every_shipment_with_its_state_to_regulators_only() {
             app,
             &far_clerk,
             &far,
-            json!({"kind": "sale", "chemical_id": c.acetone, "quantity": "1", "occurred_at": hours_ago(1),
+            json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "quantity": "1", "occurred_at": hours_ago(1),
                    "counterparty": {"firm_id": c.buyer}}),
         );
 

@@ -58,12 +58,15 @@ fn a_clerk_files_a_sale_uploads_a_csv_with_one_bad_row_and_confirms_a_shipment()
             b.find("#counterparty_name").attribute("value"),
             "<b>某医药公司</b>"
         );
+        // A sale says how it was paid: the clerk left it out, and is told so beside the field.
+        assert!(b.find("#payment-problem").text().contains("必填"));
         b.screenshot("ledger-form-problem-zh");
         assert!(entries("sale").is_empty());
 
         let quantity = b.find("#quantity");
         quantity.clear();
         quantity.type_text("2.5");
+        b.find("#payment option[value=bank_transfer]").click();
         b.find("#file-entry").click();
         b.wait_until("the receipt", |b| b.try_find("#receipt-hash").is_some());
         let sales = entries("sale");
@@ -125,7 +128,7 @@ fn a_clerk_files_a_sale_uploads_a_csv_with_one_bad_row_and_confirms_a_shipment()
         let bought = app.post(
             &format!("/api/v1/firms/{buyer}/ledger"),
             Some(&app.enterprise(&buyer)),
-            &serde_json::json!({"kind": "purchase", "chemical_id": sales[0]["chemical_id"], "lot": "L8", "quantity": "3",
+            &serde_json::json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": sales[0]["chemical_id"], "lot": "L8", "quantity": "3",
                                 "occurred_at": chrono::Utc::now().to_rfc3339(), "counterparty": {"name": "无名商行"}}),
         );
         assert_eq!(bought.status, 201, "{}", bought.text);

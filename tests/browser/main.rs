@@ -47,7 +47,7 @@ fn dispatched(app: &TestApp) -> (String, String, String) {
     let sale = app.post(
         &format!("/api/v1/firms/{seller}/ledger"),
         Some(&seller_clerk),
-        &json!({"kind": "sale", "chemical_id": acetone, "lot": "L7", "quantity": "10", "occurred_at": chrono::Utc::now().to_rfc3339(),
+        &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": acetone, "lot": "L7", "quantity": "10", "occurred_at": chrono::Utc::now().to_rfc3339(),
                 "counterparty": {"firm_id": buyer}, "shipment_ref": "YD-77"}),
     );
     assert_eq!(sale.status, 201, "{}", sale.text);

@@ -26,7 +26,7 @@ fn world(app: &TestApp) -> World {
     let sale = app.post(
         &format!("/api/v1/firms/{seller}/ledger"),
         Some(&clerk),
-        &json!({"kind": "sale", "chemical_id": acetone, "lot": "L9", "quantity": "10", "occurred_at": occurred,
+        &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": acetone, "lot": "L9", "quantity": "10", "occurred_at": occurred,
                 "counterparty": {"firm_id": buyer}, "shipment_ref": "YD-900"}),
     );
     assert_eq!(sale.status, 201, "{}", sale.text);

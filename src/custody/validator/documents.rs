@@ -1,18 +1,20 @@
-//! Findings about paperwork: outside parties without their particulars, sales without a
-//! transport document, late filings and late reports of sales, losses without a reason, and a ledger whose hash chain
-//! does not verify.
+//! Findings about paperwork and the deal: outside parties without their particulars, sales to
+//! individuals, cash or barter, sales without a transport document, late filings and late
+//! reports of sales, losses without a reason, and a ledger whose hash chain does not verify.
 
 use super::walk::Validator;
 use crate::custody::model::{Entry, ExternalParty, Finding, Party};
 use crate::domain::custody_rules::Lateness;
 use crate::domain::quantity::format_thousandths as qty;
-use crate::domain::{Code, EntryKind, Severity};
+use crate::domain::{Code, EntryKind, Payment, Severity};
 
 impl Validator<'_> {
     /// Paperwork: outside parties, transport documents, filing delays, loss reasons.
     pub(super) fn documents(&self, out: &mut Vec<Finding>) {
         for e in &self.entries {
             self.outside_party(e, out);
+            self.individual_buyer(e, out);
+            self.payment(e, out);
             if e.kind == EntryKind::Sale && self.category(&e.chemical_id) <= 2 && !e.transport_doc {
                 out.push(self.single(
                     Code::MissingTransportDoc,
@@ -77,7 +79,7 @@ impl Validator<'_> {
     }
 
     /// A sale to or purchase from an unregistered party that lacks its name, credit code or
-    /// permit number.
+    /// permit number (a person: name and resident ID number).
     fn outside_party(&self, e: &Entry, out: &mut Vec<Finding>) {
         if !matches!(e.kind, EntryKind::Sale | EntryKind::Purchase) {
             return;
@@ -87,14 +89,25 @@ impl Validator<'_> {
                 name,
                 credit_code,
                 permit_no,
+                resident_id,
             } = &**outside;
             let mut missing_zh = Vec::new();
             let mut missing_en = Vec::new();
-            for (value, zh, en) in [
-                (name, "名称", "name"),
-                (credit_code, "统一社会信用代码", "credit code"),
-                (permit_no, "许可证号", "permit number"),
-            ] {
+            let particulars = if outside.is_individual() {
+                [
+                    (name, "姓名", "name"),
+                    (resident_id, "身份证号码", "resident ID number"),
+                ]
+                .to_vec()
+            } else {
+                [
+                    (name, "名称", "name"),
+                    (credit_code, "统一社会信用代码", "credit code"),
+                    (permit_no, "许可证号", "permit number"),
+                ]
+                .to_vec()
+            };
+            for (value, zh, en) in particulars {
                 if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
                     missing_zh.push(zh);
                     missing_en.push(en);
@@ -114,6 +127,54 @@ impl Validator<'_> {
                 ));
             }
         }
+    }
+
+    /// A category-1 or -2 chemical sold to a person, which the law forbids (Decree 445: an
+    /// individual may not buy category 1 or 2).
+    fn individual_buyer(&self, e: &Entry, out: &mut Vec<Finding>) {
+        let category = self.category(&e.chemical_id);
+        if e.kind != EntryKind::Sale || category > 2 || !to_a_person(e) {
+            return;
+        }
+        out.push(self.single(
+            Code::SaleToIndividual,
+            Severity::Critical,
+            e,
+            Some(e.quantity),
+            format!("向个人销售第{category}类易制毒化学品{}", qty(e.quantity)),
+            format!(
+                "{} of a category {category} chemical sold to an individual",
+                qty(e.quantity)
+            ),
+        ));
+    }
+
+    /// A sale or purchase paid in cash or in kind (Decree 445 bans both), except a person's
+    /// lawful purchase of a category-3 chemical.
+    fn payment(&self, e: &Entry, out: &mut Vec<Finding>) {
+        let Some(paid) = e.payment.filter(|p| p.is_cash_or_barter()) else {
+            return;
+        };
+        if self.category(&e.chemical_id) == 3 && e.kind == EntryKind::Sale && to_a_person(e) {
+            return;
+        }
+        let (zh, en) = match paid {
+            Payment::Cash => ("现金", "cash"),
+            _ => ("实物", "barter"),
+        };
+        let deal = if e.kind == EntryKind::Sale {
+            ("销售", "sale")
+        } else {
+            ("购买", "purchase")
+        };
+        out.push(self.single(
+            Code::CashOrBarter,
+            Severity::Major,
+            e,
+            Some(e.quantity),
+            format!("以{zh}方式{}{}", deal.0, qty(e.quantity)),
+            format!("a {} of {} paid in {en}", deal.1, qty(e.quantity)),
+        ));
     }
 
     pub(super) fn chains(&self, out: &mut Vec<Finding>) {
@@ -137,4 +198,9 @@ impl Validator<'_> {
             });
         }
     }
+}
+
+/// Whether the entry's counterparty is a person.
+fn to_a_person(e: &Entry) -> bool {
+    matches!(&e.counterparty, Some(Party::External(p)) if p.is_individual())
 }

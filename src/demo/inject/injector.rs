@@ -138,6 +138,14 @@ impl Injector<'_, '_> {
         &self.sim.lots[lot as usize]
     }
 
+    /// An entry already told, by its firm and gen, to change how it was filed.
+    pub(super) fn event(&mut self, firm: u32, gen: u32) -> Result<&mut Ev, String> {
+        self.sim.events[firm as usize]
+            .iter_mut()
+            .find(|e| e.gen == gen)
+            .ok_or_else(|| format!("no entry {gen} of firm {firm}"))
+    }
+
     /// A new batch of the producer: a lot no simulated movement touches.
     pub(super) fn produce(&mut self, chem: u16, qty: i64, day: i32) -> u32 {
         let lot = self.unused_lot(day);

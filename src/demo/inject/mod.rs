@@ -3,7 +3,7 @@
 //! (a late report's sale a week before them), at least a week before `end`, around the first
 //! producer (P) and user firms that really buy acetone from it (U…). Each gap is recorded against the firm the validator reports it for.
 //! Each row below is one story, a function in `STORIES`; the stories are grouped by what
-//! goes wrong: `shipments`, `stock`, `documents` and `records`.
+//! goes wrong: `shipments`, `stock`, `documents`, `records` and `deals`.
 //!
 //! | code | how | recorded for, entries |
 //! | --- | --- | --- |
@@ -24,8 +24,11 @@
 //! | UNEXPLAINED_LOSS | P files a 6.5 kg loss without a note | P: loss |
 //! | LATE_FILING | one simulated use is recorded 5 days 2 hours after it happened | its firm: the use |
 //! | LATE_REPORT | P sells 120 kg of acetone 33 days before the end, received cleanly, and reports it 31 days 2 hours later | P: sale |
+//! | SALE_TO_INDIVIDUAL | P sells 5 kg of acetic anhydride (category 2) to a person | P: sale |
+//! | CASH_OR_BARTER | P sells 60 kg of acetone to an outside firm for cash (and 3 kg to a person for cash, lawful for category 3) | P: sale |
 //! | CHAIN_BROKEN | (only when asked) one entry is stored with the hash of a quantity 1 kg larger | its firm: entry |
 
+mod deals;
 mod documents;
 mod gap;
 mod injector;
@@ -67,6 +70,8 @@ const STORIES: &[(&str, Story)] = &[
     ("UNEXPLAINED_LOSS", stock::unexplained_loss),
     ("LATE_FILING", records::late_filing),
     ("LATE_REPORT", records::late_report),
+    ("SALE_TO_INDIVIDUAL", deals::sale_to_individual),
+    ("CASH_OR_BARTER", deals::cash_or_barter),
 ];
 
 /// Told last, and only when asked.

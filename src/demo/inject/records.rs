@@ -62,11 +62,7 @@ pub(super) fn late_report(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
         true,
     );
     let delay = 31 * 86_400 + 2 * 3600;
-    inj.sim.events[inj.producer as usize]
-        .iter_mut()
-        .find(|e| e.gen == sold.sale)
-        .ok_or("the sale just told")?
-        .delay = delay;
+    inj.event(inj.producer, sold.sale)?.delay = delay;
     let description = format!(
         "{} sold {} of {} (category 3) lot {} to {} on {} (waybill {}) and reported the sale 31 days 2 hours later, past the 30-day deadline",
         inj.seller(),

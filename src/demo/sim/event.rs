@@ -4,7 +4,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::super::plan::Plan;
-use crate::domain::EntryKind;
+use crate::domain::{EntryKind, Payment};
 
 /// The lot of an entry without one.
 pub const NO_LOT: u32 = u32::MAX;
@@ -27,7 +27,12 @@ pub struct ShipRef {
 pub enum Party {
     None,
     Firm(u32),
-    Outside { party: u16, with_permit: bool },
+    Outside {
+        party: u16,
+        with_permit: bool,
+    },
+    /// One of `world::PEOPLE`.
+    Person(u16),
 }
 
 /// One ledger entry before it has an id, a seq and a hash.
@@ -44,6 +49,8 @@ pub struct Ev {
     /// `recorded_at − occurred_at`, seconds.
     pub delay: u32,
     pub party: Party,
+    /// How a sale or purchase was paid (other kinds record none).
+    pub payment: Payment,
     pub ship: Option<ShipRef>,
     /// Name the firm's purchase permit or filing for the chemical in `permit_no`.
     pub purchase_doc: bool,
@@ -67,6 +74,7 @@ impl Ev {
             at,
             delay: 0,
             party: Party::None,
+            payment: Payment::BankTransfer,
             ship: None,
             purchase_doc: false,
             transport: false,

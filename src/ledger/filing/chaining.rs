@@ -74,6 +74,8 @@ impl ChainHead {
             reverses: e.reverses.map(|r| r.to_string()),
             prev_hash: hex::encode(self.prev),
             hash: String::new(),
+            counterparty_resident_id: checked.counterparty.resident_id,
+            payment: e.payment.map(|p| p.as_str().to_string()),
         };
         let hash = chain::entry_hash(&self.prev, &row.hashed_fields());
         row.hash = hex::encode(hash);

@@ -64,7 +64,7 @@ pub fn file_if(
         validate::firm_may_file(&firm, &items)?;
         let rows = check_and_chain(conn, who, &firm, &items, errors, time::from_db(now))?;
         store::insert(conn, &rows)?;
-        let body = submission.render(&rows)?;
+        let body = submission.render(&rows, who)?;
         if let Some(idem) = &idempotency {
             idem.save(conn, firm_id, &body, now)?;
         }

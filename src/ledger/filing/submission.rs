@@ -6,6 +6,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::idempotency::Idempotency;
+use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::ledger::entry::{EntryRequest, NewEntry};
@@ -63,14 +64,14 @@ impl Submission<'_> {
         self.parse(requests, now)
     }
 
-    /// The body of a new filing's answer, which a retry will get again.
-    pub fn render(&self, rows: &[LedgerRow]) -> Result<String, AppError> {
+    /// The body of a new filing's answer, which a retry will get again (as the filer sees it).
+    pub fn render(&self, rows: &[LedgerRow], who: &Principal) -> Result<String, AppError> {
         match self {
             Submission::Entry(_) => {
                 let entry = rows
                     .first()
                     .ok_or_else(|| AppError::internal("nothing filed"))?
-                    .to_entry()?;
+                    .to_entry(who)?;
                 serde_json::to_string(&entry).map_err(AppError::internal)
             }
             Submission::Batch(_) | Submission::Csv(_) => {

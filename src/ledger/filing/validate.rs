@@ -41,6 +41,7 @@ pub struct CounterpartyColumns {
     pub name: Option<String>,
     pub credit_code: Option<String>,
     pub permit_no: Option<String>,
+    pub resident_id: Option<String>,
 }
 
 /// What is known of an entry that a reversal may name.
@@ -230,12 +231,22 @@ impl<'a> LedgerState<'a> {
                     errors.push(self_counterparty("counterparty.credit_code"));
                 }
                 CounterpartyColumns {
-                    firm_id: None,
                     name: name.clone(),
                     credit_code: code,
                     permit_no: permit_no.clone(),
+                    ..CounterpartyColumns::default()
                 }
             }
+            Some(Counterparty::Individual {
+                name,
+                resident_id,
+                permit_no,
+            }) => CounterpartyColumns {
+                name: Some(name.clone()),
+                permit_no: permit_no.clone(),
+                resident_id: Some(resident_id.as_str().to_string()),
+                ..CounterpartyColumns::default()
+            },
         }
     }
 }

@@ -52,12 +52,17 @@ pub async fn page(
         .map_err(|e| user.failed(e))?;
     let (chemical, unit) = crate::chemicals::label(texts, &labels, &entry.chemical_id.to_string());
     let counterparty = entry.counterparty.as_ref().map(|c| {
-        [c.name.clone(), c.credit_code.clone(), c.permit_no.clone()]
-            .into_iter()
-            .flatten()
-            .chain(c.firm_id.map(|f| f.to_string()))
-            .collect::<Vec<_>>()
-            .join(" · ")
+        [
+            c.name.clone(),
+            c.credit_code.clone(),
+            c.permit_no.clone(),
+            c.resident_id.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(c.firm_id.map(|f| f.to_string()))
+        .collect::<Vec<_>>()
+        .join(" · ")
     });
     let optional = |key: &'static str, v: &Option<String>| v.clone().map(|v| (key, v));
     let mut facts = vec![
@@ -71,6 +76,13 @@ pub async fn page(
         [
             optional("ledger.lot", &entry.lot),
             optional("ledger.counterparty", &counterparty),
+            optional(
+                "ledger.payment",
+                &entry
+                    .payment
+                    .as_deref()
+                    .map(|p| super::labels::payment_label(texts, p).to_string()),
+            ),
             optional("ledger.shipment_ref", &entry.shipment_ref),
             optional("ledger.permit_no", &entry.permit_no),
             optional("ledger.transport_permit_no", &entry.transport_permit_no),

@@ -2,7 +2,8 @@
 //! as `POST /firms/{id}/ledger`), each problem shown next to its field, then the receipt.
 //!
 //! The clerk names a counterparty by its credit code: a registered firm's code files the entry
-//! against that firm (`counterparty.firm_id`), any other code names an outside party.
+//! against that firm (`counterparty.firm_id`), any other code names an outside party; a
+//! resident ID number names a person (`counterparty.kind = individual`).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -10,7 +11,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::labels::{chemical_options, kind_options, ChemicalOption};
+use super::labels::{chemical_options, kind_options, payment_options, ChemicalOption};
 use crate::console::form::{given, Problems};
 use crate::console::page::html;
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};
@@ -33,6 +34,8 @@ pub struct EntryForm {
     counterparty_credit_code: String,
     counterparty_name: String,
     counterparty_permit_no: String,
+    counterparty_resident_id: String,
+    payment: String,
     shipment_ref: String,
     permit_no: String,
     transport_permit_no: String,
@@ -47,6 +50,7 @@ struct FormPage {
     chrome: Chrome,
     form: EntryForm,
     kinds: Vec<(&'static str, &'static str, bool)>,
+    payments: Vec<(&'static str, &'static str, bool)>,
     chemicals: Vec<ChemicalOption>,
     problems: Problems,
     /// Problems of fields the form has no place for, shown on top.
@@ -54,7 +58,7 @@ struct FormPage {
 }
 
 /// The field names of the service's errors that this form shows next to a field.
-const SHOWN: [&str; 14] = [
+const SHOWN: [&str; 17] = [
     "kind",
     "chemical_id",
     "lot",
@@ -63,6 +67,9 @@ const SHOWN: [&str; 14] = [
     "counterparty.credit_code",
     "counterparty.name",
     "counterparty.permit_no",
+    "counterparty.resident_id",
+    "counterparty.kind",
+    "payment",
     "shipment_ref",
     "permit_no",
     "transport_permit_no",
@@ -82,6 +89,7 @@ fn render(
     let page = FormPage {
         chrome: user.chrome("/ledger/new"),
         kinds: kind_options(texts, &form.kind),
+        payments: payment_options(texts, &form.payment),
         others: problems.other_than(&SHOWN),
         form,
         chemicals,
@@ -147,6 +155,7 @@ fn entry_body(conn: &mut DbConnection, form: &EntryForm) -> Result<Value, AppErr
     put("chemical_id", &form.chemical_id);
     put("lot", &form.lot);
     put("quantity", &form.quantity);
+    put("payment", &form.payment);
     put("shipment_ref", &form.shipment_ref);
     put("permit_no", &form.permit_no);
     put("transport_permit_no", &form.transport_permit_no);
@@ -167,14 +176,18 @@ fn entry_body(conn: &mut DbConnection, form: &EntryForm) -> Result<Value, AppErr
         Some(c) => crate::firms::store::find_by_credit_code(conn, c)?,
         None => None,
     };
+    let resident_id = given(&form.counterparty_resident_id);
     let counterparty = match registered {
-        Some(firm) => json!({ "firm_id": firm.id }),
-        None => {
+        Some(firm) if resident_id.is_none() => json!({ "firm_id": firm.id }),
+        _ => {
             let mut party = Map::new();
+            let kind = resident_id.as_ref().map(|_| "individual".to_string());
             for (name, value) in [
+                ("kind", kind),
                 ("name", given(&form.counterparty_name)),
                 ("credit_code", code),
                 ("permit_no", given(&form.counterparty_permit_no)),
+                ("resident_id", resident_id),
             ] {
                 if let Some(v) = value {
                     party.insert(name.into(), Value::String(v));

@@ -1,7 +1,7 @@
 //! What the ledger's pages (and the counterparty check) show of kinds and chemicals.
 
 use crate::console::Texts;
-use crate::domain::EntryKind;
+use crate::domain::{EntryKind, Payment};
 
 /// What a kind of entry is called on a page.
 pub fn kind_label(texts: Texts, kind: EntryKind) -> &'static str {
@@ -15,6 +15,33 @@ pub fn kind_label(texts: Texts, kind: EntryKind) -> &'static str {
         EntryKind::Stocktake => "ledger.kind_stocktake",
         EntryKind::Reversal => "ledger.kind_reversal",
     })
+}
+
+/// What a way of payment is called on a page (`unknown`: filed before payments were recorded).
+pub fn payment_label(texts: Texts, payment: &str) -> &'static str {
+    texts.t(match Payment::parse(payment) {
+        Some(Payment::BankTransfer) => "ledger.payment_bank_transfer",
+        Some(Payment::Card) => "ledger.payment_card",
+        Some(Payment::Cheque) => "ledger.payment_cheque",
+        Some(Payment::Cash) => "ledger.payment_cash",
+        Some(Payment::Barter) => "ledger.payment_barter",
+        Some(Payment::Other) => "ledger.payment_other",
+        None => "ledger.payment_unknown",
+    })
+}
+
+/// Every way of payment as (value, label, selected) for a `<select>`.
+pub fn payment_options(texts: Texts, selected: &str) -> Vec<(&'static str, &'static str, bool)> {
+    Payment::ALL
+        .iter()
+        .map(|&p| {
+            (
+                p.as_str(),
+                payment_label(texts, p.as_str()),
+                p.as_str() == selected,
+            )
+        })
+        .collect()
 }
 
 /// Every kind as (value, label, selected) for a `<select>`.

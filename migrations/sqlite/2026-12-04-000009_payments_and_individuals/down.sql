@@ -1,0 +1,2 @@
+ALTER TABLE ledger_entries DROP COLUMN payment;
+ALTER TABLE ledger_entries DROP COLUMN counterparty_resident_id;
