@@ -63,6 +63,7 @@ impl World {
             let firm = Firm {
                 id: id.to_string(),
                 name: format!("firm {id}"),
+                region: None,
                 status_history: h,
             };
             input.firms.insert(id.to_string(), firm);
@@ -123,7 +124,7 @@ impl World {
             payment: None,
             shipment_ref: None,
             permit_no: None,
-            transport_doc: true,
+            transport_permit_no: None,
             has_note: false,
             reverses: None,
         });

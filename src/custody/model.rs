@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Code, EntryKind, FirmStatus, Payment, PermitKind, Severity};
+use crate::domain::{Code, EntryKind, FirmStatus, Payment, PermitKind, RegionCode, Severity};
 
 /// A ledger entry as the validator sees it: only what the rules read, kept compact because a
 /// province holds millions (ids of firms, chemicals and lots are shared, not copied).
@@ -26,8 +26,8 @@ pub struct Entry {
     pub payment: Option<Payment>,
     pub shipment_ref: Option<Box<str>>,
     pub permit_no: Option<Box<str>>,
-    /// A transport permit or filing number was recorded.
-    pub transport_doc: bool,
+    /// The transport permit or filing number recorded, if any.
+    pub transport_permit_no: Option<Box<str>>,
     /// A non-blank note was given (for a loss: its reason).
     pub has_note: bool,
     pub reverses: Option<Box<str>>,
@@ -59,6 +59,9 @@ impl ExternalParty {
 pub struct Firm {
     pub id: String,
     pub name: String,
+    /// Where it is registered: a shipment to another prefecture-level city needs a transport
+    /// document.
+    pub region: Option<RegionCode>,
     /// Status changes in time order; before the first one the firm was active.
     pub status_history: Vec<(DateTime<Utc>, FirmStatus)>,
 }

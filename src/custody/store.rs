@@ -12,7 +12,7 @@ use crate::db::schema::{
     ledger_entries, permit_chemicals, permits, shipment_refusals,
 };
 use crate::db::DbConnection;
-use crate::domain::{time, EntryKind, FirmStatus, Payment, PermitKind};
+use crate::domain::{time, EntryKind, FirmStatus, Payment, PermitKind, RegionCode};
 use crate::error::AppError;
 use crate::ledger::{chain, LedgerRow};
 
@@ -176,17 +176,20 @@ fn load_firms(
     only: Option<&str>,
 ) -> Result<HashMap<String, Firm>, AppError> {
     let mut firms_by_id = HashMap::new();
-    let mut firm_query = firms::table.select((firms::id, firms::name)).into_boxed();
+    let mut firm_query = firms::table
+        .select((firms::id, firms::name, firms::region_code))
+        .into_boxed();
     if let Some(id) = only {
         firm_query = firm_query.filter(firms::id.eq(id.to_string()));
     }
-    let firm_rows: Vec<(String, String)> = firm_query.load(conn)?;
-    for (id, name) in firm_rows {
+    let firm_rows: Vec<(String, String, String)> = firm_query.load(conn)?;
+    for (id, name, region) in firm_rows {
         firms_by_id.insert(
             id.clone(),
             Firm {
                 id,
                 name,
+                region: RegionCode::parse(&region).ok(),
                 status_history: vec![],
             },
         );
@@ -367,9 +370,10 @@ fn to_entry(row: LedgerRow, names: &mut Interner) -> Result<Entry, AppError> {
         payment,
         shipment_ref: row.shipment_ref.map(String::into_boxed_str),
         permit_no: row.permit_no.map(String::into_boxed_str),
-        transport_doc: row
+        transport_permit_no: row
             .transport_permit_no
-            .is_some_and(|t| !t.trim().is_empty()),
+            .filter(|t| !t.trim().is_empty())
+            .map(String::into_boxed_str),
         has_note: row.note.is_some_and(|n| !n.trim().is_empty()),
         reverses: row.reverses.map(String::into_boxed_str),
     })

@@ -31,15 +31,17 @@ struct World {
 }
 
 impl World {
-    /// Two firms, three chemicals (categories 1–3), the buyer licensed for all of them in 2026.
+    /// Two firms in two cities (Ningde, Fuzhou), three chemicals (categories 1–3), the buyer
+    /// licensed for all of them in 2026 and the seller holding transport permit T-1 for them.
     fn new() -> World {
         let mut input = Input::default();
-        for (id, name) in [(S, "卖方化工"), (B, "买方制药")] {
+        for (id, name, region) in [(S, "卖方化工", "350902"), (B, "买方制药", "350102")] {
             input.firms.insert(
                 id.into(),
                 Firm {
                     id: id.into(),
                     name: name.into(),
+                    region: crate::domain::RegionCode::parse(region).ok(),
                     status_history: vec![],
                 },
             );
@@ -51,6 +53,7 @@ impl World {
             as_of: day(60.0),
         };
         w.permit(B, PermitKind::PurchasePermit, "P-B", None);
+        w.permit(S, PermitKind::TransportPermit, "T-1", None);
         w
     }
 
@@ -93,7 +96,7 @@ impl World {
             payment: None,
             shipment_ref: None,
             permit_no: None,
-            transport_doc: false,
+            transport_permit_no: None,
             has_note: false,
             reverses: None,
         });
@@ -120,7 +123,7 @@ impl World {
         let e = self.last();
         e.counterparty = Some(Party::Registered(B.into()));
         e.shipment_ref = shipment.map(Into::into);
-        e.transport_doc = true;
+        e.transport_permit_no = Some("T-1".into());
         id
     }
 
@@ -407,7 +410,7 @@ fn stocktake_discrepancy_and_the_balance_continues_from_the_count() {
 #[test]
 fn unlicensed_counterparty_without_permit_or_while_suspended() {
     let mut w = World::new();
-    w.input.permits.clear();
+    w.input.permits.retain(|p| p.firm_id != B);
     w.produce(C2, "L1", 10_000);
     let sale = w.dispatch(C2, "L1", 1_000, 1.0, Some("R1"));
     w.as_of = day(2.0);
@@ -433,7 +436,7 @@ fn unlicensed_counterparty_without_permit_or_while_suspended() {
 #[test]
 fn a_filing_does_not_license_category_one() {
     let mut w = World::new();
-    w.input.permits.clear();
+    w.input.permits.retain(|p| p.firm_id != B);
     w.permit(B, PermitKind::PurchaseFiling, "F-B", None);
     w.produce(C1, "L1", 10_000);
     w.dispatch(C1, "L1", 1_000, 1.0, Some("R1"));
@@ -444,7 +447,7 @@ fn a_filing_does_not_license_category_one() {
 #[test]
 fn permit_missing_for_a_purchase() {
     let mut w = World::new();
-    w.input.permits.clear();
+    w.input.permits.retain(|p| p.firm_id != B);
     let buy = w.add(B, EntryKind::Purchase, C3, None, 5_000, 1.0);
     w.last().counterparty = Some(Party::External(Box::new(ExternalParty {
         name: Some("外省公司".into()),
@@ -467,7 +470,7 @@ fn permit_missing_for_a_purchase() {
 fn permit_exceeded_when_purchases_pass_the_limit() {
     let case = |second: i64| {
         let mut w = World::new();
-        w.input.permits.clear();
+        w.input.permits.retain(|p| p.firm_id != B);
         w.permit(B, PermitKind::PurchaseFiling, "F-B", Some(100_000));
         for (q, at) in [(60_000, 1.0), (second, 2.0)] {
             w.add(B, EntryKind::Purchase, C3, None, q, at);
@@ -494,6 +497,7 @@ fn undocumented_outside_counterparty() {
         let mut w = World::new();
         w.produce(C3, "L1", 10_000);
         w.add(S, EntryKind::Sale, C3, Some("L1"), 1_000, 1.0);
+        w.last().transport_permit_no = Some("T-1".into());
         w.last().counterparty = Some(Party::External(Box::new(ExternalParty {
             name: Some("外省公司".into()),
             credit_code: Some("91350100M000100Y43".into()),
@@ -507,19 +511,95 @@ fn undocumented_outside_counterparty() {
     assert!(f.message_en.contains("permit number"), "{}", f.message_en);
 }
 
+/// A shipment from the seller (Ningde) to the buyer, moved to `buyer_region`, naming `doc`.
+fn shipped(chemical: &'static str, buyer_region: &str, doc: Option<&str>) -> World {
+    let mut w = World::new();
+    w.input.firms.get_mut(B).unwrap().region = crate::domain::RegionCode::parse(buyer_region).ok();
+    w.produce(chemical, "L1", 10_000);
+    w.dispatch(chemical, "L1", 1_000, 1.0, Some("R1"));
+    w.last().transport_permit_no = doc.map(Into::into);
+    w.receive(chemical, "L1", 1_000, 2.0, Some("R1"));
+    w
+}
+
 #[test]
-fn missing_transport_document_for_category_one_and_two() {
-    let case = |chemical: &'static str| {
-        let mut w = World::new();
-        w.produce(chemical, "L1", 10_000);
-        w.dispatch(chemical, "L1", 1_000, 1.0, Some("R1"));
-        w.last().transport_doc = false;
-        w.receive(chemical, "L1", 1_000, 2.0, Some("R1"));
-        w
-    };
-    only(&case(C2), Code::MissingTransportDoc);
-    only(&case(C1), Code::MissingTransportDoc);
-    assert_eq!(case(C3).run(), vec![]);
+fn a_shipment_to_another_city_needs_a_transport_document() {
+    for chemical in [C1, C2, C3] {
+        let f = only(
+            &shipped(chemical, "350102", None),
+            Code::MissingTransportDoc,
+        );
+        assert_eq!(f.severity, Severity::Minor);
+        assert_eq!(
+            shipped(chemical, "350902", None).run(),
+            vec![],
+            "within Ningde"
+        );
+        assert_eq!(
+            shipped(chemical, "350981", None).run(),
+            vec![],
+            "Fu'an is in Ningde too"
+        );
+    }
+    // A municipality is one city: two of Shanghai's districts need nothing between them.
+    let mut w = shipped(C2, "310115", None);
+    w.input.firms.get_mut(S).unwrap().region = crate::domain::RegionCode::parse("310104").ok();
+    assert_eq!(w.run(), vec![]);
+    // A person's destination is not known: not judged.
+    let mut w = World::new();
+    w.produce(C3, "L1", 10_000);
+    w.add(S, EntryKind::Sale, C3, Some("L1"), 1_000, 1.0);
+    w.last().counterparty = Some(person("王五"));
+    assert_eq!(w.run(), vec![]);
+}
+
+#[test]
+fn a_named_transport_document_must_exist_cover_the_chemical_and_be_in_force() {
+    assert_eq!(shipped(C2, "350102", Some("T-1")).run(), vec![]);
+    let f = only(
+        &shipped(C2, "350102", Some("T-404")),
+        Code::InvalidTransportDoc,
+    );
+    assert_eq!(f.severity, Severity::Major);
+    assert!(
+        f.message_en.contains("no transport permit or filing"),
+        "{}",
+        f.message_en
+    );
+    let mut narrow = shipped(C2, "350102", Some("T-1"));
+    narrow.input.permits.last_mut().unwrap().chemical_ids = vec![C3.into()];
+    assert!(only(&narrow, Code::InvalidTransportDoc)
+        .message_en
+        .contains("does not cover"));
+    let mut expired = shipped(C2, "350102", Some("T-1"));
+    expired.input.permits.last_mut().unwrap().valid_until = day(0.5);
+    assert!(only(&expired, Code::InvalidTransportDoc)
+        .message_en
+        .contains("not on the day"));
+    // A transport filing carries category 3 only; the buyer's own permit counts too.
+    let mut filing = shipped(C3, "350102", Some("TF-9"));
+    filing.permit(B, PermitKind::TransportFiling, "TF-9", None);
+    assert_eq!(filing.run(), vec![]);
+    let mut filing = shipped(C2, "350102", Some("TF-9"));
+    filing.permit(B, PermitKind::TransportFiling, "TF-9", None);
+    only(&filing, Code::InvalidTransportDoc);
+}
+
+#[test]
+fn a_category_one_transport_permit_is_good_for_one_shipment() {
+    let mut w = shipped(C1, "350102", Some("T-1"));
+    assert_eq!(w.run(), vec![]);
+    w.dispatch(C1, "L1", 1_000, 3.0, Some("R2"));
+    let second = w.last().id.to_string();
+    w.receive(C1, "L1", 1_000, 4.0, Some("R2"));
+    let f = only(&w, Code::InvalidTransportDoc);
+    assert_eq!(f.entry_ids, vec![second]);
+    assert!(f.message_en.contains("one shipment"), "{}", f.message_en);
+    // Category 2 may travel under one permit many times.
+    let mut w = shipped(C2, "350102", Some("T-1"));
+    w.dispatch(C2, "L1", 1_000, 3.0, Some("R2"));
+    w.receive(C2, "L1", 1_000, 4.0, Some("R2"));
+    assert_eq!(w.run(), vec![]);
 }
 
 #[test]
@@ -584,7 +664,7 @@ fn a_category_one_or_two_sale_to_a_person() {
         w.produce(chemical, "L1", 10_000);
         let sale = w.add(S, EntryKind::Sale, chemical, Some("L1"), 2_000, 1.0);
         w.last().counterparty = Some(person("张三"));
-        w.last().transport_doc = true;
+        w.last().transport_permit_no = Some("T-1".into());
         (w, sale)
     };
     for chemical in [C1, C2] {
@@ -696,6 +776,7 @@ fn clean_chain() -> impl Strategy<Value = Input> {
                 Firm {
                     id: id.clone(),
                     name: format!("买方{b}"),
+                    region: crate::domain::RegionCode::parse("350102").ok(),
                     status_history: vec![],
                 },
             );
@@ -727,7 +808,7 @@ fn clean_chain() -> impl Strategy<Value = Input> {
                 let e = w.last();
                 e.counterparty = Some(Party::Registered(buyer.as_str().into()));
                 e.shipment_ref = Some(shipment.clone().into());
-                e.transport_doc = true;
+                e.transport_permit_no = Some("T-1".into());
                 let received = at + delay_hours as f64 / 24.0;
                 w.add(
                     &buyer,
@@ -827,7 +908,7 @@ proptest! {
         let mut expected_entries = vec![target.clone()];
         match code {
             Code::LateFiling => input.entries[i].recorded_at = input.entries[i].occurred_at + Duration::hours(80),
-            Code::MissingTransportDoc => input.entries[i].transport_doc = false,
+            Code::MissingTransportDoc => input.entries[i].transport_permit_no = None,
             Code::TimeInversion => {
                 // Move the receipt to just before its dispatch (and its consumption with it).
                 let shipment = input.entries[i].shipment_ref.clone();

@@ -119,8 +119,15 @@ impl Chainer<'_> {
             counterparty_permit_no: counterparty.permit_no,
             shipment_ref: e.ship.map(|s| sim::waybill_text(plan, self.first_day, s)),
             permit_no,
-            transport_permit_no: if e.transport {
-                firm.transport_doc.map(|p| plan.permits[p].number.clone())
+            transport_permit_no: if let Some(number) = e.transport_no {
+                Some(number.to_string())
+            } else if e.transport {
+                let doc = if chem.category <= 2 {
+                    firm.transport_doc
+                } else {
+                    firm.transport_filing
+                };
+                doc.map(|p| plan.permits[p].number.clone())
             } else {
                 None
             },

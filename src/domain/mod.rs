@@ -84,13 +84,15 @@ named_enum!(
 );
 
 named_enum!(
-    /// Licences (许可证) and filings (备案证明) a firm can hold.
+    /// Licences (许可证) and filings (备案证明) a firm can hold (a transport filing lets
+    /// category 3 cross a city border).
     PermitKind {
         ProductionLicence => "production_licence",
         OperationLicence => "operation_licence",
         PurchasePermit => "purchase_permit",
         PurchaseFiling => "purchase_filing",
         TransportPermit => "transport_permit",
+        TransportFiling => "transport_filing",
         ImportExportPermit => "import_export_permit",
     }
 );

@@ -21,7 +21,7 @@ use store::PermitRow;
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RegisterPermitRequest {
-    /// production_licence, operation_licence, purchase_permit, purchase_filing, transport_permit or import_export_permit.
+    /// production_licence, operation_licence, purchase_permit, purchase_filing, transport_permit, transport_filing or import_export_permit.
     pub kind: String,
     /// The number printed on the document; unique per kind.
     pub number: String,

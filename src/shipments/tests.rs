@@ -77,7 +77,7 @@ fn province() -> impl Strategy<Value = Input> {
                 payment: None,
                 shipment_ref: shipment.map(|r| format!("R{r}").into()),
                 permit_no: None,
-                transport_doc: true,
+                transport_permit_no: None,
                 has_note: false,
                 reverses,
             });
@@ -219,7 +219,7 @@ fn a_receipt_of_another_quantity_is_received_with_a_difference() {
             payment: None,
             shipment_ref: Some("R0".into()),
             permit_no: None,
-            transport_doc: true,
+            transport_permit_no: None,
             has_note: false,
             reverses: None,
         };

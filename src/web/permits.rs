@@ -42,6 +42,7 @@ pub fn kind_label(texts: Texts, kind: PermitKind) -> &'static str {
         PermitKind::PurchasePermit => "permits.kind_purchase_permit",
         PermitKind::PurchaseFiling => "permits.kind_purchase_filing",
         PermitKind::TransportPermit => "permits.kind_transport_permit",
+        PermitKind::TransportFiling => "permits.kind_transport_filing",
         PermitKind::ImportExportPermit => "permits.kind_import_export_permit",
     })
 }

@@ -29,6 +29,15 @@ fn dispatched(app: &TestApp, hours: i64, quantity: &str) -> (Chain, Value) {
                 "valid_from": hours_ago(24 * 365), "valid_until": hours_ago(-24 * 365)}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
+    // The seller's transport filing, named on the sale (valid, though within one city none is needed).
+    let transport = format!("T-7-{}", app.next());
+    let r = app.post(
+        &format!("/api/v1/firms/{}/permits", c.seller),
+        Some(&c.regulator),
+        &json!({"kind": "transport_filing", "number": transport, "chemical_ids": [c.acetone],
+                "valid_from": hours_ago(24 * 365), "valid_until": hours_ago(-24 * 365)}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
     file(
         app,
         &c.seller_clerk,
@@ -40,7 +49,7 @@ fn dispatched(app: &TestApp, hours: i64, quantity: &str) -> (Chain, Value) {
         &c.seller_clerk,
         &c.seller,
         json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": quantity, "occurred_at": hours_ago(hours),
-               "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-1", "transport_permit_no": "T-7"}),
+               "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-1", "transport_permit_no": transport}),
     );
     (c, sale)
 }
@@ -121,7 +130,7 @@ fn a_dispatch_waits_in_the_inbox_until_the_buyer_confirms_it() {
         );
         assert_eq!(
             (&item["shipment_ref"], &item["transport_permit_no"]),
-            (&json!("YD-1"), &json!("T-7"))
+            (&json!("YD-1"), &sale["transport_permit_no"])
         );
         assert_eq!(item["status"], "awaiting");
         assert_eq!(

@@ -1,5 +1,5 @@
 //! Findings about paperwork and the deal: outside parties without their particulars, sales to
-//! individuals, cash or barter, sales without a transport document, late filings and late
+//! individuals, cash or barter, late filings and late
 //! reports of sales, losses without a reason, and a ledger whose hash chain does not verify.
 
 use super::walk::Validator;
@@ -9,22 +9,13 @@ use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, Payment, Severity};
 
 impl Validator<'_> {
-    /// Paperwork: outside parties, transport documents, filing delays, loss reasons.
+    /// Paperwork: outside parties, the deal, filing delays, loss reasons (transport documents
+    /// have their own family, `transport`).
     pub(super) fn documents(&self, out: &mut Vec<Finding>) {
         for e in &self.entries {
             self.outside_party(e, out);
             self.individual_buyer(e, out);
             self.payment(e, out);
-            if e.kind == EntryKind::Sale && self.category(&e.chemical_id) <= 2 && !e.transport_doc {
-                out.push(self.single(
-                    Code::MissingTransportDoc,
-                    Severity::Minor,
-                    e,
-                    Some(e.quantity),
-                    "第一、二类易制毒化学品销售未记录运输许可证号".to_string(),
-                    "a category 1 or 2 sale without a transport permit number".to_string(),
-                ));
-            }
             self.lateness(e, out);
             if e.kind == EntryKind::Loss && !e.has_note {
                 out.push(self.single(

@@ -5,13 +5,14 @@
 //! One file per family of rules, all reading the same walk (`walk::Validator`): `matching` pairs
 //! dispatches with receipts, `shipments` judges the pairs and what is left, `balances` follows
 //! each lot's book balance, `permits` checks purchase rights and limits, `documents` the paperwork
-//! and the hash chain.
+//! and the hash chain, `transport` the transport documents of shipments between cities.
 
 mod balances;
 mod documents;
 mod matching;
 mod permits;
 mod shipments;
+mod transport;
 mod walk;
 
 use std::collections::HashMap;
@@ -31,6 +32,7 @@ pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
     v.balances(&mut findings);
     v.permits(&matching.returns(), &mut findings);
     v.documents(&mut findings);
+    v.transport(&mut findings);
     v.chains(&mut findings);
     findings.sort_by_cached_key(|f| (f.code, f.identity()));
     findings

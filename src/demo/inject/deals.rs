@@ -49,7 +49,9 @@ pub(super) fn cash_or_barter(inj: &mut Injector<'_, '_>) -> Result<Gap, String> 
         with_permit: true,
     };
     let (sale, ship) = inj.sale(buyer, acetone, lot, 60_000, 21, (10, 40));
-    inj.event(inj.producer, sale)?.payment = Payment::Cash;
+    let ev = inj.event(inj.producer, sale)?;
+    ev.payment = Payment::Cash;
+    ev.transport = true;
     let (lawful, _) = inj.sale(Party::Person(1), acetone, lot, 3_000, 21, (15, 20));
     let ev = inj.event(inj.producer, lawful)?;
     ev.payment = Payment::Cash;

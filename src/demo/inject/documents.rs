@@ -79,6 +79,8 @@ pub(super) fn undocumented_counterparty(inj: &mut Injector<'_, '_>) -> Result<Ga
         with_permit: false,
     };
     let (sale, ship) = inj.sale(buyer, acetone, lot, 80_000, 16, (9, 45));
+    // To another city, under its transport filing: only the buyer's particulars are missing.
+    inj.event(inj.producer, sale)?.transport = true;
     let description = format!(
         "{} sold {} of {} (waybill {}) on {} to the outside firm {} without recording its purchase filing number",
         inj.seller(),
@@ -91,21 +93,57 @@ pub(super) fn undocumented_counterparty(inj: &mut Injector<'_, '_>) -> Result<Ga
     Ok(Gap::own(inj.producer, sale, description))
 }
 
-/// MISSING_TRANSPORT_DOC: a category-2 sale, received cleanly, without a transport permit.
+/// MISSING_TRANSPORT_DOC: a category-2 sale to an outside firm in another city without a
+/// transport permit number. (A shipment within Ningde needs none: every simulated sale to a
+/// registered firm of the province is one.)
 pub(super) fn missing_transport_doc(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
     let anhydride = inj.anhydride;
-    let buyer = inj.anhydride_users[inj.sim.rng.index(inj.anhydride_users.len())];
+    let buyers = inj.sim.plan.buyers();
+    let party = *buyers
+        .get(1 % buyers.len().max(1))
+        .ok_or("no outside buyer")?;
     let lot = inj.produce(anhydride, 600_000, 0);
-    let (sale, ship) = inj.sale(Party::Firm(buyer), anhydride, lot, 200_000, 7, (9, 50));
-    inj.receipt(buyer, anhydride, lot, 200_000, 8, (15, 40), ship, true);
+    let buyer = Party::Outside {
+        party,
+        with_permit: true,
+    };
+    let (sale, ship) = inj.sale(buyer, anhydride, lot, 200_000, 7, (9, 50));
     let description = format!(
-        "{} shipped {} of {} (category 2) lot {} to {} on {} (waybill {}) without a transport permit number",
+        "{} shipped {} of {} (category 2) lot {} to the outside firm {} in another city on {} (waybill {}) without a transport permit number",
         inj.seller(),
         kg(200_000),
         inj.chem_name(anhydride),
         inj.lot_name(lot),
-        inj.name(buyer),
+        inj.sim.plan.outside[usize::from(party)].name,
         inj.date(7),
+        inj.waybill(ship)
+    );
+    Ok(Gap::own(inj.producer, sale, description))
+}
+
+/// A transport permit number that the office never issued.
+const FORGED_TRANSPORT_PERMIT: &str = "闽宁易制运〔2025〕9999号";
+
+/// INVALID_TRANSPORT_DOC: acetone to an outside firm in another city under a transport permit
+/// number that no office issued.
+pub(super) fn invalid_transport_doc(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
+    let acetone = inj.acetone;
+    let party = *inj.sim.plan.buyers().first().ok_or("no outside buyer")?;
+    let lot = inj.produce(acetone, 200_000, 8);
+    let buyer = Party::Outside {
+        party,
+        with_permit: true,
+    };
+    let (sale, ship) = inj.sale(buyer, acetone, lot, 150_000, 9, (11, 5));
+    inj.event(inj.producer, sale)?.transport_no = Some(FORGED_TRANSPORT_PERMIT);
+    let description = format!(
+        "{} shipped {} of {} lot {} to the outside firm {} in another city on {} (waybill {}) under the transport permit number {FORGED_TRANSPORT_PERMIT}, which no office issued",
+        inj.seller(),
+        kg(150_000),
+        inj.chem_name(acetone),
+        inj.lot_name(lot),
+        inj.sim.plan.outside[usize::from(party)].name,
+        inj.date(9),
         inj.waybill(ship)
     );
     Ok(Gap::own(inj.producer, sale, description))

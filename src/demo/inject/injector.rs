@@ -22,7 +22,6 @@ pub(super) struct Injector<'s, 'p> {
     pub(super) exceeding: u32,
     /// Users that really buy acetone, taken in turn as the buyers (U…).
     pub(super) turns: Turns,
-    pub(super) anhydride_users: Vec<u32>,
     /// The producer's first batch of acetone: UNMATCHED_DISPATCH, UNDOCUMENTED_COUNTERPARTY and
     /// UNEXPLAINED_LOSS take from it.
     pub(super) first_lot: u32,
@@ -67,11 +66,7 @@ impl<'s, 'p> Injector<'s, 'p> {
                 .collect()
         };
         let acetone_users = buyers_of(acetone);
-        let anhydride_users = buyers_of(anhydride);
-        if acetone_users.is_empty()
-            || anhydride_users.is_empty()
-            || sim.days < SPAN_DAYS + LEAD_DAYS + 1
-        {
+        if acetone_users.is_empty() || sim.days < SPAN_DAYS + LEAD_DAYS + 1 {
             return Err("too small a province for the documented gaps".into());
         }
         let start = sim.rng.index(acetone_users.len());
@@ -89,7 +84,6 @@ impl<'s, 'p> Injector<'s, 'p> {
                 firms: acetone_users,
                 next: start,
             },
-            anhydride_users,
             first_lot: NO_LOT,
             unlicensed_sale: None,
             gaps: Vec::new(),

@@ -20,7 +20,8 @@
 //! | PERMIT_MISSING | … and that firm files the receipt (the one place both fire) | it: purchase |
 //! | PERMIT_EXCEEDED | 3 × 400 kg, cleanly matched, under a filing limited to 1000 kg | buyer: 3rd purchase |
 //! | UNDOCUMENTED_COUNTERPARTY | P sells 80 kg to an outside buyer without its permit number | P: sale |
-//! | MISSING_TRANSPORT_DOC | P ships 200 kg of acetic anhydride, received cleanly, no transport permit | P: sale |
+//! | MISSING_TRANSPORT_DOC | P ships 200 kg of acetic anhydride to an outside firm in another city, no transport permit | P: sale |
+//! | INVALID_TRANSPORT_DOC | P ships 150 kg of acetone to an outside firm in another city under a transport permit number no office issued | P: sale |
 //! | UNEXPLAINED_LOSS | P files a 6.5 kg loss without a note | P: loss |
 //! | LATE_FILING | one simulated use is recorded 5 days 2 hours after it happened | its firm: the use |
 //! | LATE_REPORT | P sells 120 kg of acetone 33 days before the end, received cleanly, and reports it 31 days 2 hours later | P: sale |
@@ -70,6 +71,7 @@ const STORIES: &[(&str, Story)] = &[
     ("UNEXPLAINED_LOSS", stock::unexplained_loss),
     ("LATE_FILING", records::late_filing),
     ("LATE_REPORT", records::late_report),
+    ("INVALID_TRANSPORT_DOC", documents::invalid_transport_doc),
     ("SALE_TO_INDIVIDUAL", deals::sale_to_individual),
     ("CASH_OR_BARTER", deals::cash_or_barter),
 ];

@@ -91,6 +91,8 @@ pub struct FirmPlan {
     /// The purchase permit (category 1) or filing (categories 2, 3) by category − 1.
     pub purchase_docs: [Option<usize>; 3],
     pub transport_doc: Option<usize>,
+    /// The transport filing for its category-3 lines (for shipments to other cities).
+    pub transport_filing: Option<usize>,
 }
 
 impl FirmPlan {

@@ -19,6 +19,7 @@ fn permit_number(kind: PermitKind, year: i32, n: u32, abbr: &str) -> String {
         PermitKind::PurchasePermit => format!("闽宁易制购〔{year}〕{n:04}号"),
         PermitKind::PurchaseFiling => format!("宁{abbr}公易制备〔{year}〕{n:04}号"),
         PermitKind::TransportPermit => format!("闽宁易制运〔{year}〕{n:04}号"),
+        PermitKind::TransportFiling => format!("宁{abbr}公易制运备〔{year}〕{n:04}号"),
         PermitKind::ImportExportPermit => format!("闽宁易制进出〔{year}〕{n:04}号"),
     }
 }
@@ -110,8 +111,8 @@ impl Office<'_> {
         self.chems[usize::from(chem)].category
     }
 
-    /// A production or operation `licence` for all the firm's lines, and a transport permit
-    /// for those of categories 1 and 2.
+    /// A production or operation `licence` for all the firm's lines, a transport permit for
+    /// those of categories 1 and 2 and a transport filing for those of category 3.
     fn licences(&mut self, rng: &mut Rng, no: u32, firm: &mut FirmPlan, licence: PermitKind) {
         let lines: Vec<u16> = firm.lines.iter().map(|l| l.chem).collect();
         let hazardous: Vec<u16> = lines
@@ -119,10 +120,19 @@ impl Office<'_> {
             .copied()
             .filter(|&c| self.category(c) <= 2)
             .collect();
+        let rest: Vec<u16> = lines
+            .iter()
+            .copied()
+            .filter(|&c| self.category(c) == 3)
+            .collect();
         self.issue(rng, no, firm, licence, lines, None);
         if !hazardous.is_empty() {
             let transport = PermitKind::TransportPermit;
             firm.transport_doc = Some(self.issue(rng, no, firm, transport, hazardous, None));
+        }
+        if !rest.is_empty() {
+            let filing = PermitKind::TransportFiling;
+            firm.transport_filing = Some(self.issue(rng, no, firm, filing, rest, None));
         }
     }
 

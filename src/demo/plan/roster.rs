@@ -144,6 +144,7 @@ impl Roster<'_> {
             use_note: profile.use_note,
             purchase_docs: [None; 3],
             transport_doc: None,
+            transport_filing: None,
         }
     }
 

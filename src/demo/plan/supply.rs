@@ -123,15 +123,20 @@ fn supply_traders(rng: &mut Rng, firms: &mut [FirmPlan], suppliers: &Suppliers<'
     }
 }
 
-/// Producers also sell to customers outside the city.
+/// Producers also sell to customers outside the city, except category 1: those customers
+/// hold purchase filings, which do not license it (and each shipment of it to another city
+/// would need a transport permit of its own).
 fn outside_demand(firms: &mut [FirmPlan], chems: &[Chem]) {
     for firm in firms.iter_mut() {
         if firm.kind != FirmKind::Producer {
             continue;
         }
         for line in &mut firm.lines {
-            let spec = chems[usize::from(line.chem)].spec;
-            line.outside_rate = if line.rate > 0 {
+            let chem = &chems[usize::from(line.chem)];
+            let spec = chem.spec;
+            line.outside_rate = if chem.category == 1 {
+                0
+            } else if line.rate > 0 {
                 line.rate / 10
             } else {
                 spec.batch / 60

@@ -54,8 +54,11 @@ pub struct Ev {
     pub ship: Option<ShipRef>,
     /// Name the firm's purchase permit or filing for the chemical in `permit_no`.
     pub purchase_doc: bool,
-    /// Name the firm's transport permit in `transport_permit_no`.
+    /// Name the firm's transport document in `transport_permit_no`: its permit for categories
+    /// 1 and 2, its filing for category 3.
     pub transport: bool,
+    /// Name this number instead, whatever it is (INVALID_TRANSPORT_DOC).
+    pub transport_no: Option<&'static str>,
     pub note: Option<&'static str>,
     /// `gen` of the entry of the same firm this one reverses.
     pub reverses: Option<u32>,
@@ -78,6 +81,7 @@ impl Ev {
             ship: None,
             purchase_doc: false,
             transport: false,
+            transport_no: None,
             note: None,
             reverses: None,
             tamper: false,

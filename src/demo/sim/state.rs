@@ -7,10 +7,12 @@ use chrono::{Days, NaiveDate};
 
 use super::super::plan::Plan;
 use super::super::rng::Rng;
-use super::event::{Ev, ShipRef, Shipper};
+use super::super::world::REGIONS;
+use super::event::{Ev, Party, ShipRef, Shipper};
 use super::orders::{Arrival, Order};
 use super::slots::{HOUR, UTC_OFFSET};
 use super::stock::Stock;
+use crate::domain::RegionCode;
 
 pub struct Sim<'p> {
     pub plan: &'p Plan,
@@ -122,7 +124,21 @@ impl<'p> Sim<'p> {
         gen
     }
 
-    pub(super) fn category(&self, chem: u16) -> u8 {
-        self.plan.chems[usize::from(chem)].category
+    /// Whether goods from `seller` to `buyer` cross a prefecture-level city border (a
+    /// registered firm by its region, an outside party by its credit code's region), so that
+    /// they travel under a transport document whatever their category.
+    pub(super) fn crosses_cities(&self, seller: u32, buyer: Party) -> bool {
+        let from = REGIONS[self.plan.firms[seller as usize].region].code;
+        let to = match buyer {
+            Party::Firm(f) => REGIONS[self.plan.firms[f as usize].region].code.to_string(),
+            Party::Outside { party, .. } => {
+                self.plan.outside[usize::from(party)].credit_code[2..8].to_string()
+            }
+            Party::None | Party::Person(_) => return false,
+        };
+        match (RegionCode::parse(from), RegionCode::parse(&to)) {
+            (Ok(a), Ok(b)) => !a.same_city(&b),
+            _ => false,
+        }
     }
 }

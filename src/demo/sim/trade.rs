@@ -47,7 +47,9 @@ impl Sim<'_> {
                     },
                 };
                 ev.ship = Some(ship);
-                ev.transport = self.category(order.chem) <= 2;
+                // Within Ningde no transport document is needed (a category-1 permit would be
+                // good for one shipment only); to another city one always is.
+                ev.transport = self.crosses_cities(seller, ev.party);
                 self.emit(seller, ev);
                 order.remaining -= qty;
                 if let Buyer::Firm(b) = order.buyer {
