@@ -9,6 +9,36 @@ use crate::domain::{CasNumber, Category, Unit};
 use crate::error::AppError;
 
 const PRECURSORS_CSV: &str = include_str!("../../seed/precursors.csv");
+/// The year each later addition to the list took effect (where known): the registry takes
+/// 1 January of that year, China time, until the day is confirmed against the notice.
+const ADDITIONS_CSV: &str = include_str!("../../seed/additions.csv");
+
+#[derive(Debug, Deserialize)]
+struct Addition {
+    name_zh: String,
+    year: i32,
+    #[allow(dead_code)] // documentation for the reader of the file
+    source: String,
+}
+
+/// Chinese name → controlled from, for the chemicals added after the list of 2005.
+fn additions() -> Result<std::collections::HashMap<String, chrono::NaiveDateTime>, String> {
+    let mut reader = csv::Reader::from_reader(ADDITIONS_CSV.as_bytes());
+    let mut from = std::collections::HashMap::new();
+    for (i, record) in reader.deserialize::<Addition>().enumerate() {
+        let line = i + 2;
+        let a = record.map_err(|e| format!("additions line {line}: {e}"))?;
+        let start = chrono::NaiveDate::from_ymd_opt(a.year, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| t.and_local_timezone(crate::domain::time::CHINA).single())
+            .ok_or_else(|| format!("additions line {line}: year {}", a.year))?;
+        from.insert(
+            a.name_zh.trim().to_string(),
+            crate::domain::time::to_db(start.to_utc()),
+        );
+    }
+    Ok(from)
+}
 
 #[derive(Debug, Deserialize)]
 struct SeedRecord {
@@ -25,6 +55,7 @@ struct SeedRecord {
 /// build-time data error and stops the seed with the row's line number.
 pub fn catalog_rows() -> Result<Vec<ChemicalRow>, String> {
     let mut reader = csv::Reader::from_reader(PRECURSORS_CSV.as_bytes());
+    let mut added = additions()?;
     let mut rows = Vec::new();
     for (i, record) in reader.deserialize::<SeedRecord>().enumerate() {
         let line = i + 2;
@@ -50,7 +81,11 @@ pub fn catalog_rows() -> Result<Vec<ChemicalRow>, String> {
             pharmaceutical: record.pharmaceutical.trim() == "yes",
             unit: unit.as_str().to_string(),
             note: Some(record.note.trim().to_string()).filter(|n| !n.is_empty()),
+            controlled_from: added.remove(record.name_zh.trim()),
         });
+    }
+    if let Some(name) = added.keys().next() {
+        return Err(format!("additions: {name} is not on the list"));
     }
     Ok(rows)
 }
@@ -81,6 +116,17 @@ mod tests {
         for category in 1..=3 {
             assert!(rows.iter().any(|r| r.category == category));
         }
+        let bromine = rows.iter().find(|r| r.name_zh == "溴素").unwrap();
+        assert_eq!(
+            bromine.controlled_from.map(|t| t.to_string()).as_deref(),
+            Some("2016-12-31 16:00:00"),
+            "1 January 2017, China time"
+        );
+        let acetone = rows
+            .iter()
+            .find(|r| r.cas.as_deref() == Some("67-64-1"))
+            .unwrap();
+        assert_eq!(acetone.controlled_from, None, "on the list of 2005");
         let mut names: Vec<_> = rows.iter().map(|r| r.name_zh.as_str()).collect();
         names.sort_unstable();
         names.dedup();

@@ -1,11 +1,14 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::chemicals;
+use std::collections::HashMap;
+
+use crate::db::schema::{chemical_changes, chemicals};
 use crate::db::DbConnection;
+use crate::domain::catalog::Control;
+use crate::domain::time;
 use crate::domain::Category;
 use crate::error::AppError;
-use crate::paging::Page;
 
 /// A parsed catalog search.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +30,105 @@ pub struct ChemicalRow {
     pub pharmaceutical: bool,
     pub unit: String,
     pub note: Option<String>,
+    /// Controlled from (NULL: since before the registry's records).
+    pub controlled_from: Option<chrono::NaiveDateTime>,
+}
+
+/// A change of the list, effective from its date: a new category, or delisting.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = chemical_changes)]
+pub struct ChangeRow {
+    pub id: String,
+    pub chemical_id: String,
+    pub effective_from: chrono::NaiveDateTime,
+    pub category: Option<i32>,
+    pub delisted: bool,
+    pub note: String,
+    pub created_by: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Every chemical's changes, oldest first.
+pub fn all_changes(conn: &mut DbConnection) -> Result<Vec<ChangeRow>, AppError> {
+    Ok(chemical_changes::table
+        .order((
+            chemical_changes::effective_from.asc(),
+            chemical_changes::id.asc(),
+        ))
+        .select(ChangeRow::as_select())
+        .load(conn)?)
+}
+
+/// Whether a chemical with this CAS number or Chinese name is listed already.
+pub fn taken(conn: &mut DbConnection, cas: Option<&str>, name_zh: &str) -> Result<bool, AppError> {
+    let by_name: i64 = chemicals::table
+        .filter(chemicals::name_zh.eq(name_zh))
+        .count()
+        .get_result(conn)?;
+    let by_cas: i64 = match cas {
+        Some(cas) => chemicals::table
+            .filter(chemicals::cas.eq(cas))
+            .count()
+            .get_result(conn)?,
+        None => 0,
+    };
+    Ok(by_name + by_cas > 0)
+}
+
+/// One chemical's changes, oldest first.
+pub fn changes_of(conn: &mut DbConnection, id: &str) -> Result<Vec<ChangeRow>, AppError> {
+    Ok(chemical_changes::table
+        .filter(chemical_changes::chemical_id.eq(id))
+        .order((
+            chemical_changes::effective_from.asc(),
+            chemical_changes::id.asc(),
+        ))
+        .select(ChangeRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_change(conn: &mut DbConnection, row: &ChangeRow) -> Result<(), AppError> {
+    diesel::insert_into(chemical_changes::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every chemical's control over time, by id: what the validator judges entries by.
+pub fn controls(conn: &mut DbConnection) -> Result<HashMap<String, Control>, AppError> {
+    let listed: Vec<(String, i32, Option<chrono::NaiveDateTime>)> = chemicals::table
+        .select((
+            chemicals::id,
+            chemicals::category,
+            chemicals::controlled_from,
+        ))
+        .load(conn)?;
+    let mut controls: HashMap<String, Control> = listed
+        .into_iter()
+        .map(|(id, category, from)| {
+            let control = Control {
+                from: from.map(time::from_db),
+                ..Control::fixed(category as u8)
+            };
+            (id, control)
+        })
+        .collect();
+    let changes: Vec<ChangeRow> = chemical_changes::table
+        .select(ChangeRow::as_select())
+        .load(conn)?;
+    for change in changes {
+        let Some(control) = controls.get_mut(&change.chemical_id) else {
+            continue;
+        };
+        let at = time::from_db(change.effective_from);
+        if let Some(category) = change.category {
+            control.changes.push((at, category as u8));
+        }
+        if change.delisted {
+            control.until = Some(control.until.map_or(at, |u| u.min(at)));
+        }
+    }
+    Ok(controls)
 }
 
 pub fn count(conn: &mut DbConnection) -> Result<i64, AppError> {
@@ -84,21 +186,16 @@ pub fn count_existing(conn: &mut DbConnection, ids: &[String]) -> Result<i64, Ap
         .get_result(conn)?)
 }
 
+/// The chemicals whose name or CAS number contains `text` (all without it), by id.
 pub fn search(
     conn: &mut DbConnection,
-    search: &ChemicalSearch,
-    page: Page,
+    text: &Option<String>,
 ) -> Result<Vec<ChemicalRow>, AppError> {
     let mut query = chemicals::table
-        .filter(chemicals::id.gt(page.after_key()))
         .select(ChemicalRow::as_select())
         .order(chemicals::id.asc())
-        .limit(page.fetch_limit())
         .into_boxed();
-    if let Some(category) = search.category {
-        query = query.filter(chemicals::category.eq(i32::from(category.get())));
-    }
-    if let Some(text) = &search.text {
+    if let Some(text) = text {
         let pattern = crate::db::contains_pattern(text);
         query = query.filter(
             lower(chemicals::name_en)

@@ -1,6 +1,7 @@
 //! The check and the validator never disagree: on random firms, permits and purchase histories,
 //! what the check says of a buyer on a date is what the validator then finds.
 
+use crate::domain::catalog::Control;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -68,8 +69,10 @@ impl World {
             };
             input.firms.insert(id.to_string(), firm);
         }
-        input.categories =
-            HashMap::from([(chemical.to_string(), category), (other.to_string(), 3)]);
+        input.catalog = HashMap::from([
+            (chemical.to_string(), Control::fixed(category)),
+            (other.to_string(), Control::fixed(3)),
+        ]);
         for (i, &(kind, covers, from, length, limit)) in permits.iter().enumerate() {
             let kind = [
                 PermitKind::PurchasePermit,

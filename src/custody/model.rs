@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::catalog::Control;
 use crate::domain::{Code, EntryKind, FirmStatus, Payment, PermitKind, RegionCode, Severity};
 
 /// A ledger entry as the validator sees it: only what the rules read, kept compact because a
@@ -142,8 +143,9 @@ pub struct Input {
     pub entries: Vec<Entry>,
     pub firms: HashMap<String, Firm>,
     pub permits: Vec<Permit>,
-    /// Category (1, 2, 3) by chemical id.
-    pub categories: HashMap<String, u8>,
+    /// Each chemical's control over time (category, listed from, delisted), by chemical id; a
+    /// chemical not in it counts as category 3, always controlled.
+    pub catalog: HashMap<String, Control>,
     /// Firms whose hash chain does not verify: the first bad seq and the entry there, if any.
     pub broken_chains: Vec<(String, i64, Option<String>)>,
     pub refusals: Vec<Refusal>,

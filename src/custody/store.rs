@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::model::{Entry, ExternalParty, Firm, Input, Party, Permit, Refusal};
 use crate::db::schema::{
-    chemicals, custody_finding_notes, custody_findings, custody_runs, firm_status_changes, firms,
+    custody_finding_notes, custody_findings, custody_runs, firm_status_changes, firms,
     ledger_entries, permit_chemicals, permits, shipment_refusals,
 };
 use crate::db::DbConnection;
@@ -96,7 +96,7 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
         entries,
         firms: load_firms(conn, None)?,
         permits: load_permits(conn, None)?,
-        categories: load_categories(conn)?,
+        catalog: crate::chemicals::store::controls(conn)?,
         broken_chains,
         refusals: refusals(conn, None)?,
     })
@@ -116,7 +116,7 @@ pub fn load_firm_input(conn: &mut DbConnection, firm_id: &str) -> Result<Input, 
             entries: entries_of(rows)?,
             firms: load_firms(conn, Some(firm_id))?,
             permits: load_permits(conn, Some(firm_id))?,
-            categories: load_categories(conn)?,
+            catalog: crate::chemicals::store::controls(conn)?,
             broken_chains: vec![],
             refusals: refusals(conn, Some(firm_id))?,
         })
@@ -271,17 +271,6 @@ fn load_permits(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Permi
         });
     }
     Ok(all)
-}
-
-/// Category (1, 2, 3) by chemical id.
-fn load_categories(conn: &mut DbConnection) -> Result<HashMap<String, u8>, AppError> {
-    let categories: Vec<(String, i32)> = chemicals::table
-        .select((chemicals::id, chemicals::category))
-        .load(conn)?;
-    Ok(categories
-        .into_iter()
-        .map(|(id, c)| (id, c as u8))
-        .collect())
 }
 
 /// Buyers' refusals of dispatches: all, or those of shipments to or from one firm.

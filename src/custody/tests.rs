@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 use super::model::{Entry, ExternalParty, Firm, Input, Party, Permit};
 use super::validate;
+use crate::domain::catalog::Control;
 use crate::domain::{Code, CustodyRules, Severity};
 use crate::domain::{EntryKind, FirmStatus, PermitKind};
 
@@ -46,7 +47,11 @@ impl World {
                 },
             );
         }
-        input.categories = HashMap::from([(C1.into(), 1), (C2.into(), 2), (C3.into(), 3)]);
+        input.catalog = HashMap::from([
+            (C1.into(), Control::fixed(1)),
+            (C2.into(), Control::fixed(2)),
+            (C3.into(), Control::fixed(3)),
+        ]);
         let mut w = World {
             input,
             seqs: HashMap::new(),
@@ -713,6 +718,26 @@ fn cash_or_barter_except_a_persons_category_three_purchase() {
     let mut buyer_pays_cash = case(Payment::BankTransfer, false, C3);
     buyer_pays_cash.last().payment = Some(Payment::Cash);
     assert_eq!(only(&buyer_pays_cash, Code::CashOrBarter).firm_id, B);
+}
+
+#[test]
+fn each_entry_is_judged_by_the_list_as_it_stood_then() {
+    let mut w = World::new();
+    let control = Control {
+        changes: vec![(day(5.0), 2)],
+        ..Control::fixed(3)
+    };
+    w.input.catalog.insert(C3.into(), control);
+    w.produce(C3, "L1", 10_000);
+    w.add(S, EntryKind::Sale, C3, Some("L1"), 1_000, 1.0);
+    w.last().counterparty = Some(person("赵六"));
+    assert_eq!(w.run(), vec![], "category 3 then: a person may buy it");
+    let later = w.add(S, EntryKind::Sale, C3, Some("L1"), 1_000, 6.0);
+    w.last().counterparty = Some(person("赵六"));
+    assert_eq!(only(&w, Code::SaleToIndividual).entry_ids, vec![later]);
+    // Listed only from day 7: nothing before it is judged.
+    w.input.catalog.get_mut(C3).unwrap().from = Some(day(7.0));
+    assert_eq!(w.run(), vec![]);
 }
 
 #[test]

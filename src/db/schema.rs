@@ -70,6 +70,20 @@ diesel::table! {
         pharmaceutical -> Bool,
         unit -> Text,
         note -> Nullable<Text>,
+        controlled_from -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    chemical_changes (id) {
+        id -> Text,
+        chemical_id -> Text,
+        effective_from -> Timestamp,
+        category -> Nullable<Integer>,
+        delisted -> Bool,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -100,6 +114,7 @@ diesel::joinable!(firm_status_changes -> firms (firm_id));
 diesel::joinable!(permits -> firms (firm_id));
 diesel::joinable!(permit_chemicals -> permits (permit_id));
 diesel::joinable!(permit_chemicals -> chemicals (chemical_id));
+diesel::joinable!(chemical_changes -> chemicals (chemical_id));
 
 diesel::table! {
     ledger_entries (firm_id, seq) {
@@ -355,6 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     firms,
     firm_status_changes,
     chemicals,
+    chemical_changes,
     permits,
     permit_chemicals,
     shipment_refusals,

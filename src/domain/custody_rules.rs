@@ -4,8 +4,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::EntryKind;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CustodyRules {
     pub transit_window: Duration,
@@ -41,11 +39,11 @@ impl CustodyRules {
         i128::from((a - b).abs()) <= tolerance
     }
 
-    /// Whether an entry of `kind` (of a chemical of `category`) filed `delay` after it happened
-    /// is late, and by which rule: a sale is the seller's report to the police and has its
-    /// category's deadline (`LATE_REPORT`); anything else the general one (`LATE_FILING`).
-    pub fn lateness(&self, kind: EntryKind, category: u8, delay: Duration) -> Option<Lateness> {
-        if kind == EntryKind::Sale {
+    /// Whether an entry (a `sale` or not, of a chemical of `category`) filed `delay` after it
+    /// happened is late, and by which rule: a sale is the seller's report to the police and has
+    /// its category's deadline (`LATE_REPORT`); anything else the general one (`LATE_FILING`).
+    pub fn lateness(&self, sale: bool, category: u8, delay: Duration) -> Option<Lateness> {
+        if sale {
             let index = usize::from(category.clamp(1, 3) - 1);
             let deadline = self.report_deadlines[index];
             (delay > deadline).then_some(Lateness::Report { deadline })
@@ -78,7 +76,7 @@ mod tests {
     #[test]
     fn a_sale_has_its_categorys_deadline_and_the_rest_the_general_one() {
         let r = rules();
-        let sale = |category, days| r.lateness(EntryKind::Sale, category, Duration::days(days));
+        let sale = |category, days| r.lateness(true, category, Duration::days(days));
         assert_eq!(sale(1, 5), None);
         assert!(matches!(sale(1, 6), Some(Lateness::Report { .. })));
         assert_eq!(sale(3, 30), None);
@@ -88,20 +86,17 @@ mod tests {
             None,
             "4 days is past 72 h but within a sale's 30 days"
         );
-        let used = r.lateness(EntryKind::Consumption, 1, Duration::hours(73));
+        let used = r.lateness(false, 1, Duration::hours(73));
         assert!(matches!(used, Some(Lateness::Filing { .. })));
-        assert_eq!(
-            r.lateness(EntryKind::Purchase, 1, Duration::hours(72)),
-            None
-        );
+        assert_eq!(r.lateness(false, 1, Duration::hours(72)), None);
     }
 
     proptest! {
         #[test]
-        fn lateness_grows_with_the_delay(kind in prop::sample::select(EntryKind::ALL), category in 1_u8..=3, a in 0_i64..100_000, b in 0_i64..100_000) {
+        fn lateness_grows_with_the_delay(sale in any::<bool>(), category in 1_u8..=3, a in 0_i64..100_000, b in 0_i64..100_000) {
             let (short, long) = (a.min(b), a.max(b));
             let r = rules();
-            let late = |minutes| r.lateness(kind, category, Duration::minutes(minutes)).is_some();
+            let late = |minutes| r.lateness(sale, category, Duration::minutes(minutes)).is_some();
             prop_assert!(!late(short) || late(long));
         }
     }

@@ -2,6 +2,7 @@
 //! that holds one never re-checks it. No I/O here.
 
 pub mod cas;
+pub mod catalog;
 pub mod credit_code;
 pub mod custody_rules;
 pub mod finding;

@@ -24,6 +24,8 @@ use crate::{
         users::http::update,
         chemicals::http::list,
         chemicals::http::get,
+        chemicals::http::add,
+        chemicals::http::change,
         firms::http::register,
         firms::http::list,
         firms::http::get,

@@ -283,6 +283,25 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
+            path: |_, _| "/api/v1/chemicals".into(),
+            body: |app, _, _| {
+                let n = app.next();
+                Some(
+                    json!({"name_en": format!("Added {n}"), "name_zh": format!("新增{n}"), "category": 3, "unit": "kg", "controlled_from": "2026-01-01"}),
+                )
+            },
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Route {
+            method: "POST",
+            path: |w, _| format!("/api/v1/chemicals/{}/changes", w.chemical),
+            body: |_, _, _| {
+                Some(json!({"effective_from": "2099-01-01", "category": 3, "note": "测试"}))
+            },
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Route {
+            method: "POST",
             path: |_, _| "/api/v1/firms".into(),
             body: |app, _, _| Some(app.firm_body("新企业")),
             expect: [401, 403, 201, 403, 403, 403],

@@ -1,3 +1,5 @@
+use serde_json::{json, Value};
+
 use crate::helpers::each_backend;
 
 #[test]
@@ -70,5 +72,105 @@ fn search_by_chinese_or_english_name_cas_and_category() {
             "{}",
             r.text
         );
+    });
+}
+
+/// The list changes over time: an admin adds a chemical from a date and changes a category from
+/// another; the validator judges each entry by the list as it stood when it happened.
+#[test]
+fn an_amendment_of_the_list_counts_from_its_date() {
+    each_backend(|app| {
+        let (admin, regulator) = (app.admin(), app.regulator());
+        let now = chrono::Utc::now();
+        let days = |d: i64| (now + chrono::Duration::days(d)).to_rfc3339();
+        let added = app.post(
+            "/api/v1/chemicals",
+            Some(&admin),
+            &json!({"name_en": "Test precursor", "name_zh": "测试前体", "category": 3, "unit": "kg",
+                    "controlled_from": days(-10), "note": "公告（测试）"}),
+        );
+        assert_eq!(added.status, 201, "{}", added.text);
+        let id = added.body["id"].as_str().unwrap().to_string();
+        assert_eq!(added.body["controlled_from"].as_str().is_some(), true);
+        // Listed twice is a conflict; a regulator may not amend the list.
+        let again = app.post("/api/v1/chemicals", Some(&admin),
+            &json!({"name_en": "Again", "name_zh": "测试前体", "category": 3, "unit": "kg", "controlled_from": days(-10)}));
+        assert_eq!(again.status, 409, "{}", again.text);
+        let officer = app.post("/api/v1/chemicals", Some(&regulator),
+            &json!({"name_en": "X", "name_zh": "某物", "category": 3, "unit": "kg", "controlled_from": days(0)}));
+        assert_eq!(officer.status, 403);
+        let bad = app.post("/api/v1/chemicals", Some(&admin),
+            &json!({"name_en": "X", "name_zh": "某物", "category": 4, "unit": "t", "cas": "50-00-1", "controlled_from": "soon"}));
+        assert_eq!(bad.status, 422);
+        for (field, code) in [
+            ("category", "invalid_category"),
+            ("unit", "invalid_unit"),
+            ("cas", "invalid_cas_checksum"),
+            ("controlled_from", "invalid_time"),
+        ] {
+            assert!(bad.has_field_error(field, code), "{field}: {}", bad.text);
+        }
+
+        // A firm uses the chemical without ever having received it: 12 days ago (before it was
+        // listed) is not judged, 5 days ago is an orphan lot.
+        let firm = app.register_firm(&regulator, "宁德市测试化工有限公司");
+        let clerk = app.enterprise(&firm);
+        for d in [-12, -5] {
+            let r = app.post(&format!("/api/v1/firms/{firm}/ledger"), Some(&clerk),
+                &json!({"kind": "consumption", "chemical_id": id, "lot": format!("L{d}"), "quantity": "1", "occurred_at": days(d)}));
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        let run = app.post("/api/v1/custody/validations", Some(&regulator), &json!({}));
+        assert_eq!(run.status, 201, "{}", run.text);
+        // Filed today, the second is also late; the first, before the listing, is not judged at all.
+        assert_eq!(
+            run.body["findings_by_code"],
+            json!({"ORPHAN_LOT": 1, "LATE_FILING": 1}),
+            "{}",
+            run.text
+        );
+
+        // Category 2 from three days ago, category 1 from next year: as of now it is 2.
+        let change = |body: Value| {
+            app.post(
+                &format!("/api/v1/chemicals/{id}/changes"),
+                Some(&admin),
+                &body,
+            )
+        };
+        assert_eq!(
+            change(json!({"effective_from": days(-3), "category": 2, "note": "调整为第二类"}))
+                .status,
+            201
+        );
+        let later =
+            change(json!({"effective_from": days(365), "category": 1, "note": "调整为第一类"}));
+        assert_eq!(later.status, 201, "{}", later.text);
+        assert_eq!(later.body["category"], 2, "{}", later.text);
+        assert_eq!(later.body["changes"].as_array().unwrap().len(), 2);
+        let nothing = change(json!({"effective_from": days(0), "note": "?"}));
+        assert!(
+            nothing.has_field_error("category", "nothing_changed"),
+            "{}",
+            nothing.text
+        );
+        assert_eq!(
+            change(json!({"effective_from": days(0), "category": 3})).status,
+            422,
+            "a change names its notice"
+        );
+        let listed = app.get("/api/v1/chemicals?category=2&q=Test", Some(&regulator));
+        assert_eq!(
+            listed.body["items"].as_array().unwrap().len(),
+            1,
+            "{}",
+            listed.text
+        );
+        let unknown = app.post(
+            &format!("/api/v1/chemicals/{}/changes", uuid::Uuid::now_v7()),
+            Some(&admin),
+            &json!({"effective_from": days(0), "delisted": true, "note": "撤销"}),
+        );
+        assert_eq!(unknown.status, 404);
     });
 }

@@ -409,7 +409,8 @@ fn the_full_province_is_generated_quickly_and_clean() {
     let mut per_firm: HashMap<&str, usize> = HashMap::new();
     for e in &input.entries {
         *by_kind.entry(e.kind.as_str()).or_default() += 1;
-        by_category[usize::from(input.categories[&*e.chemical_id]) - 1] += 1;
+        by_category[usize::from(input.catalog[&*e.chemical_id].category_at(e.occurred_at)) - 1] +=
+            1;
         *per_firm.entry(&*e.firm_id).or_default() += 1;
     }
     let mut sizes: Vec<usize> = per_firm.values().copied().collect();

@@ -33,10 +33,10 @@ impl Validator<'_> {
     /// A sale reported after its category's deadline, or any other entry filed after the
     /// general one.
     fn lateness(&self, e: &Entry, out: &mut Vec<Finding>) {
-        let category = self.category(&e.chemical_id);
+        let category = self.category(&e.chemical_id, e.occurred_at);
         let delay = e.recorded_at - e.occurred_at;
         let (days, hours) = (delay.num_days(), delay.num_hours());
-        let finding = match self.s.lateness(e.kind, category, delay) {
+        let finding = match self.s.lateness(e.kind == EntryKind::Sale, category, delay) {
             None => return,
             Some(Lateness::Report { deadline }) => {
                 let limit = deadline.num_days();
@@ -123,7 +123,7 @@ impl Validator<'_> {
     /// A category-1 or -2 chemical sold to a person, which the law forbids (Decree 445: an
     /// individual may not buy category 1 or 2).
     fn individual_buyer(&self, e: &Entry, out: &mut Vec<Finding>) {
-        let category = self.category(&e.chemical_id);
+        let category = self.category(&e.chemical_id, e.occurred_at);
         if e.kind != EntryKind::Sale || category > 2 || !to_a_person(e) {
             return;
         }
@@ -146,7 +146,10 @@ impl Validator<'_> {
         let Some(paid) = e.payment.filter(|p| p.is_cash_or_barter()) else {
             return;
         };
-        if self.category(&e.chemical_id) == 3 && e.kind == EntryKind::Sale && to_a_person(e) {
+        if self.category(&e.chemical_id, e.occurred_at) == 3
+            && e.kind == EntryKind::Sale
+            && to_a_person(e)
+        {
             return;
         }
         let (zh, en) = match paid {

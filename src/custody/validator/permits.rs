@@ -32,7 +32,7 @@ impl<'a> Validator<'a> {
     }
 
     fn holds_purchase_right(&self, firm_id: &str, chemical_id: &str, at: DateTime<Utc>) -> bool {
-        let category = self.category(chemical_id);
+        let category = self.category(chemical_id, at);
         self.permits_by_firm.get(firm_id).is_some_and(|permits| {
             permits
                 .iter()
@@ -124,7 +124,7 @@ impl<'a> Validator<'a> {
         for d in self.purchase_draws(returns) {
             let e = d.purchase;
             if !d.right {
-                let (zh, en) = if self.category(&e.chemical_id) == 1 {
+                let (zh, en) = if self.category(&e.chemical_id, e.occurred_at) == 1 {
                     ("购买许可证", "purchase permit")
                 } else {
                     ("购买备案证明", "purchase filing")

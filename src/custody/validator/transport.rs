@@ -31,7 +31,7 @@ impl Validator<'_> {
         // Single use is judged in business order across firms: the earliest sale keeps it.
         sales.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
         for e in sales {
-            let category = self.category(&e.chemical_id);
+            let category = self.category(&e.chemical_id, e.occurred_at);
             match (&e.transport_permit_no, self.crosses_cities(e)) {
                 (None, Some(true)) => out.push(self.single(
                     Code::MissingTransportDoc,

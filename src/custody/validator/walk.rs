@@ -1,5 +1,5 @@
-//! The walk every rule family reads: the input, the rules, and the entries that count, indexed
-//! once; and the builders of findings.
+//! The walk every rule family reads: the input, the rules, and the entries that count (of
+//! chemicals on the list when they happened), indexed once; and the builders of findings.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +29,15 @@ pub(super) fn lot_text(lot: Option<&str>) -> String {
     lot.unwrap_or("—").to_string()
 }
 
+/// Whether the entry's chemical was on the list when it happened: rules for controlled
+/// chemicals do not judge what happened before it was listed, or after it was delisted.
+fn controlled(input: &Input, e: &Entry) -> bool {
+    input
+        .catalog
+        .get(&*e.chemical_id)
+        .is_none_or(|c| c.controlled_at(e.occurred_at))
+}
+
 /// The registered firm on the other side of an entry, if it names one.
 pub(super) fn registered(e: &Entry) -> Option<&str> {
     match &e.counterparty {
@@ -53,6 +62,7 @@ impl<'a> Validator<'a> {
                 e.kind != EntryKind::Reversal
                     && !reversed.contains(&*e.id)
                     && e.occurred_at <= s.as_of
+                    && controlled(input, e)
             })
             .collect();
         entries.sort_by(|a, b| (&*a.firm_id, order_key(a)).cmp(&(&*b.firm_id, order_key(b))));
@@ -86,8 +96,12 @@ impl<'a> Validator<'a> {
             .unwrap_or_else(|| firm_id.to_string())
     }
 
-    pub(super) fn category(&self, chemical_id: &str) -> u8 {
-        self.input.categories.get(chemical_id).copied().unwrap_or(3)
+    /// The chemical's category when an entry of it happened (the list is amended over time).
+    pub(super) fn category(&self, chemical_id: &str, at: DateTime<Utc>) -> u8 {
+        self.input
+            .catalog
+            .get(chemical_id)
+            .map_or(3, |c| c.category_at(at))
     }
 
     /// A finding about one entry of a firm.

@@ -65,12 +65,7 @@ pub fn chemical_options(
     texts: Texts,
     selected: &str,
 ) -> Result<Vec<ChemicalOption>, crate::error::AppError> {
-    let search = crate::chemicals::ChemicalSearch::default();
-    let page = crate::paging::Page {
-        limit: 1000,
-        after: None,
-    };
-    let rows = crate::chemicals::store::search(conn, &search, page)?;
+    let rows = crate::chemicals::store::search(conn, &None)?;
     let mut options: Vec<ChemicalOption> = rows
         .into_iter()
         .map(|c| ChemicalOption {

@@ -1,0 +1,2 @@
+DROP TABLE chemical_changes;
+ALTER TABLE chemicals DROP COLUMN controlled_from;
