@@ -5,13 +5,15 @@
 //! One file per family of rules, all reading the same walk (`walk::Validator`): `matching` pairs
 //! dispatches with receipts, `shipments` judges the pairs and what is left, `balances` follows
 //! each lot's book balance, `permits` checks purchase rights and limits, `documents` the paperwork
-//! and the hash chain.
+//! and the hash chain, `suspicious` each seller's orders from one buyer against that buyer's
+//! own trailing year.
 
 mod balances;
 mod documents;
 mod matching;
 mod permits;
 mod shipments;
+mod suspicious;
 mod walk;
 
 use std::collections::HashMap;
@@ -32,6 +34,7 @@ pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
     v.permits(&matching.returns(), &mut findings);
     v.documents(&mut findings);
     v.chains(&mut findings);
+    v.suspicious(&mut findings);
     findings.sort_by_cached_key(|f| (f.code, f.identity()));
     findings
 }
