@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::helpers::{each_backend, Backend, TestApp};
 
-const CODES: [&str; 17] = [
+const CODES: [&str; 19] = [
     "UNMATCHED_DISPATCH",
     "UNMATCHED_RECEIPT",
     "QUANTITY_MISMATCH",
@@ -31,6 +31,8 @@ const CODES: [&str; 17] = [
     "MISSING_TRANSPORT_DOC",
     "LATE_FILING",
     "UNEXPLAINED_LOSS",
+    "SUSPICIOUS_SIZE",
+    "SUSPICIOUS_FREQUENCY",
     "CHAIN_BROKEN",
 ];
 

@@ -131,8 +131,14 @@ impl Injector<'_, '_> {
 
     /// A new batch of the producer: a lot no simulated movement touches.
     pub(super) fn produce(&mut self, chem: u16, qty: i64, day: u32) -> u32 {
-        let lot = self.unused_lot(day);
-        let mut ev = Ev::new(EntryKind::Production, chem, lot, qty, self.at(day, 7, 40));
+        self.produce_on(chem, qty, self.base + day)
+    }
+
+    /// [`Self::produce`] on a day of the traffic counted from its first day, not from `base`.
+    pub(super) fn produce_on(&mut self, chem: u16, qty: i64, sim_day: u32) -> u32 {
+        let lot = self.unused_lot_on(sim_day);
+        let at = self.sim.midnight(sim_day) + 7 * 3600 + 40 * 60;
+        let mut ev = Ev::new(EntryKind::Production, chem, lot, qty, at);
         ev.note = Some(world::PRODUCTION_NOTE);
         self.sim.emit(self.producer, ev);
         lot
@@ -140,8 +146,12 @@ impl Injector<'_, '_> {
 
     /// A lot name of the producer that no entry uses.
     pub(super) fn unused_lot(&mut self, day: u32) -> u32 {
+        self.unused_lot_on(self.base + day)
+    }
+
+    fn unused_lot_on(&mut self, sim_day: u32) -> u32 {
         let code = self.sim.plan.firms[self.producer as usize].lot_code.clone();
-        let yymmdd = self.sim.date(self.base + day).format("%y%m%d").to_string();
+        let yymmdd = self.sim.date(sim_day).format("%y%m%d").to_string();
         self.next_batch += 1;
         self.sim.lot(format!("{code}{yymmdd}{}", self.next_batch))
     }
@@ -154,12 +164,24 @@ impl Injector<'_, '_> {
         lot: u32,
         qty: i64,
         day: u32,
+        time: (i64, i64),
+    ) -> (u32, ShipRef) {
+        self.sale_on(buyer, chem, lot, qty, self.base + day, time)
+    }
+
+    /// [`Self::sale`] on a day of the traffic counted from its first day, not from `base`.
+    pub(super) fn sale_on(
+        &mut self,
+        buyer: Party,
+        chem: u16,
+        lot: u32,
+        qty: i64,
+        sim_day: u32,
         (hour, minute): (i64, i64),
     ) -> (u32, ShipRef) {
-        let ship = self
-            .sim
-            .waybill(Shipper::Firm(self.producer), self.base + day);
-        let mut ev = Ev::new(EntryKind::Sale, chem, lot, qty, self.at(day, hour, minute));
+        let ship = self.sim.waybill(Shipper::Firm(self.producer), sim_day);
+        let at = self.sim.midnight(sim_day) + hour * 3600 + minute * 60;
+        let mut ev = Ev::new(EntryKind::Sale, chem, lot, qty, at);
         ev.party = buyer;
         ev.ship = Some(ship);
         (self.sim.emit(self.producer, ev), ship)

@@ -3,7 +3,10 @@
 //! at least a week before `end`, around the first producer (P) and user firms that really buy
 //! acetone from it (U…). Each gap is recorded against the firm the validator reports it for.
 //! Each row below is one story, a function in `STORIES`; the stories are grouped by what
-//! goes wrong: `shipments`, `stock`, `documents` and `records`.
+//! goes wrong: `shipments`, `stock`, `documents`, `records` and `orders`. SUSPICIOUS_FREQUENCY's
+//! history reaches back into the month before its burst, before the four weeks. There is no
+//! SUSPICIOUS_STRUCTURING story: it needs an order threshold, which the demo has none of until
+//! the rule pack brings them.
 //!
 //! | code | how | recorded for, entries |
 //! | --- | --- | --- |
@@ -23,11 +26,14 @@
 //! | MISSING_TRANSPORT_DOC | P ships 200 kg of acetic anhydride, received cleanly, no transport permit | P: sale |
 //! | UNEXPLAINED_LOSS | P files a 6.5 kg loss without a note | P: loss |
 //! | LATE_FILING | one simulated use is recorded 5 days 2 hours after it happened | its firm: the use |
+//! | SUSPICIOUS_SIZE | P sells an outside trader 6 × 200 kg, then 1250 kg (above 5 × 200 kg) | P: the big sale |
+//! | SUSPICIOUS_FREQUENCY | (only with traffic reaching into the month before) another outside trader orders 40 kg on 6 days at the end of one month, then on 14 days running in the next | P: the 14 sales |
 //! | CHAIN_BROKEN | (only when asked) one entry is stored with the hash of a quantity 1 kg larger | its firm: entry |
 
 mod documents;
 mod gap;
 mod injector;
+mod orders;
 mod records;
 mod shipments;
 mod stock;
@@ -65,7 +71,14 @@ const STORIES: &[(&str, Story)] = &[
     ("MISSING_TRANSPORT_DOC", documents::missing_transport_doc),
     ("UNEXPLAINED_LOSS", stock::unexplained_loss),
     ("LATE_FILING", records::late_filing),
+    ("SUSPICIOUS_SIZE", orders::unusual_size),
 ];
+
+/// A story that is told only when the traffic is long enough for it.
+type LongStory = fn(&mut Injector<'_, '_>) -> Result<Option<Gap>, String>;
+
+/// Told after `STORIES`, each when the traffic allows.
+const LONG_STORIES: &[(&str, LongStory)] = &[("SUSPICIOUS_FREQUENCY", orders::unusual_frequency)];
 
 /// Told last, and only when asked.
 const CHAIN_BROKEN: (&str, Story) = ("CHAIN_BROKEN", records::break_one_chain);
@@ -74,15 +87,30 @@ const CHAIN_BROKEN: (&str, Story) = ("CHAIN_BROKEN", records::break_one_chain);
 /// stored with a hash that does not match it.
 pub fn inject(sim: &mut Sim<'_>, break_chain: bool) -> Result<Vec<GapPlan>, String> {
     let mut inj = Injector::new(sim)?;
-    let stories = STORIES.iter().chain(break_chain.then_some(&CHAIN_BROKEN));
-    for &(code, story) in stories {
+    for &(code, story) in STORIES {
         let gap = story(&mut inj)?;
-        inj.gaps.push(GapPlan {
+        inj.record(code, gap);
+    }
+    for &(code, story) in LONG_STORIES {
+        if let Some(gap) = story(&mut inj)? {
+            inj.record(code, gap);
+        }
+    }
+    if break_chain {
+        let (code, story) = CHAIN_BROKEN;
+        let gap = story(&mut inj)?;
+        inj.record(code, gap);
+    }
+    Ok(inj.gaps)
+}
+
+impl Injector<'_, '_> {
+    fn record(&mut self, code: &'static str, gap: Gap) {
+        self.gaps.push(GapPlan {
             code,
             firm: gap.firm,
             entries: gap.entries,
             description: gap.description,
         });
     }
-    Ok(inj.gaps)
 }
