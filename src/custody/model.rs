@@ -149,6 +149,9 @@ pub struct Input {
     /// Firms whose hash chain does not verify: the first bad seq and the entry there, if any.
     pub broken_chains: Vec<(String, i64, Option<String>)>,
     pub refusals: Vec<Refusal>,
+    /// The order threshold of a chemical (thousandths) that SUSPICIOUS_STRUCTURING splits
+    /// around, by chemical id; a chemical without one is not judged for structuring.
+    pub order_thresholds: HashMap<String, i64>,
 }
 
 /// One gap in custody.

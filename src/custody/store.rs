@@ -99,6 +99,8 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
         catalog: crate::chemicals::store::controls(conn)?,
         broken_chains,
         refusals: refusals(conn, None)?,
+        // Filled from the rule pack once it exists; until then nothing is judged for structuring.
+        order_thresholds: HashMap::new(),
     })
 }
 
@@ -119,6 +121,7 @@ pub fn load_firm_input(conn: &mut DbConnection, firm_id: &str) -> Result<Input, 
             catalog: crate::chemicals::store::controls(conn)?,
             broken_chains: vec![],
             refusals: refusals(conn, Some(firm_id))?,
+            order_thresholds: HashMap::new(),
         })
     })
 }

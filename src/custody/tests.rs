@@ -786,7 +786,8 @@ fn reversed_entries_and_future_entries_do_not_count() {
 /// A random clean province: producers make lots, sell parts to buyers who receive them within
 /// three days under the same shipment ref, consume part, and everyone counts exactly at the end.
 fn clean_chain() -> impl Strategy<Value = Input> {
-    let shipment = (0_usize..4, 1_i64..50_000, 0_i64..72, 1_i64..100);
+    // Shipments of 10–50 kg: no order is ever above 5 × the median (SUSPICIOUS_SIZE).
+    let shipment = (0_usize..4, 10_000_i64..50_000, 0_i64..72, 1_i64..100);
     let lot = (
         1_000_i64..200_000,
         prop::collection::vec(shipment, 0..5),
@@ -794,6 +795,8 @@ fn clean_chain() -> impl Strategy<Value = Input> {
     );
     (1_usize..4, prop::collection::vec(lot, 1..8)).prop_map(|(buyers, lots)| {
         let mut w = World::new();
+        // A threshold above every order: the structuring rule looks, and finds nothing.
+        w.input.order_thresholds.insert(C2.into(), 60_000);
         for b in 0..buyers {
             let id = format!("buyer{b}");
             w.input.firms.insert(
@@ -822,7 +825,7 @@ fn clean_chain() -> impl Strategy<Value = Input> {
             let mut left = made;
             for (k, (buyer, quantity, delay_hours, used_pct)) in shipments.into_iter().enumerate() {
                 let quantity = quantity.min(left);
-                if quantity == 0 {
+                if quantity < 10_000 {
                     continue;
                 }
                 left -= quantity;
@@ -971,3 +974,6 @@ proptest! {
         prop_assert_eq!(about, expected_entries);
     }
 }
+
+#[path = "suspicious_tests.rs"]
+mod suspicious;

@@ -1,6 +1,6 @@
 //! The deployment's custody rules: how long a shipment may travel, how far quantities may
-//! differ, how late a filing or a sale's report may be. Custody and grading read the same
-//! values; `as_of` is set per validation run.
+//! differ, how late a filing or a sale's report may be, what makes an order suspicious.
+//! Custody and grading read the same values; `as_of` is set per validation run.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -15,7 +15,39 @@ pub struct CustodyRules {
     pub filing_deadline: Duration,
     /// How late a sale may be reported, by its chemical's category (index 0: category 1).
     pub report_deadlines: [Duration; 3],
+    pub suspicious: SuspiciousOrders,
     pub as_of: DateTime<Utc>,
+}
+
+/// When a seller's orders from one buyer of one chemical are suspicious (21 CFR 1300.01:
+/// unusual size, unusual frequency, a pattern deviating from the normal; and structuring).
+/// Factors are in tenths so that a rule pack may ask for 2.5 × or 2.5 σ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuspiciousOrders {
+    /// An order above this many tenths of the median earlier order is SUSPICIOUS_SIZE (50 = 5 ×).
+    pub size_factor_tenths: i64,
+    /// A month with more orders than the mean of the earlier months plus this many tenths of
+    /// their σ is SUSPICIOUS_FREQUENCY (30 = 3 σ).
+    pub frequency_sigmas_tenths: i64,
+    /// Orders of the trailing 12 months needed before an order or a month is judged by size or
+    /// frequency.
+    pub min_history: usize,
+    /// Structuring: orders each at least this per cent of the chemical's threshold and below it …
+    pub structuring_floor_pct: i64,
+    /// … at least this many of them in one month, together above the threshold.
+    pub structuring_min_orders: usize,
+}
+
+impl Default for SuspiciousOrders {
+    fn default() -> Self {
+        SuspiciousOrders {
+            size_factor_tenths: 50,
+            frequency_sigmas_tenths: 30,
+            min_history: 6,
+            structuring_floor_pct: 90,
+            structuring_min_orders: 3,
+        }
+    }
 }
 
 impl CustodyRules {
@@ -27,6 +59,7 @@ impl CustodyRules {
             filing_deadline: Duration::hours(72),
             // Decree 445, the chapter on purchase and sale (Arts. 14–23): category 1 within 5 days of the sale, categories 2 and 3 within 30.
             report_deadlines: [Duration::days(5), Duration::days(30), Duration::days(30)],
+            suspicious: SuspiciousOrders::default(),
             as_of,
         }
     }

@@ -13,7 +13,7 @@ pub mod time;
 
 pub use cas::CasNumber;
 pub use credit_code::CreditCode;
-pub use custody_rules::CustodyRules;
+pub use custody_rules::{CustodyRules, SuspiciousOrders};
 pub use finding::{Code, FindingStatus, Severity};
 pub use quantity::Quantity;
 pub use region::RegionCode;

@@ -91,7 +91,11 @@ fn an_amendment_of_the_list_counts_from_its_date() {
         );
         assert_eq!(added.status, 201, "{}", added.text);
         let id = added.body["id"].as_str().unwrap().to_string();
-        assert!(added.body["controlled_from"].as_str().is_some(), "{}", added.text);
+        assert!(
+            added.body["controlled_from"].as_str().is_some(),
+            "{}",
+            added.text
+        );
         // Listed twice is a conflict; a regulator may not amend the list.
         let again = app.post("/api/v1/chemicals", Some(&admin),
             &json!({"name_en": "Again", "name_zh": "测试前体", "category": 3, "unit": "kg", "controlled_from": days(-10)}));

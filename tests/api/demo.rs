@@ -35,6 +35,8 @@ const CODES: &[&str] = &[
     "SALE_TO_INDIVIDUAL",
     "CASH_OR_BARTER",
     "UNEXPLAINED_LOSS",
+    "SUSPICIOUS_SIZE",
+    "SUSPICIOUS_FREQUENCY",
     "CHAIN_BROKEN",
 ];
 

@@ -5,13 +5,15 @@
 //! One file per family of rules, all reading the same walk (`walk::Validator`): `matching` pairs
 //! dispatches with receipts, `shipments` judges the pairs and what is left, `balances` follows
 //! each lot's book balance, `permits` checks purchase rights and limits, `documents` the paperwork
-//! and the hash chain, `transport` the transport documents of shipments between cities.
+//! and the hash chain, `transport` the transport documents of shipments between cities,
+//! `suspicious` each seller's orders from one buyer against that buyer's own trailing year.
 
 mod balances;
 mod documents;
 mod matching;
 mod permits;
 mod shipments;
+mod suspicious;
 mod transport;
 mod walk;
 
@@ -34,6 +36,7 @@ pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
     v.documents(&mut findings);
     v.transport(&mut findings);
     v.chains(&mut findings);
+    v.suspicious(&mut findings);
     findings.sort_by_cached_key(|f| (f.code, f.identity()));
     findings
 }

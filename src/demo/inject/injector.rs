@@ -132,6 +132,29 @@ impl Injector<'_, '_> {
         &self.sim.lots[lot as usize]
     }
 
+    /// A day of the traffic (counted from its first day) as a story's day.
+    fn story_day(&self, sim_day: u32) -> i32 {
+        sim_day as i32 - self.base as i32
+    }
+
+    /// [`Self::produce`] on a day of the traffic counted from its first day, not from `base`.
+    pub(super) fn produce_on(&mut self, chem: u16, qty: i64, sim_day: u32) -> u32 {
+        self.produce(chem, qty, self.story_day(sim_day))
+    }
+
+    /// [`Self::sale`] on a day of the traffic counted from its first day, not from `base`.
+    pub(super) fn sale_on(
+        &mut self,
+        buyer: Party,
+        chem: u16,
+        lot: u32,
+        qty: i64,
+        sim_day: u32,
+        time: (i64, i64),
+    ) -> (u32, ShipRef) {
+        self.sale(buyer, chem, lot, qty, self.story_day(sim_day), time)
+    }
+
     /// An entry already told, by its firm and gen, to change how it was filed.
     pub(super) fn event(&mut self, firm: u32, gen: u32) -> Result<&mut Ev, String> {
         self.sim.events[firm as usize]

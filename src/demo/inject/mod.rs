@@ -3,7 +3,10 @@
 //! (a late report's sale a week before them), at least a week before `end`, around the first
 //! producer (P) and user firms that really buy acetone from it (U…). Each gap is recorded against the firm the validator reports it for.
 //! Each row below is one story, a function in `STORIES`; the stories are grouped by what
-//! goes wrong: `shipments`, `stock`, `documents`, `records` and `deals`.
+//! goes wrong: `shipments`, `stock`, `documents`, `records`, `deals` and `orders`.
+//! SUSPICIOUS_FREQUENCY's history reaches back into the month before its burst, before the four
+//! weeks. There is no SUSPICIOUS_STRUCTURING story: it needs an order threshold, which the demo
+//! has none of until the rule pack brings them.
 //!
 //! | code | how | recorded for, entries |
 //! | --- | --- | --- |
@@ -27,12 +30,15 @@
 //! | LATE_REPORT | P sells 120 kg of acetone 33 days before the end, received cleanly, and reports it 31 days 2 hours later | P: sale |
 //! | SALE_TO_INDIVIDUAL | P sells 5 kg of acetic anhydride (category 2) to a person | P: sale |
 //! | CASH_OR_BARTER | P sells 60 kg of acetone to an outside firm for cash (and 3 kg to a person for cash, lawful for category 3) | P: sale |
+//! | SUSPICIOUS_SIZE | P sells an outside trader 6 × 200 kg, then 1250 kg (above 5 × 200 kg) | P: the big sale |
+//! | SUSPICIOUS_FREQUENCY | (only with traffic reaching into the month before) another outside trader orders 40 kg on 6 days at the end of one month, then on 14 days running in the next | P: the 14 sales |
 //! | CHAIN_BROKEN | (only when asked) one entry is stored with the hash of a quantity 1 kg larger | its firm: entry |
 
 mod deals;
 mod documents;
 mod gap;
 mod injector;
+mod orders;
 mod records;
 mod shipments;
 mod stock;
@@ -74,7 +80,14 @@ const STORIES: &[(&str, Story)] = &[
     ("INVALID_TRANSPORT_DOC", documents::invalid_transport_doc),
     ("SALE_TO_INDIVIDUAL", deals::sale_to_individual),
     ("CASH_OR_BARTER", deals::cash_or_barter),
+    ("SUSPICIOUS_SIZE", orders::unusual_size),
 ];
+
+/// A story that is told only when the traffic is long enough for it.
+type LongStory = fn(&mut Injector<'_, '_>) -> Result<Option<Gap>, String>;
+
+/// Told after `STORIES`, each when the traffic allows.
+const LONG_STORIES: &[(&str, LongStory)] = &[("SUSPICIOUS_FREQUENCY", orders::unusual_frequency)];
 
 /// Told last, and only when asked.
 const CHAIN_BROKEN: (&str, Story) = ("CHAIN_BROKEN", records::break_one_chain);
@@ -83,15 +96,30 @@ const CHAIN_BROKEN: (&str, Story) = ("CHAIN_BROKEN", records::break_one_chain);
 /// stored with a hash that does not match it.
 pub fn inject(sim: &mut Sim<'_>, break_chain: bool) -> Result<Vec<GapPlan>, String> {
     let mut inj = Injector::new(sim)?;
-    let stories = STORIES.iter().chain(break_chain.then_some(&CHAIN_BROKEN));
-    for &(code, story) in stories {
+    for &(code, story) in STORIES {
         let gap = story(&mut inj)?;
-        inj.gaps.push(GapPlan {
+        inj.record(code, gap);
+    }
+    for &(code, story) in LONG_STORIES {
+        if let Some(gap) = story(&mut inj)? {
+            inj.record(code, gap);
+        }
+    }
+    if break_chain {
+        let (code, story) = CHAIN_BROKEN;
+        let gap = story(&mut inj)?;
+        inj.record(code, gap);
+    }
+    Ok(inj.gaps)
+}
+
+impl Injector<'_, '_> {
+    fn record(&mut self, code: &'static str, gap: Gap) {
+        self.gaps.push(GapPlan {
             code,
             firm: gap.firm,
             entries: gap.entries,
             description: gap.description,
         });
     }
-    Ok(inj.gaps)
 }
