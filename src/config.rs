@@ -45,6 +45,8 @@ pub struct Settings {
     /// Custody and grading rule settings (transit window, quantity tolerance, filing deadline);
     /// `as_of` is set per run.
     pub custody: crate::domain::CustodyRules,
+    /// The rule pack `custody` comes from (`GET /rules` shows it).
+    pub rule_pack: crate::domain::rule_pack::RulePack,
     /// How long one computed in-transit board is shared between requests.
     pub board_max_age: std::time::Duration,
     /// Mark the console's cookies `Secure` (set it when the registry is served over TLS).
@@ -113,6 +115,7 @@ impl Settings {
             custody: crate::domain::CustodyRules::defaults(
                 chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
             ),
+            rule_pack: crate::domain::rule_pack::RulePack::shipped(),
             board_max_age: std::time::Duration::from_secs(2),
             secure_cookies: false,
             console_utc_offset: crate::domain::time::CHINA,

@@ -43,6 +43,7 @@ impl Application {
         let tokens = web::Data::new(tokens);
         let metrics = web::Data::new(Metrics::default());
         let custody_rules = web::Data::new(settings.custody);
+        let rule_pack = web::Data::new(settings.rule_pack.clone());
         let board = web::Data::new(crate::shipments::board::BoardCache::new(
             settings.board_max_age,
             Some(db.get_ref().clone()),
@@ -81,6 +82,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
                 .app_data(custody_rules.clone())
+                .app_data(rule_pack.clone())
                 .app_data(board.clone())
                 .app_data(pending_runs.clone())
                 .app_data(cookies.clone())

@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::config::{Secret, Settings};
 use crate::db::{ConnectionManager, DatabaseUrl, Db};
+use crate::domain::rule_pack::{self, RulePack};
 use crate::domain::CustodyRules;
 
 /// A connection of its own pool (the pool lives as long as the connection).
@@ -47,33 +48,60 @@ pub(super) fn connect(settings: &Settings) -> Result<Connection, String> {
 }
 
 /// The custody rule settings a deployment may change (custody.md: "overridable per deployment").
-#[derive(Args, Clone, Copy)]
+#[derive(Args, Clone)]
 pub(super) struct RuleArgs {
-    /// Hours a shipment may be in transit before a missing receipt is a finding.
-    #[arg(long, env = "PRECURSOR_TRANSIT_WINDOW_HOURS", default_value_t = 168)]
-    transit_window_hours: i64,
-    /// Quantities agree within this many basis points of the larger one (50 = 0.5 %).
-    #[arg(long, env = "PRECURSOR_QUANTITY_TOLERANCE_BP", default_value_t = 50)]
-    quantity_tolerance_bp: i64,
-    /// Hours after which filing an entry is late.
-    #[arg(long, env = "PRECURSOR_FILING_DEADLINE_HOURS", default_value_t = 72)]
-    filing_deadline_hours: i64,
+    /// The rule pack: `cn` (shipped with the binary) or the path of a pack file (TOML, as
+    /// `rules/cn.toml`).
+    #[arg(long, env = "PRECURSOR_RULE_PACK", default_value = "cn")]
+    rule_pack: String,
+    /// Hours a shipment may be in transit before a missing receipt is a finding (default: the
+    /// pack's).
+    #[arg(long, env = "PRECURSOR_TRANSIT_WINDOW_HOURS")]
+    transit_window_hours: Option<i64>,
+    /// Quantities agree within this many basis points of the larger one (default: the pack's).
+    #[arg(long, env = "PRECURSOR_QUANTITY_TOLERANCE_BP")]
+    quantity_tolerance_bp: Option<i64>,
+    /// Hours after which filing an entry other than a sale is late (default: the pack's).
+    #[arg(long, env = "PRECURSOR_FILING_DEADLINE_HOURS")]
+    filing_deadline_hours: Option<i64>,
 }
 
 impl RuleArgs {
-    pub(super) fn settings(self) -> Result<CustodyRules, String> {
-        if self.transit_window_hours < 1
-            || self.filing_deadline_hours < 1
-            || !(0..=10_000).contains(&self.quantity_tolerance_bp)
-        {
-            return Err("the transit window and filing deadline must be at least 1 hour, the tolerance 0–10000 bp".into());
+    /// The rule pack, and its custody rules with the flags' overrides.
+    pub(super) fn settings(&self) -> Result<(RulePack, CustodyRules), String> {
+        let text = match self.rule_pack.as_str() {
+            "cn" => rule_pack::CN.to_string(),
+            path => std::fs::read_to_string(path).map_err(|e| format!("rule pack {path}: {e}"))?,
+        };
+        let pack = RulePack::parse(&text).map_err(|e| format!("{}: {e}", self.rule_pack))?;
+        // Read once per process: the id and thresholds live as long as it.
+        let id: &'static str = Box::leak(pack.id().into_boxed_str());
+        let thresholds: Vec<(&'static str, i64)> = pack
+            .thresholds
+            .iter()
+            .map(|(cas, amount)| (&*Box::leak(cas.clone().into_boxed_str()), *amount))
+            .collect();
+        let mut rules = pack.custody_rules(id, chrono::Utc::now());
+        rules.thresholds = Box::leak(thresholds.into_boxed_slice());
+        let hours = |flag: &str, value: i64| {
+            (1..=24 * 365)
+                .contains(&value)
+                .then(|| chrono::Duration::hours(value))
+                .ok_or(format!("--{flag} must be 1–8760 hours"))
+        };
+        if let Some(h) = self.transit_window_hours {
+            rules.transit_window = hours("transit-window-hours", h)?;
         }
-        Ok(CustodyRules {
-            transit_window: chrono::Duration::hours(self.transit_window_hours),
-            tolerance_bp: self.quantity_tolerance_bp,
-            filing_deadline: chrono::Duration::hours(self.filing_deadline_hours),
-            ..CustodyRules::defaults(chrono::Utc::now())
-        })
+        if let Some(h) = self.filing_deadline_hours {
+            rules.filing_deadline = hours("filing-deadline-hours", h)?;
+        }
+        if let Some(bp) = self.quantity_tolerance_bp {
+            if !(0..=10_000).contains(&bp) {
+                return Err("--quantity-tolerance-bp must be 0–10000".into());
+            }
+            rules.tolerance_bp = bp;
+        }
+        Ok((pack, rules))
     }
 }
 

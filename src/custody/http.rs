@@ -3,10 +3,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::findings::{self, DecisionRequest, ExplanationRequest, FindingQuery, FindingView};
+use super::rules_view::RulesView;
 use super::run::{self, RunRequest, RunSummary};
 use super::trace::{self, Trace, TraceQuery};
 use crate::auth::AuthUser;
 use crate::db::Db;
+use crate::domain::rule_pack::RulePack;
 use crate::domain::CustodyRules;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
@@ -23,7 +25,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/custody/findings/{finding_id}/explanations")
                 .route(web::post().to(explain)),
         )
-        .service(web::resource("/custody/trace").route(web::get().to(trace)));
+        .service(web::resource("/custody/trace").route(web::get().to(trace)))
+        .service(web::resource("/rules").route(web::get().to(rules)));
+}
+
+/// The rule pack in force and every setting the validator judges by (any signed-in user: the
+/// rules are public law).
+#[utoipa::path(get, path = "/api/v1/rules", tag = "custody",
+    responses((status = 200, body = RulesView), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn rules(
+    pack: web::Data<RulePack>,
+    rules: web::Data<CustodyRules>,
+    _who: AuthUser,
+) -> HttpResponse {
+    HttpResponse::Ok().json(RulesView::of(&pack, &rules))
 }
 
 /// Run the custody validator (regulator: one firm or all; enterprise: its own firm).

@@ -6,6 +6,7 @@ pub mod findings;
 pub mod http;
 pub mod model;
 pub mod pages;
+pub mod rules_view;
 pub mod run;
 pub mod store;
 pub mod trace;

@@ -48,6 +48,8 @@ pub struct RunSummary {
     /// Findings that no longer fire and were resolved by this run.
     pub resolved_findings: i64,
     pub duration_ms: i64,
+    /// The rule pack the run judged by (`name@version`, `GET /rules`).
+    pub rule_pack: String,
 }
 
 /// How long each part of a run took, for the CLI and the benchmark.
@@ -116,7 +118,8 @@ pub fn run_validation(
 ) -> Result<(RunSummary, RunTimings), AppError> {
     let started = Instant::now();
     let started_at = time::now();
-    let input = store::load_input(conn)?;
+    let mut input = store::load_input(conn)?;
+    input.order_thresholds = store::order_thresholds(conn, settings.thresholds)?;
     let loaded = Instant::now();
     let mut findings = validate(&input, settings);
     let validated = Instant::now();
@@ -138,6 +141,7 @@ pub fn run_validation(
         new_findings: 0,
         resolved_findings: 0,
         duration_ms: 0,
+        rule_pack: settings.pack.to_string(),
     };
     drop(input);
     // The run and what it changed are one transaction: no finding points at an unrecorded run.
@@ -190,6 +194,7 @@ fn run_row(
             .map_err(AppError::internal)?,
         new_findings: summary.new_findings,
         resolved_findings: summary.resolved_findings,
+        rule_pack: Some(summary.rule_pack.clone()),
     })
 }
 
@@ -302,6 +307,9 @@ pub struct StoredRun {
     pub findings_by_code: BTreeMap<String, i64>,
     pub new_findings: i64,
     pub resolved_findings: i64,
+    /// Absent for runs before rule packs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_pack: Option<String>,
 }
 
 fn stored_run(row: RunRow) -> Result<StoredRun, AppError> {
@@ -323,6 +331,7 @@ fn stored_run(row: RunRow) -> Result<StoredRun, AppError> {
             .map_err(|_| bad("findings_by_code"))?,
         new_findings: row.new_findings,
         resolved_findings: row.resolved_findings,
+        rule_pack: row.rule_pack,
     })
 }
 

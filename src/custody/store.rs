@@ -99,9 +99,25 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
         catalog: crate::chemicals::store::controls(conn)?,
         broken_chains,
         refusals: refusals(conn, None)?,
-        // Filled from the rule pack once it exists; until then nothing is judged for structuring.
+        // The rule pack's, by CAS: see `order_thresholds`.
         order_thresholds: HashMap::new(),
     })
+}
+
+/// The rule pack's per-transaction thresholds (by CAS number) as the validator reads them: by
+/// chemical id. A CAS number not in the catalog is no chemical's threshold.
+pub fn order_thresholds(
+    conn: &mut DbConnection,
+    thresholds: &[(&str, i64)],
+) -> Result<HashMap<String, i64>, AppError> {
+    if thresholds.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids = crate::chemicals::store::cas_index(conn)?;
+    Ok(thresholds
+        .iter()
+        .filter_map(|(cas, amount)| Some((ids.get(*cas)?.clone(), *amount)))
+        .collect())
 }
 
 /// The input restricted to one firm, from one snapshot: its entries, the firm with its status
@@ -384,6 +400,8 @@ pub struct RunRow {
     pub findings_by_code: String,
     pub new_findings: i64,
     pub resolved_findings: i64,
+    /// The rule pack judged by (`cn@2026.1`); absent for runs before rule packs.
+    pub rule_pack: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

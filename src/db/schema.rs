@@ -168,6 +168,7 @@ diesel::table! {
         findings_by_code -> Text,
         new_findings -> BigInt,
         resolved_findings -> BigInt,
+        rule_pack -> Nullable<Text>,
     }
 }
 
@@ -251,6 +252,7 @@ diesel::table! {
         breakdown -> Text,
         confirmed_by -> Text,
         confirmed_at -> Timestamp,
+        rule_pack -> Nullable<Text>,
     }
 }
 

@@ -9,8 +9,8 @@ use super::rng::Rng;
 use crate::audits::store::{self as audit_store, AuditFindingRow, AuditRow};
 use crate::auth::Principal;
 use crate::db::{write_tx, DbConnection};
-use crate::domain::time;
 use crate::domain::Severity;
+use crate::domain::{time, CustodyRules};
 use crate::error::AppError;
 use crate::firms::store::FirmRow;
 use crate::grading::{self, ConfirmRequest, Period};
@@ -70,7 +70,7 @@ pub fn supervise(
         }
         Ok(())
     })?;
-    let grades = confirm_grades(conn, regulator, &firms, period, settings.filing_deadline)?;
+    let grades = confirm_grades(conn, regulator, &firms, period, &settings)?;
     Ok(SupervisionReport {
         audits,
         audit_findings,
@@ -152,7 +152,7 @@ fn confirm_grades(
     regulator: &Principal,
     firms: &[FirmRow],
     period: Period,
-    filing_deadline: Duration,
+    rules: &CustodyRules,
 ) -> Result<usize, AppError> {
     for firm in firms {
         let id = Uuid::parse_str(&firm.id).map_err(|_| AppError::internal("stored firm id"))?;
@@ -165,7 +165,7 @@ fn confirm_grades(
                 grade: None,
                 reason: None,
             },
-            filing_deadline,
+            rules,
         )?;
     }
     Ok(firms.len())

@@ -16,8 +16,16 @@ pub struct CustodyRules {
     /// How late a sale may be reported, by its chemical's category (index 0: category 1).
     pub report_deadlines: [Duration; 3],
     pub suspicious: SuspiciousOrders,
+    /// The rule pack these rules come from (`name@version`), recorded on runs and grades.
+    pub pack: &'static str,
+    /// Per-transaction thresholds (CAS number, thousandths) that SUSPICIOUS_STRUCTURING splits
+    /// around, from the pack.
+    pub thresholds: &'static [(&'static str, i64)],
     pub as_of: DateTime<Utc>,
 }
+
+/// The pack of `CustodyRules::defaults`: the shipped `rules/cn.toml`, which a test keeps equal.
+pub const DEFAULT_PACK: &str = "cn@2026.1";
 
 /// When a seller's orders from one buyer of one chemical are suspicious (21 CFR 1300.01:
 /// unusual size, unusual frequency, a pattern deviating from the normal; and structuring).
@@ -60,6 +68,8 @@ impl CustodyRules {
             // Decree 445, the chapter on purchase and sale (Arts. 14–23): category 1 within 5 days of the sale, categories 2 and 3 within 30.
             report_deadlines: [Duration::days(5), Duration::days(30), Duration::days(30)],
             suspicious: SuspiciousOrders::default(),
+            pack: DEFAULT_PACK,
+            thresholds: &[],
             as_of,
         }
     }

@@ -9,6 +9,7 @@ pub mod finding;
 pub mod quantity;
 pub mod region;
 pub mod resident_id;
+pub mod rule_pack;
 pub mod time;
 
 pub use cas::CasNumber;

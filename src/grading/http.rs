@@ -57,9 +57,9 @@ pub async fn confirm(
     body: web::Json<ConfirmRequest>,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    let deadline = rules.filing_deadline;
+    let rules = **rules;
     let grade = db
-        .run(move |conn| super::confirm(conn, &who, firm_id, body.into_inner(), deadline))
+        .run(move |conn| super::confirm(conn, &who, firm_id, body.into_inner(), &rules))
         .await?;
     Ok(HttpResponse::Created().json(grade))
 }

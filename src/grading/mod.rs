@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
-use crate::domain::{time, Role};
+use crate::domain::{time, CustodyRules, Role};
 use crate::domain::{Code, FindingStatus, RegionCode, Severity};
 use crate::error::{AppError, FieldError};
 use crate::firms;
@@ -140,6 +140,10 @@ pub struct GradeView {
     pub overridden: bool,
     pub reason: Option<String>,
     pub rules_version: String,
+    /// The custody rule pack (`name@version`) in force when the grade was confirmed; absent for
+    /// grades before rule packs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_pack: Option<String>,
     pub breakdown: Vec<BreakdownItem>,
     pub confirmed_by: Uuid,
     pub confirmed_at: DateTime<Utc>,
@@ -169,6 +173,7 @@ fn grade_view(row: &GradeRow) -> Result<GradeView, AppError> {
         overridden: row.overridden,
         reason: row.reason.clone(),
         rules_version: row.rules_version.clone(),
+        rule_pack: row.rule_pack.clone(),
         breakdown: serde_json::from_str(&row.breakdown).map_err(|_| bad("breakdown"))?,
         confirmed_by: Uuid::parse_str(&row.confirmed_by).map_err(|_| bad("confirmer"))?,
         confirmed_at: time::from_db(row.confirmed_at),
@@ -182,7 +187,7 @@ pub fn confirm(
     who: &Principal,
     firm_id: Uuid,
     request: ConfirmRequest,
-    filing_deadline: Duration,
+    custody: &CustodyRules,
 ) -> Result<GradeView, AppError> {
     policy::supervise_firms(who)?;
     let mut errors = Vec::new();
@@ -231,7 +236,7 @@ pub fn confirm(
     };
     write_tx(conn, |conn| {
         firms::require(conn, firm_id)?;
-        let assessment = rules::assess(&facts(conn, firm_id, period, filing_deadline)?);
+        let assessment = rules::assess(&facts(conn, firm_id, period, custody.filing_deadline)?);
         let grade = override_grade.unwrap_or(assessment.grade);
         let row = GradeRow {
             id: Uuid::now_v7().to_string(),
@@ -246,6 +251,7 @@ pub fn confirm(
             breakdown: serde_json::to_string(&assessment.breakdown).map_err(AppError::internal)?,
             confirmed_by: who.user_id.to_string(),
             confirmed_at: time::now(),
+            rule_pack: Some(custody.pack.to_string()),
         };
         store::insert(conn, &row)?;
         grade_view(&row)

@@ -540,12 +540,12 @@ async fn decide(
         grade: if overriding { given(&form.grade) } else { None },
         reason: given(&form.reason),
     };
-    let (principal, deadline) = (user.principal.clone(), rules.filing_deadline);
+    let (principal, custody) = (user.principal.clone(), **rules);
     let log = ActivityRow::created(&req, &principal);
     let outcome = db
         .run(move |conn| {
             crate::activity::together(conn, &log, |conn| {
-                let grade = super::confirm(conn, &principal, firm, request, deadline)?;
+                let grade = super::confirm(conn, &principal, firm, request, &custody)?;
                 Ok(grade)
             })
         })

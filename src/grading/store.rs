@@ -20,6 +20,8 @@ pub struct GradeRow {
     pub breakdown: String,
     pub confirmed_by: String,
     pub confirmed_at: NaiveDateTime,
+    /// The custody rule pack its findings were judged by; absent for grades before rule packs.
+    pub rule_pack: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &GradeRow) -> Result<(), AppError> {

@@ -45,6 +45,7 @@ use crate::{
         custody::http::explain,
         custody::http::decide,
         custody::http::trace,
+        custody::http::rules,
         shipments::http::incoming,
         shipments::http::receipt,
         shipments::http::refusal,

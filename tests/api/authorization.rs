@@ -282,6 +282,12 @@ fn routes() -> Vec<Route> {
             expect: [401, 200, 200, 200, 200, 200],
         },
         Route {
+            method: "GET",
+            path: |_, _| "/api/v1/rules".into(),
+            body: no_body,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Route {
             method: "POST",
             path: |_, _| "/api/v1/chemicals".into(),
             body: |app, _, _| {

@@ -178,3 +178,49 @@ fn an_amendment_of_the_list_counts_from_its_date() {
         assert_eq!(unknown.status, 404);
     });
 }
+
+/// The rule pack in force is shown whole, and each run and grade names it.
+#[test]
+fn the_rule_pack_is_shown_and_named_on_runs_and_grades() {
+    each_backend(|app| {
+        let regulator = app.regulator();
+        let rules = app.get("/api/v1/rules", Some(&app.association()));
+        assert_eq!(rules.status, 200, "{}", rules.text);
+        assert_eq!(rules.body["pack"], "cn@2026.1");
+        assert_eq!(rules.body["report_deadline_days"], json!([5, 30, 30]));
+        assert_eq!(rules.body["filing_deadline_hours"], 72);
+        assert_eq!(rules.body["suspicious"]["size_factor"], 5.0);
+        assert_eq!(app.get("/api/v1/rules", None).status, 401);
+
+        let firm = app.register_firm(&regulator, "宁德市规则化工有限公司");
+        let run = app.post("/api/v1/custody/validations", Some(&regulator), &json!({}));
+        assert_eq!(run.body["rule_pack"], "cn@2026.1", "{}", run.text);
+        let grade = app.post(
+            &format!("/api/v1/firms/{firm}/grades"),
+            Some(&regulator),
+            &json!({"period": "2026"}),
+        );
+        assert_eq!(grade.status, 201, "{}", grade.text);
+        assert_eq!(grade.body["rule_pack"], "cn@2026.1", "{}", grade.text);
+    });
+}
+
+/// A pack with a bad value stops the registry at start, naming the key.
+#[test]
+fn a_bad_rule_pack_is_refused_at_start_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.toml");
+    let text =
+        precursor_registry::domain::rule_pack::CN.replace("tolerance_bp = 50", "tolerance_bp = -5");
+    std::fs::write(&pack, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_precursor-registry"))
+        .args(["validate", "--data-dir"])
+        .arg(dir.path())
+        .arg("--rule-pack")
+        .arg(&pack)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shipments.tolerance_bp"), "{stderr}");
+}

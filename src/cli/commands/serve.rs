@@ -73,7 +73,7 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.bind = args.bind;
     settings.max_connections = args.max_connections;
     settings.workers = args.workers;
-    settings.custody = args.rules.settings()?;
+    (settings.rule_pack, settings.custody) = args.rules.settings()?;
     settings.board_max_age = std::time::Duration::from_millis(args.board_max_age_ms);
     settings.secure_cookies = args.secure_cookies;
     settings.console_utc_offset = args.console_utc_offset;

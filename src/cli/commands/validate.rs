@@ -27,7 +27,7 @@ pub(in crate::cli) struct ValidateArgs {
 
 pub(in crate::cli) fn run(args: ValidateArgs) -> Result<(), String> {
     let settings = args.storage.settings()?;
-    let rules = args.rules.settings()?;
+    let (_, rules) = args.rules.settings()?;
     let as_of = match args.as_of.as_deref() {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
             .map_err(|_| format!("--as-of {text:?} is not an RFC 3339 time"))?
