@@ -58,7 +58,7 @@ struct Target {
 pub struct LedgerState<'a> {
     firm: &'a Firm,
     firm_id: String,
-    categories: HashMap<String, i32>,
+    catalog: HashMap<String, crate::domain::catalog::Control>,
     registered: HashSet<String>,
     targets: HashMap<String, Target>,
     reversed: HashSet<String>,
@@ -71,14 +71,9 @@ impl<'a> LedgerState<'a> {
         firm: &'a Firm,
         items: &[Item],
     ) -> Result<LedgerState<'a>, AppError> {
-        let chemical_ids: Vec<String> = items
-            .iter()
-            .filter_map(|i| i.entry.chemical_id)
-            .map(|c| c.to_string())
-            .collect();
-        let categories = store::chemical_categories(conn, &chemical_ids)?
-            .into_iter()
-            .collect();
+        // The whole list is a few dozen rows: each item is judged by the list as it stood when
+        // it happened.
+        let catalog = crate::chemicals::store::controls(conn)?;
         let counterparty_ids: Vec<String> = items
             .iter()
             .filter_map(|i| match &i.entry.counterparty {
@@ -105,7 +100,7 @@ impl<'a> LedgerState<'a> {
         Ok(LedgerState {
             firm,
             firm_id: firm.id.to_string(),
-            categories,
+            catalog,
             registered,
             targets,
             reversed,
@@ -172,14 +167,18 @@ impl<'a> LedgerState<'a> {
     fn movement(&self, item: &Item, errors: &mut Vec<FieldError>) -> (String, Option<String>, i64) {
         let e = &item.entry;
         let chemical_id = e.chemical_id.map(|c| c.to_string()).unwrap_or_default();
-        match self.categories.get(&chemical_id) {
+        match self
+            .catalog
+            .get(&chemical_id)
+            .map(|c| c.category_at(e.occurred_at))
+        {
             None => errors.push(error(
                 item,
                 "chemical_id",
                 "unknown_chemical",
                 "is not in the catalog",
             )),
-            Some(category) if *category <= 2 && e.lot.is_none() => errors.push(error(
+            Some(category) if category <= 2 && e.lot.is_none() => errors.push(error(
                 item,
                 "lot",
                 "lot_required",
