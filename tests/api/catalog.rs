@@ -152,6 +152,14 @@ fn an_amendment_of_the_list_counts_from_its_date() {
         assert_eq!(later.status, 201, "{}", later.text);
         assert_eq!(later.body["category"], 2, "{}", later.text);
         assert_eq!(later.body["changes"].as_array().unwrap().len(), 2);
+        // Filing reads the list the same way: without a lot, a use of 5 days ago (category 3
+        // then) is filed, one of yesterday (category 2) is refused.
+        let lotless = |d: i64| {
+            app.post(&format!("/api/v1/firms/{firm}/ledger"), Some(&clerk),
+                &json!({"kind": "stocktake", "chemical_id": id, "quantity": "0", "occurred_at": days(d)}))
+        };
+        assert_eq!(lotless(-5).status, 201);
+        assert!(lotless(-1).has_field_error("lot", "lot_required"));
         let nothing = change(json!({"effective_from": days(0), "note": "?"}));
         assert!(
             nothing.has_field_error("category", "nothing_changed"),
