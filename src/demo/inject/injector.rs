@@ -4,7 +4,7 @@
 use super::super::plan::FirmKind;
 use super::super::sim::{waybill_text, Ev, Party, ShipRef, Shipper, Sim, NO_LOT};
 use super::super::world;
-use super::gap::{GapPlan, LEAD_DAYS, SPAN_DAYS};
+use super::gap::{GapPlan, SPAN_DAYS};
 use crate::domain::quantity::format_thousandths;
 use crate::domain::EntryKind;
 
@@ -66,7 +66,7 @@ impl<'s, 'p> Injector<'s, 'p> {
                 .collect()
         };
         let acetone_users = buyers_of(acetone);
-        if acetone_users.is_empty() || sim.days < SPAN_DAYS + LEAD_DAYS + 1 {
+        if acetone_users.is_empty() || sim.days < SPAN_DAYS + 1 {
             return Err("too small a province for the documented gaps".into());
         }
         let start = sim.rng.index(acetone_users.len());

@@ -27,7 +27,7 @@
 //! | INVALID_TRANSPORT_DOC | P ships 150 kg of acetone to an outside firm in another city under a transport permit number no office issued | P: sale |
 //! | UNEXPLAINED_LOSS | P files a 6.5 kg loss without a note | P: loss |
 //! | LATE_FILING | one simulated use is recorded 5 days 2 hours after it happened | its firm: the use |
-//! | LATE_REPORT | P sells 120 kg of acetone 33 days before the end, received cleanly, and reports it 31 days 2 hours later | P: sale |
+//! | LATE_REPORT | (only when the traffic begins a week before the stories) P sells 120 kg of acetone 33 days before the end, received cleanly, and reports it 31 days 2 hours later | P: sale |
 //! | SALE_TO_INDIVIDUAL | P sells 5 kg of acetic anhydride (category 2) to a person | P: sale |
 //! | CASH_OR_BARTER | P sells 60 kg of acetone to an outside firm for cash (and 3 kg to a person for cash, lawful for category 3) | P: sale |
 //! | SUSPICIOUS_SIZE | P sells an outside trader 6 × 200 kg, then 1250 kg (above 5 × 200 kg) | P: the big sale |
@@ -76,7 +76,6 @@ const STORIES: &[(&str, Story)] = &[
     ("MISSING_TRANSPORT_DOC", documents::missing_transport_doc),
     ("UNEXPLAINED_LOSS", stock::unexplained_loss),
     ("LATE_FILING", records::late_filing),
-    ("LATE_REPORT", records::late_report),
     ("INVALID_TRANSPORT_DOC", documents::invalid_transport_doc),
     ("SALE_TO_INDIVIDUAL", deals::sale_to_individual),
     ("CASH_OR_BARTER", deals::cash_or_barter),
@@ -87,7 +86,10 @@ const STORIES: &[(&str, Story)] = &[
 type LongStory = fn(&mut Injector<'_, '_>) -> Result<Option<Gap>, String>;
 
 /// Told after `STORIES`, each when the traffic allows.
-const LONG_STORIES: &[(&str, LongStory)] = &[("SUSPICIOUS_FREQUENCY", orders::unusual_frequency)];
+const LONG_STORIES: &[(&str, LongStory)] = &[
+    ("SUSPICIOUS_FREQUENCY", orders::unusual_frequency),
+    ("LATE_REPORT", records::late_report),
+];
 
 /// Told last, and only when asked.
 const CHAIN_BROKEN: (&str, Story) = ("CHAIN_BROKEN", records::break_one_chain);

@@ -3,7 +3,7 @@
 
 use super::super::plan::FirmKind;
 use super::super::world;
-use super::gap::Gap;
+use super::gap::{Gap, LEAD_DAYS};
 use super::injector::{kg, Injector};
 use crate::domain::EntryKind;
 
@@ -46,8 +46,12 @@ pub(super) fn late_filing(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
 
 /// LATE_REPORT: P sells acetone (category 3) to the next buyer, who receives it cleanly the
 /// same day; P reports the sale 31 days 2 hours later, past category 3's 30 days. The sale is
-/// made before the stories' span so that the report lands inside it.
-pub(super) fn late_report(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
+/// made before the stories' span so that the report lands inside it: told only when the
+/// traffic begins at least `LEAD_DAYS` before the span.
+pub(super) fn late_report(inj: &mut Injector<'_, '_>) -> Result<Option<Gap>, String> {
+    if inj.base < LEAD_DAYS {
+        return Ok(None);
+    }
     let day = -6;
     let sold = inj.sell_new_acetone(day - 1, 120_000, day, (10, 15));
     let acetone = inj.acetone;
@@ -73,7 +77,7 @@ pub(super) fn late_report(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
         inj.date(day),
         inj.waybill(sold.ship)
     );
-    Ok(Gap::own(inj.producer, sold.sale, description))
+    Ok(Some(Gap::own(inj.producer, sold.sale, description)))
 }
 
 /// CHAIN_BROKEN: marks one entry in the middle of a clean user's chain. It will be stored with
