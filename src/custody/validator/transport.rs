@@ -21,19 +21,16 @@ enum Invalid<'a> {
 
 impl Validator<'_> {
     pub(super) fn transport(&self, out: &mut Vec<Finding>) {
-        let mut first_use: HashMap<&str, &Entry> = HashMap::new();
-        let mut sales: Vec<&Entry> = self
+        let mut single_use: Vec<(&Entry, &Permit, &str)> = Vec::new();
+        for e in self
             .entries
             .iter()
             .copied()
             .filter(|e| e.kind == EntryKind::Sale)
-            .collect();
-        // Single use is judged in business order across firms: the earliest sale keeps it.
-        sales.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
-        for e in sales {
+        {
             let category = self.category(&e.chemical_id, e.occurred_at);
-            match (&e.transport_permit_no, self.crosses_cities(e)) {
-                (None, Some(true)) => out.push(self.single(
+            match &e.transport_permit_no {
+                None if self.crosses_cities(e) == Some(true) => out.push(self.single(
                     Code::MissingTransportDoc,
                     Severity::Minor,
                     e,
@@ -41,12 +38,24 @@ impl Validator<'_> {
                     format!("跨设区的市运输第{category}类易制毒化学品，未记录运输许可证或备案证明编号"),
                     format!("a category {category} shipment to another city without a transport permit or filing number"),
                 )),
-                (Some(number), _) => {
-                    if let Err(why) = self.check_document(e, number, category, &mut first_use) {
-                        out.push(self.invalid(e, number, why));
+                None => {}
+                Some(number) => match self.check_document(e, number, category) {
+                    Err(why) => out.push(self.invalid(e, number, why)),
+                    Ok(permit) if category == 1 && permit.kind == PermitKind::TransportPermit => {
+                        single_use.push((e, permit, number));
                     }
-                }
-                (None, _) => {}
+                    Ok(_) => {}
+                },
+            }
+        }
+        // A category-1 permit is good for one shipment: judged in business order across firms,
+        // the earliest sale keeps it (only these few sales are sorted).
+        single_use.sort_by(|a, b| order_key(a.0).cmp(&order_key(b.0)));
+        let mut first_use: HashMap<&str, &Entry> = HashMap::new();
+        for (e, permit, number) in single_use {
+            let first = *first_use.entry(&*permit.id).or_insert(e);
+            if first.id != e.id {
+                out.push(self.invalid(e, number, Invalid::Used(&first.id)));
             }
         }
     }
@@ -55,27 +64,28 @@ impl Validator<'_> {
     /// known (a person, an outside party without a credit code, a firm without a region).
     fn crosses_cities(&self, e: &Entry) -> Option<bool> {
         let from = self.input.firms.get(&*e.firm_id)?.region.as_ref()?;
-        let to = match e.counterparty.as_ref()? {
-            Party::Registered(id) => self.input.firms.get(&**id)?.region.clone()?,
-            Party::External(outside) if outside.is_individual() => return None,
+        let to_city = |region: &RegionCode| from.city() != region.city();
+        match e.counterparty.as_ref()? {
+            Party::Registered(id) => self.input.firms.get(&**id)?.region.as_ref().map(to_city),
+            Party::External(outside) if outside.is_individual() => None,
             // A unified social credit code carries its registration authority's region.
             Party::External(outside) => {
                 let code = CreditCode::parse(outside.credit_code.as_deref()?).ok()?;
-                RegionCode::parse(&code.as_str()[2..8]).ok()?
+                RegionCode::parse(&code.as_str()[2..8])
+                    .ok()
+                    .map(|r| to_city(&r))
             }
-        };
-        Some(!from.same_city(&to))
+        }
     }
 
     /// A named document must be a transport permit (any category) or filing (category 3) of
     /// the seller or the buyer, in force on the day and covering the chemical.
-    fn check_document<'a>(
-        &'a self,
-        e: &'a Entry,
+    fn check_document(
+        &self,
+        e: &Entry,
         number: &str,
         category: u8,
-        first_use: &mut HashMap<&'a str, &'a Entry>,
-    ) -> Result<(), Invalid<'a>> {
+    ) -> Result<&Permit, Invalid<'_>> {
         let holders = [Some(&*e.firm_id), super::walk::registered(e)];
         let permit = holders
             .into_iter()
@@ -83,7 +93,7 @@ impl Validator<'_> {
             .flat_map(|firm| self.permits_by_firm.get(firm).into_iter().flatten())
             .copied()
             .find(|p| {
-                &*p.number == number
+                p.number == number
                     && (p.kind == PermitKind::TransportPermit
                         || (p.kind == PermitKind::TransportFiling && category == 3))
             })
@@ -94,13 +104,7 @@ impl Validator<'_> {
         if !permit.covers(&e.chemical_id, e.occurred_at) {
             return Err(Invalid::NotInForce(permit));
         }
-        if category == 1 && permit.kind == PermitKind::TransportPermit {
-            let first = first_use.entry(&*permit.id).or_insert(e);
-            if first.id != e.id {
-                return Err(Invalid::Used(&first.id));
-            }
-        }
-        Ok(())
+        Ok(permit)
     }
 
     fn invalid(&self, e: &Entry, number: &str, why: Invalid<'_>) -> Finding {
