@@ -94,15 +94,27 @@ pub fn insert_change(conn: &mut DbConnection, row: &ChangeRow) -> Result<(), App
     Ok(())
 }
 
-/// Every chemical's control over time, by id: what the validator judges entries by.
-pub fn controls(conn: &mut DbConnection) -> Result<HashMap<String, Control>, AppError> {
-    let listed: Vec<(String, i32, Option<chrono::NaiveDateTime>)> = chemicals::table
+/// Every chemical's control over time (or only that of `only`), by id: what the validator
+/// and filing judge entries by.
+pub fn controls(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<HashMap<String, Control>, AppError> {
+    let mut listed_query = chemicals::table
         .select((
             chemicals::id,
             chemicals::category,
             chemicals::controlled_from,
         ))
-        .load(conn)?;
+        .into_boxed();
+    let mut changes_query = chemical_changes::table
+        .select(ChangeRow::as_select())
+        .into_boxed();
+    if let Some(ids) = only {
+        listed_query = listed_query.filter(chemicals::id.eq_any(ids));
+        changes_query = changes_query.filter(chemical_changes::chemical_id.eq_any(ids));
+    }
+    let listed: Vec<(String, i32, Option<chrono::NaiveDateTime>)> = listed_query.load(conn)?;
     let mut controls: HashMap<String, Control> = listed
         .into_iter()
         .map(|(id, category, from)| {
@@ -113,9 +125,7 @@ pub fn controls(conn: &mut DbConnection) -> Result<HashMap<String, Control>, App
             (id, control)
         })
         .collect();
-    let changes: Vec<ChangeRow> = chemical_changes::table
-        .select(ChangeRow::as_select())
-        .load(conn)?;
+    let changes: Vec<ChangeRow> = changes_query.load(conn)?;
     for change in changes {
         let Some(control) = controls.get_mut(&change.chemical_id) else {
             continue;

@@ -41,8 +41,6 @@ pub struct RefusalRow {
 /// The validator's input for one firm's shipments, and what the views show beyond it.
 pub struct Loaded {
     pub input: Input,
-    /// Transport permit numbers of the dispatches, by entry id.
-    pub transport_permits: HashMap<String, String>,
     /// Refusals by dispatch id.
     pub refusals: HashMap<String, RefusalRow>,
 }
@@ -107,11 +105,6 @@ pub fn insert_refusal(conn: &mut DbConnection, row: &RefusalRow) -> Result<(), A
 }
 
 fn loaded(rows: Vec<LedgerRow>, refused: Vec<RefusalRow>) -> Result<Loaded, AppError> {
-    let transport_permits = rows
-        .iter()
-        .filter(|r| r.kind == "sale")
-        .filter_map(|r| Some((r.id.clone(), r.transport_permit_no.clone()?)))
-        .collect();
     let input = Input {
         entries: crate::custody::store::entries_of(rows)?,
         refusals: refused
@@ -125,7 +118,6 @@ fn loaded(rows: Vec<LedgerRow>, refused: Vec<RefusalRow>) -> Result<Loaded, AppE
     };
     Ok(Loaded {
         input,
-        transport_permits,
         refusals: refused
             .into_iter()
             .map(|r| (r.dispatch_entry_id.clone(), r))

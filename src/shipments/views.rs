@@ -125,7 +125,7 @@ fn view(
         lot: d.lot.as_deref().map(str::to_string),
         quantity: format_thousandths(d.quantity),
         shipment_ref: d.shipment_ref.as_deref().map(str::to_string),
-        transport_permit_no: loaded.transport_permits.get(&*d.id).cloned(),
+        transport_permit_no: d.transport_permit_no.as_deref().map(str::to_string),
         dispatched_at: d.occurred_at,
         due_by: s.due_by,
         age: s.age(now).num_seconds(),

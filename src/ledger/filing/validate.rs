@@ -71,9 +71,13 @@ impl<'a> LedgerState<'a> {
         firm: &'a Firm,
         items: &[Item],
     ) -> Result<LedgerState<'a>, AppError> {
-        // The whole list is a few dozen rows: each item is judged by the list as it stood when
-        // it happened.
-        let catalog = crate::chemicals::store::controls(conn)?;
+        // Each item is judged by the list as it stood when it happened.
+        let chemical_ids: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.entry.chemical_id)
+            .map(|c| c.to_string())
+            .collect();
+        let catalog = crate::chemicals::store::controls(conn, Some(&chemical_ids))?;
         let counterparty_ids: Vec<String> = items
             .iter()
             .filter_map(|i| match &i.entry.counterparty {
