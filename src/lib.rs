@@ -22,6 +22,7 @@ pub mod console;
 pub mod counterparties;
 pub mod custody;
 pub mod db;
+pub mod declarations;
 pub mod demo;
 pub mod directory;
 pub mod domain;

@@ -118,6 +118,7 @@ impl Application {
                         .configure(chemicals::http::routes)
                         .configure(firms::http::routes)
                         .configure(permits::http::routes)
+                        .configure(crate::declarations::http::routes)
                         .configure(crate::ledger::http::routes)
                         .configure(crate::custody::http::routes)
                         .configure(crate::shipments::http::routes)

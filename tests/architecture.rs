@@ -25,7 +25,7 @@ const FLOORS: &[(u8, &str, bool, &[&str])] = &[
     (2, "auth", false, &["auth"]),
     (3, "console plumbing", false, &["console"]),
     (4, "base slices", false, &["activity", "chemicals", "firms"]),
-    (5, "", false, &["users", "permits"]),
+    (5, "", false, &["users", "permits", "declarations"]),
     (6, "", false, &["sessions", "ledger"]),
     (7, "", false, &["custody"]),
     (8, "", false, &["audits", "counterparties", "shipments"]),

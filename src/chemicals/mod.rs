@@ -136,6 +136,7 @@ impl ChemicalRow {
                 .iter()
                 .filter_map(|c| Some((c.effective_from, c.category?)))
                 .collect(),
+            medicine: self.pharmaceutical,
         };
         Ok(Chemical {
             id: Uuid::parse_str(&self.id).map_err(|_| corrupt("id"))?,

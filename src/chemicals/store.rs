@@ -105,6 +105,7 @@ pub fn controls(
             chemicals::id,
             chemicals::category,
             chemicals::controlled_from,
+            chemicals::pharmaceutical,
         ))
         .into_boxed();
     let mut changes_query = chemical_changes::table
@@ -114,12 +115,14 @@ pub fn controls(
         listed_query = listed_query.filter(chemicals::id.eq_any(ids));
         changes_query = changes_query.filter(chemical_changes::chemical_id.eq_any(ids));
     }
-    let listed: Vec<(String, i32, Option<chrono::NaiveDateTime>)> = listed_query.load(conn)?;
+    let listed: Vec<(String, i32, Option<chrono::NaiveDateTime>, bool)> =
+        listed_query.load(conn)?;
     let mut controls: HashMap<String, Control> = listed
         .into_iter()
-        .map(|(id, category, from)| {
+        .map(|(id, category, from, medicine)| {
             let control = Control {
                 from: from.map(time::from_db),
+                medicine,
                 ..Control::fixed(category as u8)
             };
             (id, control)

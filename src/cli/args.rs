@@ -50,8 +50,8 @@ pub(super) fn connect(settings: &Settings) -> Result<Connection, String> {
 /// The custody rule settings a deployment may change (custody.md: "overridable per deployment").
 #[derive(Args, Clone)]
 pub(super) struct RuleArgs {
-    /// The rule pack: `cn` (shipped with the binary) or the path of a pack file (TOML, as
-    /// `rules/cn.toml`).
+    /// The rule pack: `cn` (the default), the examples `eu` and `us` (all shipped with the
+    /// binary), or the path of a pack file (TOML, as `rules/cn.toml`).
     #[arg(long, env = "PRECURSOR_RULE_PACK", default_value = "cn")]
     rule_pack: String,
     /// Hours a shipment may be in transit before a missing receipt is a finding (default: the
@@ -69,9 +69,10 @@ pub(super) struct RuleArgs {
 impl RuleArgs {
     /// The rule pack, and its custody rules with the flags' overrides.
     pub(super) fn settings(&self) -> Result<(RulePack, CustodyRules), String> {
-        let text = match self.rule_pack.as_str() {
-            "cn" => rule_pack::CN.to_string(),
-            path => std::fs::read_to_string(path).map_err(|e| format!("rule pack {path}: {e}"))?,
+        let text = match rule_pack::shipped_text(&self.rule_pack) {
+            Some(text) => text.to_string(),
+            None => std::fs::read_to_string(&self.rule_pack)
+                .map_err(|e| format!("rule pack {}: {e}", self.rule_pack))?,
         };
         let pack = RulePack::parse(&text).map_err(|e| format!("{}: {e}", self.rule_pack))?;
         // Read once per process: the id and thresholds live as long as it.

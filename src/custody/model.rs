@@ -130,6 +130,40 @@ impl Permit {
     }
 }
 
+/// A customer's declaration of use on file with its supplier (Reg. 273/2004 Art. 4; the `eu`
+/// pack): the customer may be supplied the chemical while it is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    /// The supplier that keeps it.
+    pub firm_id: String,
+    pub customer: DeclaredBy,
+    pub chemical_id: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+}
+
+/// Who declared: a registered firm, or an outside one by its credit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclaredBy {
+    Firm(String),
+    CreditCode(String),
+}
+
+impl Declaration {
+    /// Whether it covers a supply to `party` at `at`.
+    pub fn covers(&self, party: &Party, at: DateTime<Utc>) -> bool {
+        let same = match (&self.customer, party) {
+            (DeclaredBy::Firm(id), Party::Registered(firm)) => **id == **firm,
+            (DeclaredBy::CreditCode(code), Party::External(p)) => p
+                .credit_code
+                .as_deref()
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case(code)),
+            _ => false,
+        };
+        same && self.valid_from <= at && at < self.valid_until
+    }
+}
+
 /// A buyer's declaration that it will not accept a dispatch (append-only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -149,6 +183,8 @@ pub struct Input {
     /// Firms whose hash chain does not verify: the first bad seq and the entry there, if any.
     pub broken_chains: Vec<(String, i64, Option<String>)>,
     pub refusals: Vec<Refusal>,
+    /// Customers' declarations of use on file with their suppliers.
+    pub declarations: Vec<Declaration>,
     /// The order threshold of a chemical (thousandths) that SUSPICIOUS_STRUCTURING splits
     /// around, by chemical id; a chemical without one is not judged for structuring.
     pub order_thresholds: HashMap<String, i64>,

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{Entry, ExternalParty, Firm, Input, Party, Permit, Refusal};
+use super::model::{
+    Declaration, DeclaredBy, Entry, ExternalParty, Firm, Input, Party, Permit, Refusal,
+};
 use crate::db::schema::{
-    custody_finding_notes, custody_findings, custody_runs, firm_status_changes, firms,
-    ledger_entries, permit_chemicals, permits, shipment_refusals,
+    custody_finding_notes, custody_findings, custody_runs, customer_declarations,
+    firm_status_changes, firms, ledger_entries, permit_chemicals, permits, shipment_refusals,
 };
 use crate::db::DbConnection;
 use crate::domain::{time, EntryKind, FirmStatus, Payment, PermitKind, RegionCode};
@@ -99,6 +101,7 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
         catalog: crate::chemicals::store::controls(conn, None)?,
         broken_chains,
         refusals: refusals(conn, None)?,
+        declarations: declarations(conn, None)?,
         // The rule pack's, by CAS: see `order_thresholds`.
         order_thresholds: HashMap::new(),
     })
@@ -137,6 +140,7 @@ pub fn load_firm_input(conn: &mut DbConnection, firm_id: &str) -> Result<Input, 
             catalog: crate::chemicals::store::controls(conn, None)?,
             broken_chains: vec![],
             refusals: refusals(conn, Some(firm_id))?,
+            declarations: declarations(conn, Some(firm_id))?,
             order_thresholds: HashMap::new(),
         })
     })
@@ -290,6 +294,53 @@ fn load_permits(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Permi
         });
     }
     Ok(all)
+}
+
+/// Customers' declarations on file: all, or those one firm keeps as supplier.
+fn declarations(
+    conn: &mut DbConnection,
+    firm_id: Option<&str>,
+) -> Result<Vec<Declaration>, AppError> {
+    let mut query = customer_declarations::table
+        .select((
+            customer_declarations::firm_id,
+            customer_declarations::customer_firm_id,
+            customer_declarations::customer_credit_code,
+            customer_declarations::chemical_id,
+            customer_declarations::valid_from,
+            customer_declarations::valid_until,
+        ))
+        .into_boxed();
+    if let Some(firm_id) = firm_id {
+        query = query.filter(customer_declarations::firm_id.eq(firm_id));
+    }
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        NaiveDateTime,
+        NaiveDateTime,
+    );
+    let rows: Vec<Row> = query.load(conn)?;
+    rows.into_iter()
+        .map(
+            |(firm_id, customer_firm, credit_code, chemical_id, from, until)| {
+                let customer = match (customer_firm, credit_code) {
+                    (Some(firm), _) => DeclaredBy::Firm(firm),
+                    (None, Some(code)) => DeclaredBy::CreditCode(code),
+                    (None, None) => return Err(bad("declaration customer")),
+                };
+                Ok(Declaration {
+                    firm_id,
+                    customer,
+                    chemical_id,
+                    valid_from: time::from_db(from),
+                    valid_until: time::from_db(until),
+                })
+            },
+        )
+        .collect()
 }
 
 /// Buyers' refusals of dispatches: all, or those of shipments to or from one firm.

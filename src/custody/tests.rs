@@ -977,3 +977,6 @@ proptest! {
 
 #[path = "suspicious_tests.rs"]
 mod suspicious;
+
+#[path = "pack_tests.rs"]
+mod pack_tests;

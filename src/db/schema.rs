@@ -356,6 +356,25 @@ diesel::joinable!(webhook_deliveries -> subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
 diesel::joinable!(subscriptions -> users (user_id));
 
+diesel::table! {
+    customer_declarations (id) {
+        id -> Text,
+        firm_id -> Text,
+        customer_firm_id -> Nullable<Text>,
+        customer_name -> Nullable<Text>,
+        customer_credit_code -> Nullable<Text>,
+        chemical_id -> Text,
+        intended_use -> Text,
+        valid_from -> Timestamp,
+        valid_until -> Timestamp,
+        document_ref -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(customer_declarations -> chemicals (chemical_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -382,4 +401,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_cursors,
     subscriptions,
     webhook_deliveries,
+    customer_declarations,
 );

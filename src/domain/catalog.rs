@@ -15,6 +15,8 @@ pub struct Control {
     pub initial: u8,
     /// Category changes (effective from, category), in any order.
     pub changes: Vec<(DateTime<Utc>, u8)>,
+    /// A medicine (药品类, category 1): a person may pay for it in cash.
+    pub medicine: bool,
 }
 
 impl Control {
@@ -25,6 +27,7 @@ impl Control {
             until: None,
             initial: category,
             changes: Vec::new(),
+            medicine: false,
         }
     }
 

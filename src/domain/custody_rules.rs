@@ -21,7 +21,50 @@ pub struct CustodyRules {
     /// Per-transaction thresholds (CAS number, thousandths) that SUSPICIOUS_STRUCTURING splits
     /// around, from the pack.
     pub thresholds: &'static [(&'static str, i64)],
+    /// Which of the jurisdiction's duties on a deal apply.
+    pub duties: Duties,
     pub as_of: DateTime<Utc>,
+}
+
+/// The duties a jurisdiction puts on each deal, where they differ between packs; by category,
+/// index 0 is category 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duties {
+    /// A shipment between prefecture-level cities needs a transport permit or filing
+    /// (Decree 445): MISSING_TRANSPORT_DOC, INVALID_TRANSPORT_DOC.
+    pub transport_between_cities: bool,
+    /// Categories a person may not buy: SALE_TO_INDIVIDUAL.
+    pub no_individuals: [bool; 3],
+    /// Cash and barter are banned (Decree 445), but for a person's lawful purchase of a
+    /// category-3 chemical or a category-1 medicine: CASH_OR_BARTER.
+    pub no_cash_or_barter: bool,
+    /// Categories whose supply needs the customer's declaration of use on file (EU Reg.
+    /// 273/2004 Art. 4): MISSING_CUSTOMER_DECLARATION.
+    pub declarations: [bool; 3],
+}
+
+impl Duties {
+    /// Decree 445's.
+    pub const CN: Duties = Duties {
+        transport_between_cities: true,
+        no_individuals: [true, true, false],
+        no_cash_or_barter: true,
+        declarations: [false; 3],
+    };
+
+    /// Whether a person may not buy a chemical of `category`.
+    pub fn bars_individuals(&self, category: u8) -> bool {
+        self.no_individuals[index(category)]
+    }
+
+    /// Whether a supply of a chemical of `category` needs the customer's declaration on file.
+    pub fn needs_declaration(&self, category: u8) -> bool {
+        self.declarations[index(category)]
+    }
+}
+
+fn index(category: u8) -> usize {
+    usize::from(category.clamp(1, 3) - 1)
 }
 
 /// The pack of `CustodyRules::defaults`: the shipped `rules/cn.toml`, which a test keeps equal.
@@ -44,6 +87,42 @@ pub struct SuspiciousOrders {
     pub structuring_floor_pct: i64,
     /// … at least this many of them in one month, together above the threshold.
     pub structuring_min_orders: usize,
+    /// Whether the threshold is one transaction's or a calendar month's total.
+    pub structuring_scope: ThresholdScope,
+}
+
+/// What a per-chemical threshold measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdScope {
+    /// One transaction (`cn`): structuring is several orders just below it that together pass it.
+    Transaction,
+    /// A buyer's total in a calendar month, across the seller's sites (21 CFR 1300.02,
+    /// "cumulative threshold"): sales each below it that together reach it are structuring.
+    CalendarMonth,
+}
+
+impl ThresholdScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThresholdScope::Transaction => "transaction",
+            ThresholdScope::CalendarMonth => "calendar_month",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ThresholdScope> {
+        [ThresholdScope::Transaction, ThresholdScope::CalendarMonth]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
+    /// Whether a month's `sum` of sales each below `threshold` has passed it (or, for a
+    /// cumulative threshold, reached it).
+    pub fn passed(self, sum: i64, threshold: i64) -> bool {
+        match self {
+            ThresholdScope::Transaction => sum > threshold,
+            ThresholdScope::CalendarMonth => sum >= threshold,
+        }
+    }
 }
 
 impl Default for SuspiciousOrders {
@@ -54,6 +133,7 @@ impl Default for SuspiciousOrders {
             min_history: 6,
             structuring_floor_pct: 90,
             structuring_min_orders: 3,
+            structuring_scope: ThresholdScope::Transaction,
         }
     }
 }
@@ -69,7 +149,8 @@ impl CustodyRules {
             report_deadlines: [Duration::days(5), Duration::days(30), Duration::days(30)],
             suspicious: SuspiciousOrders::default(),
             pack: DEFAULT_PACK,
-            thresholds: &[],
+            thresholds: &[("67-64-1", 2_500_000)],
+            duties: Duties::CN,
             as_of,
         }
     }
@@ -87,8 +168,7 @@ impl CustodyRules {
     /// its category's deadline (`LATE_REPORT`); anything else the general one (`LATE_FILING`).
     pub fn lateness(&self, sale: bool, category: u8, delay: Duration) -> Option<Lateness> {
         if sale {
-            let index = usize::from(category.clamp(1, 3) - 1);
-            let deadline = self.report_deadlines[index];
+            let deadline = self.report_deadlines[index(category)];
             (delay > deadline).then_some(Lateness::Report { deadline })
         } else {
             (delay > self.filing_deadline).then_some(Lateness::Filing {

@@ -49,10 +49,12 @@ pub enum Code {
     SuspiciousFrequency,
     /// Orders each just under a threshold that together pass it.
     SuspiciousStructuring,
+    /// A supply of a substance whose category needs the customer's declaration of use, without one on file.
+    MissingCustomerDeclaration,
 }
 
 impl Code {
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 26] = [
         Code::UnmatchedDispatch,
         Code::UnmatchedReceipt,
         Code::QuantityMismatch,
@@ -78,6 +80,7 @@ impl Code {
         Code::SuspiciousSize,
         Code::SuspiciousFrequency,
         Code::SuspiciousStructuring,
+        Code::MissingCustomerDeclaration,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +110,7 @@ impl Code {
             Code::SuspiciousSize => "SUSPICIOUS_SIZE",
             Code::SuspiciousFrequency => "SUSPICIOUS_FREQUENCY",
             Code::SuspiciousStructuring => "SUSPICIOUS_STRUCTURING",
+            Code::MissingCustomerDeclaration => "MISSING_CUSTOMER_DECLARATION",
         }
     }
 

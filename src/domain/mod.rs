@@ -14,7 +14,7 @@ pub mod time;
 
 pub use cas::CasNumber;
 pub use credit_code::CreditCode;
-pub use custody_rules::{CustodyRules, SuspiciousOrders};
+pub use custody_rules::{CustodyRules, Duties, SuspiciousOrders, ThresholdScope};
 pub use finding::{Code, FindingStatus, Severity};
 pub use quantity::Quantity;
 pub use region::RegionCode;

@@ -8,11 +8,24 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-use super::custody_rules::{CustodyRules, SuspiciousOrders};
+use super::custody_rules::{CustodyRules, Duties, SuspiciousOrders, ThresholdScope};
 use super::{CasNumber, Quantity};
 
 /// The pack that ships with the binary and is used unless a deployment names another.
 pub const CN: &str = include_str!("../../rules/cn.toml");
+/// Example packs a deployment may start from (`--rule-pack eu`, `--rule-pack us`).
+pub const EU: &str = include_str!("../../rules/eu.toml");
+pub const US: &str = include_str!("../../rules/us.toml");
+
+/// The text of a shipped pack by name, if there is one.
+pub fn shipped_text(name: &str) -> Option<&'static str> {
+    match name {
+        "cn" => Some(CN),
+        "eu" => Some(EU),
+        "us" => Some(US),
+        _ => None,
+    }
+}
 
 /// A pack as read and checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +40,17 @@ pub struct RulePack {
     pub suspicious: SuspiciousOrders,
     /// Per-transaction thresholds in thousandths of the chemical's unit, by CAS number.
     pub thresholds: BTreeMap<String, i64>,
+    pub duties: Duties,
+    pub retention: Retention,
+}
+
+/// How long the law keeps a firm's records. The registry never deletes a ledger entry, so
+/// this is the floor a deployment's backups and archives must keep, shown on `GET /rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub years: i64,
+    /// Counted from the end of the calendar year of the record (EU), else from the record.
+    pub from_year_end: bool,
 }
 
 /// What is wrong with a pack: the key (`shipments.tolerance_bp`) and why.
@@ -50,9 +74,32 @@ struct File {
     pack: Header,
     deadlines: Deadlines,
     shipments: Shipments,
+    sales: Sales,
     suspicious: Suspicious,
+    records: Records,
+    declarations: Declarations,
     #[serde(default)]
     thresholds: BTreeMap<String, f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sales {
+    individuals_may_not_buy: Vec<i64>,
+    cash_and_barter: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Records {
+    retention_years: i64,
+    from_year_end: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Declarations {
+    required_for_categories: Vec<i64>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +122,7 @@ struct Deadlines {
 struct Shipments {
     transit_window_hours: i64,
     tolerance_bp: i64,
+    transport_documents: String,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +133,7 @@ struct Suspicious {
     min_history: i64,
     structuring_floor_pct: i64,
     structuring_min_orders: i64,
+    threshold_scope: String,
 }
 
 /// `value` if it lies in `range`, else an error naming `key`.
@@ -104,6 +153,23 @@ fn tenths(key: &str, value: f64, range: std::ops::RangeInclusive<i64>) -> Result
         return Err(bad(key, format!("{value} must have at most one decimal")));
     }
     within(key, scaled as i64, range).map_err(|_| bad(key, format!("{value} is out of range")))
+}
+
+/// The index of `value` among `choices`, else an error naming `key`.
+fn one_of<const N: usize>(key: &str, value: &str, choices: [&str; N]) -> Result<usize, PackError> {
+    choices
+        .iter()
+        .position(|c| *c == value.trim())
+        .ok_or_else(|| bad(key, format!("must be one of {}", choices.join(", "))))
+}
+
+/// A list of categories (1, 2, 3) as flags by category.
+fn categories(key: &str, list: &[i64]) -> Result<[bool; 3], PackError> {
+    let mut flags = [false; 3];
+    for c in list {
+        flags[within(key, *c, 1..=3)? as usize - 1] = true;
+    }
+    Ok(flags)
 }
 
 impl RulePack {
@@ -158,6 +224,42 @@ impl RulePack {
                 q.structuring_min_orders,
                 2..=100,
             )? as usize,
+            structuring_scope: ThresholdScope::parse(q.threshold_scope.trim()).ok_or_else(
+                || {
+                    bad(
+                        "suspicious.threshold_scope",
+                        "must be \"transaction\" or \"calendar_month\"",
+                    )
+                },
+            )?,
+        };
+        let duties = Duties {
+            transport_between_cities: one_of(
+                "shipments.transport_documents",
+                &s.transport_documents,
+                ["between_cities", "none"],
+            )? == 0,
+            no_individuals: categories(
+                "sales.individuals_may_not_buy",
+                &file.sales.individuals_may_not_buy,
+            )?,
+            no_cash_or_barter: one_of(
+                "sales.cash_and_barter",
+                &file.sales.cash_and_barter,
+                ["banned", "allowed"],
+            )? == 0,
+            declarations: categories(
+                "declarations.required_for_categories",
+                &file.declarations.required_for_categories,
+            )?,
+        };
+        let retention = Retention {
+            years: within(
+                "records.retention_years",
+                file.records.retention_years,
+                1..=100,
+            )?,
+            from_year_end: file.records.from_year_end,
         };
         let mut thresholds = BTreeMap::new();
         for (cas, amount) in &file.thresholds {
@@ -184,6 +286,8 @@ impl RulePack {
             tolerance_bp: tolerance,
             suspicious,
             thresholds,
+            duties,
+            retention,
         })
     }
 
@@ -200,7 +304,17 @@ impl RulePack {
             transit_window: rules.transit_window,
             tolerance_bp: rules.tolerance_bp,
             suspicious: rules.suspicious,
-            thresholds: BTreeMap::new(),
+            thresholds: rules
+                .thresholds
+                .iter()
+                .map(|(cas, amount)| (cas.to_string(), *amount))
+                .collect(),
+            duties: rules.duties,
+            // Decree 445 (Arts. 14–23): the sales ledger is kept at least 2 years.
+            retention: Retention {
+                years: 2,
+                from_year_end: false,
+            },
         }
     }
 
@@ -219,6 +333,7 @@ impl RulePack {
             report_deadlines: self.report_deadlines,
             suspicious: self.suspicious,
             pack,
+            duties: self.duties,
             ..CustodyRules::defaults(as_of)
         }
     }
@@ -230,17 +345,23 @@ fn key_of(text: &str, span: Option<std::ops::Range<usize>>) -> String {
         return "(pack)".to_string();
     };
     let before = &text[..span.start.min(text.len())];
-    let table = before
-        .lines()
-        .rev()
-        .find_map(|l| l.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')))
-        .unwrap_or("");
     let line = text[before.rfind('\n').map_or(0, |i| i + 1)..]
         .lines()
         .next()
         .unwrap_or("");
+    let header = |l: &str| {
+        let l = l.trim();
+        l.strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .map(str::to_string)
+    };
+    // An unknown table is named by its own header line.
+    if let Some(table) = header(line) {
+        return table;
+    }
+    let table = before.lines().rev().find_map(header).unwrap_or_default();
     let key = line.split('=').next().unwrap_or("").trim();
-    match (table, key) {
+    match (table.as_str(), key) {
         ("", key) => key.to_string(),
         (table, key) if key.is_empty() || key.starts_with('[') => table.to_string(),
         (table, key) => format!("{table}.{key}"),
@@ -293,15 +414,58 @@ mod tests {
         assert_eq!(err.key, "suspicious.min_history", "{err}");
         let err = with("[thresholds]", "[thresholds]\n\"67-64-2\" = 100.0").unwrap_err();
         assert_eq!(err.key, "thresholds.\"67-64-2\"", "{err}");
-        let err = with("[thresholds]", "[thresholds]\n\"67-64-1\" = 0.0").unwrap_err();
+        let err = with("\"67-64-1\" = 2500.0", "\"67-64-2\" = 100.0").unwrap_err();
+        assert_eq!(err.key, "thresholds.\"67-64-2\"", "{err}");
+        let err = with("\"67-64-1\" = 2500.0", "\"67-64-1\" = 0.0").unwrap_err();
         assert!(err.message.contains("above 0"), "{err}");
         let err = with("name = \"cn\"", "name = \"c n\"").unwrap_err();
         assert_eq!(err.key, "pack.name");
+        let err = with("cash_and_barter = \"banned\"", "cash_and_barter = \"no\"").unwrap_err();
+        assert_eq!(err.key, "sales.cash_and_barter", "{err}");
+        let err = with("[1, 2]", "[1, 4]").unwrap_err();
+        assert_eq!(err.key, "sales.individuals_may_not_buy", "{err}");
+        let err = with(
+            "threshold_scope = \"transaction\"",
+            "threshold_scope = \"month\"",
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "suspicious.threshold_scope", "{err}");
+        let err = with("retention_years = 2", "retention_years = 0").unwrap_err();
+        assert_eq!(err.key, "records.retention_years", "{err}");
+        let err = with("\n[records]", "\n[recs]").unwrap_err();
+        assert_eq!(err.key, "recs", "{err}");
+    }
+
+    #[test]
+    fn the_example_packs_read() {
+        let eu = RulePack::parse(EU).unwrap();
+        assert_eq!(eu.id(), "eu@2026.1");
+        assert_eq!(eu.duties.declarations, [true, true, false]);
+        assert!(!eu.duties.transport_between_cities && !eu.duties.no_cash_or_barter);
+        assert_eq!(
+            eu.retention,
+            Retention {
+                years: 3,
+                from_year_end: true
+            }
+        );
+        let us = RulePack::parse(US).unwrap();
+        assert_eq!(
+            us.suspicious.structuring_scope,
+            ThresholdScope::CalendarMonth
+        );
+        assert_eq!(us.thresholds.get("108-10-1"), Some(&1_523_000));
+        assert_eq!(us.duties.no_individuals, [false; 3]);
+        for name in ["cn", "eu", "us"] {
+            let pack = RulePack::parse(shipped_text(name).unwrap()).unwrap();
+            assert_eq!(pack.name, name);
+        }
+        assert_eq!(shipped_text("xx"), None);
     }
 
     #[test]
     fn thresholds_are_read_in_thousandths_by_cas() {
-        let pack = with("[thresholds]", "[thresholds]\n\"67-64-1\" = 1523.5").unwrap();
+        let pack = with("\"67-64-1\" = 2500.0", "\"67-64-1\" = 1523.5").unwrap();
         assert_eq!(pack.thresholds.get("67-64-1"), Some(&1_523_500));
     }
 }

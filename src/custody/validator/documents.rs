@@ -124,7 +124,8 @@ impl Validator<'_> {
     /// individual may not buy category 1 or 2).
     fn individual_buyer(&self, e: &Entry, out: &mut Vec<Finding>) {
         let category = self.category(&e.chemical_id, e.occurred_at);
-        if e.kind != EntryKind::Sale || category > 2 || !to_a_person(e) {
+        if e.kind != EntryKind::Sale || !self.s.duties.bars_individuals(category) || !to_a_person(e)
+        {
             return;
         }
         out.push(self.single(
@@ -141,15 +142,17 @@ impl Validator<'_> {
     }
 
     /// A sale or purchase paid in cash or in kind (Decree 445 bans both), except a person's
-    /// lawful purchase of a category-3 chemical.
+    /// lawful purchase of a category-3 chemical or a category-1 medicine (药品类).
     fn payment(&self, e: &Entry, out: &mut Vec<Finding>) {
         let Some(paid) = e.payment.filter(|p| p.is_cash_or_barter()) else {
             return;
         };
-        if self.category(&e.chemical_id, e.occurred_at) == 3
-            && e.kind == EntryKind::Sale
-            && to_a_person(e)
-        {
+        if !self.s.duties.no_cash_or_barter {
+            return;
+        }
+        let category = self.category(&e.chemical_id, e.occurred_at);
+        let exempt = category == 3 || (category == 1 && self.is_medicine(&e.chemical_id));
+        if exempt && e.kind == EntryKind::Sale && to_a_person(e) {
             return;
         }
         let (zh, en) = match paid {

@@ -6,9 +6,11 @@
 //! dispatches with receipts, `shipments` judges the pairs and what is left, `balances` follows
 //! each lot's book balance, `permits` checks purchase rights and limits, `documents` the paperwork
 //! and the hash chain, `transport` the transport documents of shipments between cities,
-//! `suspicious` each seller's orders from one buyer against that buyer's own trailing year.
+//! `suspicious` each seller's orders from one buyer against that buyer's own trailing year,
+//! `declarations` the customers' declarations of use a pack may ask for.
 
 mod balances;
+mod declarations;
 mod documents;
 mod matching;
 mod permits;
@@ -37,6 +39,7 @@ pub fn validate(input: &Input, settings: &CustodyRules) -> Vec<Finding> {
     v.transport(&mut findings);
     v.chains(&mut findings);
     v.suspicious(&mut findings);
+    v.declarations(&mut findings);
     findings.sort_by_cached_key(|f| (f.code, f.identity()));
     findings
 }

@@ -17,7 +17,7 @@ use super::walk::{registered, Validator};
 use crate::custody::model::{Entry, Finding, Party};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::time::CHINA;
-use crate::domain::{Code, EntryKind, Severity, SuspiciousOrders};
+use crate::domain::{Code, EntryKind, Severity, SuspiciousOrders, ThresholdScope};
 
 /// Who bought: a registered firm, else an outside party by its credit code, else by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -287,8 +287,9 @@ impl Validator<'_> {
     }
 
     /// At least `structuring_min_orders` sales in a month each at least the floor per cent of
-    /// the chemical's threshold and below it, together above it. Sales, not a day's orders:
-    /// splitting one day's order into several sales just below the threshold is structuring too.
+    /// the chemical's threshold and below it, together above it (a cumulative monthly threshold:
+    /// reaching it). Sales, not a day's orders: splitting one day's order into several sales
+    /// below the threshold is structuring too, and so is spreading them over the seller's sites.
     fn structuring(
         &self,
         g: &Group,
@@ -312,21 +313,23 @@ impl Validator<'_> {
                 .filter(|e| in_band(e))
                 .collect();
             let sum = total(&near);
-            if near.len() < rules.structuring_min_orders || sum <= threshold {
+            let scope = rules.structuring_scope;
+            if near.len() < rules.structuring_min_orders || !scope.passed(sum, threshold) {
                 continue;
             }
             let (c, t, total) = (near.len(), qty(threshold), qty(sum));
             let month = month_text(m.month);
-            out.push(self.about(
-                Code::SuspiciousStructuring,
-                &near,
-                format!(
-                    "该买方{month}有{c}笔订单，每笔在阈值{t}的{floor}%至100%之间，合计{total}超过阈值"
+            let (zh, en) = match scope {
+                ThresholdScope::Transaction => (
+                    format!("该买方{month}有{c}笔订单，每笔在阈值{t}的{floor}%至100%之间，合计{total}超过阈值"),
+                    format!("{c} orders from this buyer in {month}, each between {floor} % and 100 % of the threshold {t}, together {total}, above it"),
                 ),
-                format!(
-                    "{c} orders from this buyer in {month}, each between {floor} % and 100 % of the threshold {t}, together {total}, above it"
+                ThresholdScope::CalendarMonth => (
+                    format!("该买方{month}有{c}笔订单，每笔低于月累计阈值{t}，合计{total}达到阈值：一笔受管制交易被拆分"),
+                    format!("{c} orders from this buyer in {month}, each below the cumulative monthly threshold {t}, together {total}, reaching it: a regulated transaction split"),
                 ),
-            ));
+            };
+            out.push(self.about(Code::SuspiciousStructuring, &near, zh, en));
         }
     }
 

@@ -21,6 +21,9 @@ enum Invalid<'a> {
 
 impl Validator<'_> {
     pub(super) fn transport(&self, out: &mut Vec<Finding>) {
+        if !self.s.duties.transport_between_cities {
+            return;
+        }
         let mut single_use: Vec<(&Entry, &Permit, &str)> = Vec::new();
         for e in self
             .entries

@@ -104,6 +104,14 @@ impl<'a> Validator<'a> {
             .map_or(3, |c| c.category_at(at))
     }
 
+    /// Whether the chemical is a medicine (药品类).
+    pub(super) fn is_medicine(&self, chemical_id: &str) -> bool {
+        self.input
+            .catalog
+            .get(chemical_id)
+            .is_some_and(|c| c.medicine)
+    }
+
     /// A finding about one entry of a firm.
     pub(super) fn single(
         &self,

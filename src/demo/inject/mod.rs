@@ -5,8 +5,7 @@
 //! Each row below is one story, a function in `STORIES`; the stories are grouped by what
 //! goes wrong: `shipments`, `stock`, `documents`, `records`, `deals` and `orders`.
 //! SUSPICIOUS_FREQUENCY's history reaches back into the month before its burst, before the four
-//! weeks. There is no SUSPICIOUS_STRUCTURING story: it needs an order threshold, which the demo
-//! has none of until the rule pack brings them.
+//! weeks.
 //!
 //! | code | how | recorded for, entries |
 //! | --- | --- | --- |
@@ -32,6 +31,7 @@
 //! | CASH_OR_BARTER | P sells 60 kg of acetone to an outside firm for cash (and 3 kg to a person for cash, lawful for category 3) | P: sale |
 //! | SUSPICIOUS_SIZE | P sells an outside trader 6 × 200 kg, then 1250 kg (above 5 × 200 kg) | P: the big sale |
 //! | SUSPICIOUS_FREQUENCY | (only with traffic reaching into the month before) another outside trader orders 40 kg on 6 days at the end of one month, then on 14 days running in the next | P: the 14 sales |
+//! | SUSPICIOUS_STRUCTURING | P sells a third outside trader 3 × 2300 kg of acetone on one day, each under the `cn` pack's 2500 kg screening threshold | P: the 3 sales |
 //! | CHAIN_BROKEN | (only when asked) one entry is stored with the hash of a quantity 1 kg larger | its firm: entry |
 
 mod deals;
@@ -80,6 +80,7 @@ const STORIES: &[(&str, Story)] = &[
     ("SALE_TO_INDIVIDUAL", deals::sale_to_individual),
     ("CASH_OR_BARTER", deals::cash_or_barter),
     ("SUSPICIOUS_SIZE", orders::unusual_size),
+    ("SUSPICIOUS_STRUCTURING", orders::structuring),
 ];
 
 /// A story that is told only when the traffic is long enough for it.

@@ -52,6 +52,40 @@ pub(super) fn unusual_size(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
     Ok(Gap::own(inj.producer, sale, description))
 }
 
+/// SUSPICIOUS_STRUCTURING: the `cn` pack's screening threshold for acetone, and three sales
+/// each just under it that together pass it.
+const THRESHOLD: i64 = 2_500_000;
+const SPLIT: i64 = 2_300_000;
+
+/// SUSPICIOUS_STRUCTURING: a third outside trader, new to the producer, takes 3 × 2300 kg of
+/// acetone on one day, each sale under the 2500 kg threshold, together 6900 kg.
+pub(super) fn structuring(inj: &mut Injector<'_, '_>) -> Result<Gap, String> {
+    let acetone = inj.acetone;
+    let (buyer, name) = outside_trader(inj, 2)?;
+    let lot = inj.produce(acetone, 7 * TON, 15);
+    let mut entries = Vec::new();
+    for minute in [5, 25, 45] {
+        let (sale, _) = inj.sale(buyer, acetone, lot, SPLIT, 16, (10, minute));
+        to_another_city(inj, sale)?;
+        entries.push((inj.producer, sale));
+    }
+    let description = format!(
+        "{} sold {} of {} to the outside firm {} on {} as three sales of {} each, every one under the pack's {} threshold",
+        inj.seller(),
+        kg(3 * SPLIT),
+        inj.chem_name(acetone),
+        name,
+        inj.date(16),
+        kg(SPLIT),
+        kg(THRESHOLD),
+    );
+    Ok(Gap {
+        firm: inj.producer,
+        entries,
+        description,
+    })
+}
+
 /// Orders of SUSPICIOUS_FREQUENCY: 6 in the month before, then 14 in one month. With one month
 /// before of 6 orders the line is 6 + 3 × √6 ≈ 13.3 (σ = 0 is taken as at least √mean).
 const BEFORE: u32 = 6;
