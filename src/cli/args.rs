@@ -75,15 +75,7 @@ impl RuleArgs {
                 .map_err(|e| format!("rule pack {}: {e}", self.rule_pack))?,
         };
         let pack = RulePack::parse(&text).map_err(|e| format!("{}: {e}", self.rule_pack))?;
-        // Read once per process: the id and thresholds live as long as it.
-        let id: &'static str = Box::leak(pack.id().into_boxed_str());
-        let thresholds: Vec<(&'static str, i64)> = pack
-            .thresholds
-            .iter()
-            .map(|(cas, amount)| (&*Box::leak(cas.clone().into_boxed_str()), *amount))
-            .collect();
-        let mut rules = pack.custody_rules(id, chrono::Utc::now());
-        rules.thresholds = Box::leak(thresholds.into_boxed_slice());
+        let mut rules = pack.settle(chrono::Utc::now());
         let hours = |flag: &str, value: i64| {
             (1..=24 * 365)
                 .contains(&value)

@@ -323,8 +323,22 @@ impl RulePack {
         format!("{}@{}", self.name, self.version)
     }
 
-    /// The custody rules of this pack as of `as_of`; `pack` is its id, kept for the life of the
-    /// process (a pack is read once, at start).
+    /// The custody rules of this pack as of `as_of`, its id and thresholds kept for the life of
+    /// the process: a pack is read once, at start (a test registry: once per registry).
+    pub fn settle(&self, as_of: DateTime<Utc>) -> CustodyRules {
+        let id: &'static str = Box::leak(self.id().into_boxed_str());
+        let thresholds: Vec<(&'static str, i64)> = self
+            .thresholds
+            .iter()
+            .map(|(cas, amount)| (&*Box::leak(cas.clone().into_boxed_str()), *amount))
+            .collect();
+        CustodyRules {
+            thresholds: Box::leak(thresholds.into_boxed_slice()),
+            ..self.custody_rules(id, as_of)
+        }
+    }
+
+    /// The custody rules of this pack as of `as_of`, with `pack` as its id and no thresholds.
     pub fn custody_rules(&self, pack: &'static str, as_of: DateTime<Utc>) -> CustodyRules {
         CustodyRules {
             transit_window: self.transit_window,
@@ -334,6 +348,7 @@ impl RulePack {
             suspicious: self.suspicious,
             pack,
             duties: self.duties,
+            thresholds: &[],
             ..CustodyRules::defaults(as_of)
         }
     }
@@ -385,14 +400,10 @@ mod tests {
         assert_eq!(cn.report_deadlines[2], Duration::days(30));
         assert_eq!(cn.filing_deadline, Duration::hours(72));
         assert_eq!(cn.suspicious, SuspiciousOrders::default());
-        let rules = cn.custody_rules("cn@2026.1", Utc::now());
-        let defaults = CustodyRules::defaults(rules.as_of);
+        let now = Utc::now();
         assert_eq!(
-            CustodyRules {
-                pack: defaults.pack,
-                ..rules
-            },
-            defaults,
+            cn.settle(now),
+            CustodyRules::defaults(now),
             "the defaults are the cn pack"
         );
         assert_eq!(RulePack::shipped(), cn);

@@ -22,6 +22,7 @@ mod ledger_model;
 mod operations;
 mod permits;
 mod public_directory;
+mod rule_packs;
 mod shipments;
 mod storage;
 mod visitor;
