@@ -100,6 +100,7 @@ pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/incoming", "nav.incoming"),
             ("/findings", "nav.findings"),
             ("/counterparty-check", "nav.counterparty_check"),
+            ("/rules", "nav.rules"),
         ],
         Role::Regulator => &[
             ("/", "nav.dashboard"),
@@ -109,16 +110,19 @@ pub fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/audits", "nav.audits"),
             ("/grades", "nav.grades"),
             ("/shipments", "nav.board"),
+            ("/rules", "nav.rules"),
         ],
         Role::Association => &[
             ("/", "nav.home"),
             ("/grades", "nav.grades"),
             ("/firms", "nav.directory"),
+            ("/rules", "nav.rules"),
         ],
         Role::Admin => &[
             ("/", "nav.home"),
             ("/users", "nav.users"),
             ("/activity", "nav.activity"),
+            ("/rules", "nav.rules"),
         ],
     }
 }

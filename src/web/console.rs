@@ -83,6 +83,7 @@ fn links_home(user: &ConsoleUser) -> HttpResponse {
                 "/firms" => texts.t("home_links.directory"),
                 "/users" => texts.t("home_links.users"),
                 "/activity" => texts.t("home_links.activity"),
+                "/rules" => texts.t("home_links.rules"),
                 _ => "",
             },
         })

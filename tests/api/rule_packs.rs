@@ -4,7 +4,7 @@
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{each_backend_with, TestApp};
+use crate::helpers::{each_backend_with, TestApp, PASSWORD};
 use crate::ledger::{chain, Chain};
 use precursor_registry::domain::rule_pack::{RulePack, EU, US};
 use precursor_registry::Settings;
@@ -145,6 +145,18 @@ fn the_us_pack_sums_a_buyers_month_across_the_sellers_sites() {
                 .contains("cumulative monthly threshold"),
             "{f}"
         );
+        let (name, _) = app.create_user("association", None);
+        let mut v = crate::visitor::Visitor::new(app, "en");
+        assert_eq!(v.sign_in(&name, PASSWORD).status, 303);
+        let page = v.get("/rules");
+        for text in [
+            "us@2026.1",
+            "Methyl isobutyl ketone",
+            "1523.000 kg",
+            "total in a calendar month",
+        ] {
+            assert!(page.text.contains(text), "{text}: {}", page.text);
+        }
     });
 }
 
@@ -198,5 +210,44 @@ fn the_eu_pack_finds_a_supply_without_the_customers_declaration() {
         assert_eq!(app.get(&path, Some(&app.association())).status, 403);
         let (_, found) = run_and_find(app, &c, "MISSING_CUSTOMER_DECLARATION");
         assert_eq!(found, Vec::<Value>::new(), "the declaration is on file");
+    });
+}
+
+/// The rules page shows the pack in force to anyone signed in, in the reader's language, each
+/// threshold with its chemical's name.
+#[test]
+fn the_rules_page_shows_the_pack_in_force_in_both_languages() {
+    crate::helpers::each_backend(|app| {
+        let (name, _) = app.create_user("regulator", None);
+        let mut zh = crate::visitor::Visitor::new(app, "zh-CN,zh;q=0.9");
+        assert_eq!(zh.sign_in(&name, PASSWORD).status, 303);
+        let page = zh.get("/rules");
+        assert_eq!(page.status, 200, "{}", page.text);
+        for text in [
+            "现行规则",
+            "cn@2026.1",
+            "丙酮",
+            "2500.000 kg",
+            "1、2",
+            "href=\"/rules\"",
+        ] {
+            assert!(page.text.contains(text), "{text}: {}", page.text);
+        }
+        let c = chain(app);
+        let (name, _) = app.create_user("enterprise", Some(&c.seller));
+        let mut en = crate::visitor::Visitor::new(app, "en");
+        assert_eq!(en.sign_in(&name, PASSWORD).status, 303);
+        let page = en.get("/rules");
+        assert_eq!(page.status, 200, "{}", page.text);
+        for text in [
+            "Rules in force",
+            "Acetone",
+            "id=\"report-deadline-1\">5 days",
+            "one order",
+        ] {
+            assert!(page.text.contains(text), "{text}: {}", page.text);
+        }
+        let stranger = crate::visitor::Visitor::new(app, "en").get("/rules");
+        assert_ne!(stranger.status, 200, "signed in only");
     });
 }
