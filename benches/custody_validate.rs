@@ -72,9 +72,9 @@ fn run(path: &str, bare_ms: u64, n: usize) {
     let baseline = rss_kib();
     let bare = std::time::Duration::from_millis(bare_ms);
     let t = Instant::now();
-    let input = custody::store::load_input(&mut conn).unwrap();
-    let load = t.elapsed();
     let settings = CustodyRules::defaults(chrono::Utc::now());
+    let input = custody::store::load_input(&mut conn, settings.thresholds).unwrap();
+    let load = t.elapsed();
     let t = Instant::now();
     let findings = custody::validate(&input, &settings);
     let validate = t.elapsed();

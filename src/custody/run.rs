@@ -118,8 +118,7 @@ pub fn run_validation(
 ) -> Result<(RunSummary, RunTimings), AppError> {
     let started = Instant::now();
     let started_at = time::now();
-    let mut input = store::load_input(conn)?;
-    input.order_thresholds = store::order_thresholds(conn, settings.thresholds)?;
+    let input = store::load_input(conn, settings.thresholds)?;
     let loaded = Instant::now();
     let mut findings = validate(&input, settings);
     let validated = Instant::now();

@@ -85,14 +85,15 @@ fn digest(
     Ok(())
 }
 
-/// Reads every entry (verifying each firm's chain on the way), firm, permit and category.
+/// Reads every entry (verifying each firm's chain on the way), firm, permit, category and
+/// declaration, and the rule pack's `thresholds` (CAS number, thousandths) by chemical.
 /// Reading and verifying overlap: one thread reads pages while another hashes and converts.
-pub fn load_input(conn: &mut DbConnection) -> Result<Input, AppError> {
+pub fn load_input(conn: &mut DbConnection, thresholds: &[(&str, i64)]) -> Result<Input, AppError> {
     // Every read below sees the same moment, even while firms keep filing.
-    crate::db::read_snapshot(conn, load_consistent)
+    crate::db::read_snapshot(conn, |conn| load_consistent(conn, thresholds))
 }
 
-fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
+fn load_consistent(conn: &mut DbConnection, thresholds: &[(&str, i64)]) -> Result<Input, AppError> {
     let (entries, broken_chains) = load_entries(conn)?;
     Ok(Input {
         entries,
@@ -102,14 +103,13 @@ fn load_consistent(conn: &mut DbConnection) -> Result<Input, AppError> {
         broken_chains,
         refusals: refusals(conn, None)?,
         declarations: declarations(conn, None)?,
-        // The rule pack's, by CAS: see `order_thresholds`.
-        order_thresholds: HashMap::new(),
+        order_thresholds: order_thresholds(conn, thresholds)?,
     })
 }
 
-/// The rule pack's per-transaction thresholds (by CAS number) as the validator reads them: by
-/// chemical id. A CAS number not in the catalog is no chemical's threshold.
-pub fn order_thresholds(
+/// The rule pack's thresholds (by CAS number) as the validator reads them: by chemical id. A
+/// CAS number not in the catalog is no chemical's threshold.
+fn order_thresholds(
     conn: &mut DbConnection,
     thresholds: &[(&str, i64)],
 ) -> Result<HashMap<String, i64>, AppError> {

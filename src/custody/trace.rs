@@ -50,8 +50,7 @@ pub fn trace(
         .as_deref()
         .map(str::trim)
         .filter(|l| !l.is_empty());
-    let mut input = super::store::load_input(conn)?;
-    input.order_thresholds = super::store::order_thresholds(conn, rules.thresholds)?;
+    let input = super::store::load_input(conn, rules.thresholds)?;
     let settings = CustodyRules {
         as_of: time::from_db(time::now()),
         ..*rules

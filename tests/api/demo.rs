@@ -37,6 +37,7 @@ const CODES: &[&str] = &[
     "UNEXPLAINED_LOSS",
     "SUSPICIOUS_SIZE",
     "SUSPICIOUS_FREQUENCY",
+    "SUSPICIOUS_STRUCTURING",
     "CHAIN_BROKEN",
 ];
 
@@ -257,7 +258,9 @@ fn clean_except_for_its_gaps(app: &TestApp) {
     }
 
     // The custody validator finds exactly the documented gaps, each at its firm and entries.
-    let input = custody::store::load_input(&mut conn).unwrap();
+    let input =
+        custody::store::load_input(&mut conn, CustodyRules::defaults(Utc::now()).thresholds)
+            .unwrap();
     let findings = custody::validate(&input, &CustodyRules::defaults(Utc::now()));
     let found: BTreeSet<(String, String, BTreeSet<String>)> = findings
         .iter()
@@ -308,7 +311,8 @@ fn clean_except_for_its_gaps(app: &TestApp) {
 type Fingerprint = (Vec<(String, String, String)>, Vec<(String, i64, i64)>);
 
 fn fingerprint(conn: &mut DbConnection) -> Fingerprint {
-    let input = custody::store::load_input(conn).unwrap();
+    let input =
+        custody::store::load_input(conn, CustodyRules::defaults(Utc::now()).thresholds).unwrap();
     let mut firms: Vec<(String, String, String)> = input
         .firms
         .keys()
@@ -399,7 +403,9 @@ fn the_full_province_is_generated_quickly_and_clean() {
         "{} entries",
         report.entries
     );
-    let input = custody::store::load_input(&mut conn).unwrap();
+    let input =
+        custody::store::load_input(&mut conn, CustodyRules::defaults(Utc::now()).thresholds)
+            .unwrap();
     let findings = custody::validate(&input, &CustodyRules::defaults(Utc::now()));
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &findings {

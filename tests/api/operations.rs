@@ -98,6 +98,8 @@ fn the_openapi_document_covers_every_route() {
             "PATCH /api/v1/firms/{firm_id}",
             "POST /api/v1/firms/{firm_id}/permits",
             "GET /api/v1/firms/{firm_id}/permits",
+            "POST /api/v1/firms/{firm_id}/declarations",
+            "GET /api/v1/firms/{firm_id}/declarations",
             "POST /api/v1/firms/{firm_id}/ledger",
             "GET /api/v1/firms/{firm_id}/ledger",
             "POST /api/v1/firms/{firm_id}/ledger/batch",
