@@ -5,4 +5,5 @@
 //! `merkle` and `checkpoint` are pure core (no database, no HTTP); the store, the signing key
 //! and the endpoints come on top of them here.
 
+pub mod checkpoint;
 pub mod merkle;
