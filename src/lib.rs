@@ -37,6 +37,7 @@ pub mod ratelimit;
 pub mod sessions;
 pub mod shipments;
 pub mod startup;
+pub mod transparency;
 pub mod users;
 pub mod web;
 pub mod workbook;
