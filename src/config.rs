@@ -64,6 +64,13 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Alerts: how often facts are scanned and deliveries retried (docs/alerts.md).
     pub alerts: AlertSettings,
+    /// The seed (64 hex digits) of the key that signs the tree's checkpoints; generated and kept
+    /// in `data_dir` (mode 0600) when absent. Every app server of one registry needs the same.
+    pub transparency_key: Option<Secret>,
+    /// The checkpoints' origin line and the key's name (docs/ledger.md).
+    pub transparency_origin: String,
+    /// A checkpoint is signed unasked at most this often (when the tree has grown).
+    pub checkpoint_interval: chrono::Duration,
 }
 
 /// How the alerts worker and the event stream pace themselves.
@@ -123,6 +130,9 @@ impl Settings {
             public_rate_limit_per_minute: 60,
             trust_forwarded_for: false,
             alerts: AlertSettings::default(),
+            transparency_key: None,
+            transparency_origin: "precursor-registry".into(),
+            checkpoint_interval: chrono::Duration::seconds(60),
         }
     }
 

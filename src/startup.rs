@@ -24,6 +24,8 @@ use crate::{auth, chemicals, firms, permits, web as plumbing};
 pub struct Prepared {
     pub db: Db,
     pub tokens: TokenKeys,
+    /// Signs the tree's checkpoints.
+    pub signer: crate::transparency::Signer,
 }
 
 pub struct Application {
@@ -37,7 +39,8 @@ impl Application {
     /// Connects to the database (migrating and seeding it on first start), binds the listener
     /// and returns the server ready to run. Fails with a readable message, never a panic.
     pub fn build(settings: Settings) -> Result<Application, String> {
-        let Prepared { db, tokens } = prepare(&settings)?;
+        let Prepared { db, tokens, signer } = prepare(&settings)?;
+        let signer = web::Data::new(signer);
         // Each handler asks for the one piece it uses.
         let db = web::Data::new(db);
         let tokens = web::Data::new(tokens);
@@ -88,6 +91,7 @@ impl Application {
                 .app_data(cookies.clone())
                 .app_data(public_directory.clone())
                 .app_data(alert_settings.clone())
+                .app_data(signer.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -119,6 +123,7 @@ impl Application {
                         .configure(firms::http::routes)
                         .configure(permits::http::routes)
                         .configure(crate::declarations::http::routes)
+                        .configure(crate::transparency::http::routes)
                         .configure(crate::ledger::http::routes)
                         .configure(crate::custody::http::routes)
                         .configure(crate::shipments::http::routes)
@@ -192,8 +197,17 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, String> {
     let db = Db::connect(&settings.database_url(), settings.max_connections)?;
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.clone(),
-        None => load_or_create_jwt_secret(&settings.data_dir)?,
+        None => load_or_create_secret(&settings.data_dir, "jwt_secret")?,
     };
+    let seed = match &settings.transparency_key {
+        Some(seed) => seed.clone(),
+        None => load_or_create_secret(&settings.data_dir, "transparency_key")?,
+    };
+    let signer = crate::transparency::Signer::new(
+        seed_bytes(&seed)?,
+        &settings.transparency_origin,
+        settings.checkpoint_interval,
+    )?;
     let tokens = TokenKeys::new(&secret)?;
     let mut conn = db.get().map_err(|e| e.to_string())?;
     let seeded = chemicals::seed::seed_if_empty(&mut conn)
@@ -202,8 +216,13 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, String> {
         tracing::info!(entries = seeded, "seeded the precursor catalog");
     }
     create_first_admin(&mut conn, settings.admin_password.as_ref())?;
+    let appended = crate::ledger::catch_up_tree(&mut conn)
+        .map_err(|e| format!("adding the ledger to the tree failed: {e}"))?;
+    if appended > 0 {
+        tracing::info!(entries = appended, "appended earlier entries to the tree");
+    }
     drop(conn);
-    Ok(Prepared { db, tokens })
+    Ok(Prepared { db, tokens, signer })
 }
 
 /// On an empty database, creates `admin`. A generated password is printed once to the
@@ -244,9 +263,18 @@ fn create_first_admin(
     Ok(())
 }
 
-/// The signing key kept beside the database so that tokens survive restarts (mode 0600).
-fn load_or_create_jwt_secret(data_dir: &Path) -> Result<Secret, String> {
-    let path = data_dir.join("jwt_secret");
+/// A checkpoint key's seed: 32 bytes as 64 hex digits.
+fn seed_bytes(seed: &Secret) -> Result<[u8; 32], String> {
+    let mut bytes = [0_u8; 32];
+    hex::decode_to_slice(seed.expose().trim(), &mut bytes)
+        .map_err(|_| "the transparency key must be 64 hex digits".to_string())?;
+    Ok(bytes)
+}
+
+/// A signing key kept beside the database so that it survives restarts (mode 0600): the
+/// tokens' secret, the checkpoints' seed.
+fn load_or_create_secret(data_dir: &Path, name: &str) -> Result<Secret, String> {
+    let path = data_dir.join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => return Ok(Secret::new(text.trim().to_string())),
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

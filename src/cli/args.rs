@@ -37,6 +37,21 @@ impl Storage {
         settings.admin_password = std::env::var("PRECURSOR_ADMIN_PASSWORD")
             .ok()
             .map(Secret::new);
+        settings.transparency_key = std::env::var("PRECURSOR_TRANSPARENCY_KEY")
+            .ok()
+            .map(Secret::new);
+        if let Ok(origin) = std::env::var("PRECURSOR_TRANSPARENCY_ORIGIN") {
+            settings.transparency_origin = origin;
+        }
+        if let Ok(seconds) = std::env::var("PRECURSOR_CHECKPOINT_INTERVAL_SECONDS") {
+            let seconds = seconds
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|s| (0..=86_400).contains(s))
+                .ok_or("PRECURSOR_CHECKPOINT_INTERVAL_SECONDS must be 0–86400")?;
+            settings.checkpoint_interval = chrono::Duration::seconds(seconds);
+        }
         Ok(settings)
     }
 }

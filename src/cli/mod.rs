@@ -9,7 +9,7 @@ mod report;
 use clap::{Parser, Subcommand};
 
 use args::Storage;
-use commands::{demo, grades, import, migrate, serve, user, validate, verify};
+use commands::{demo, grades, import, migrate, offline, serve, user, validate, verify};
 
 /// The registry of precursor chemicals shared by regulators, enterprises and their association.
 #[derive(Parser)]
@@ -19,6 +19,7 @@ use commands::{demo, grades, import, migrate, serve, user, validate, verify};
     after_help = "Secrets are read from the environment only:\n  \
         PRECURSOR_JWT_SECRET       signing key for access tokens (default: generated, kept in <data-dir>/jwt_secret)\n  \
         PRECURSOR_ADMIN_PASSWORD   password of `admin` on first start (default: generated and printed once)\n  \
+        PRECURSOR_TRANSPARENCY_KEY seed of the checkpoint key, 64 hex digits (default: generated, kept in <data-dir>/transparency_key)\n  \
         PRECURSOR_LOG              log filter, e.g. info or precursor_registry=debug (default: info)"
 )]
 pub struct Cli {
@@ -46,6 +47,11 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// File a CSV (the export's columns) into a firm's ledger as one all-or-nothing batch.
     Import(import::ImportArgs),
+    /// Check offline that an entry is in a signed checkpoint of the registry's tree (files
+    /// only: key, checkpoint, entry, proof); exits 1 with the reason if not.
+    VerifyReceipt(offline::ReceiptArgs),
+    /// Check offline that a newer signed checkpoint extends an older one; exits 1 if not.
+    VerifyConsistency(offline::ConsistencyArgs),
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -63,6 +69,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Grades(args) => grades::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => import::run(args),
+        Command::VerifyReceipt(args) => offline::receipt(args),
+        Command::VerifyConsistency(args) => offline::consistency(args),
         Command::User { command } => user::run(command),
     }
 }

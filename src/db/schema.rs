@@ -375,6 +375,38 @@ diesel::table! {
 
 diesel::joinable!(customer_declarations -> chemicals (chemical_id));
 
+diesel::table! {
+    merkle_head (id) {
+        id -> Integer,
+        tree_size -> BigInt,
+    }
+}
+
+diesel::table! {
+    merkle_leaves (leaf_index) {
+        leaf_index -> BigInt,
+        entry_id -> Text,
+        firm_id -> Text,
+    }
+}
+
+diesel::table! {
+    merkle_nodes (level, idx) {
+        level -> Integer,
+        idx -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    checkpoints (tree_size) {
+        tree_size -> BigInt,
+        root_hash -> Text,
+        signed_at -> Timestamp,
+        note -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -402,4 +434,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     webhook_deliveries,
     customer_declarations,
+    merkle_head,
+    merkle_leaves,
+    merkle_nodes,
+    checkpoints,
 );

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::entry::EntryRequest;
 use super::filing::{self, Filed, Submission};
+use super::proof::{InclusionProof, ProofQuery};
 use super::{Inventory, LedgerEntry, LedgerQuery, Receipt, VerifyReport};
 use crate::auth::AuthUser;
 use crate::db::Db;
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/firms/{firm_id}/ledger/import").route(web::post().to(import)))
     .service(web::resource("/firms/{firm_id}/ledger/verify").route(web::get().to(verify)))
     .service(web::resource("/firms/{firm_id}/ledger/{entry_id}").route(web::get().to(get)))
+    .service(web::resource("/firms/{firm_id}/ledger/{entry_id}/proof").route(web::get().to(proof)))
     .service(web::resource("/firms/{firm_id}/inventory").route(web::get().to(inventory)));
 }
 
@@ -209,6 +211,28 @@ pub async fn get(
         .run(move |conn| super::get(conn, &who, firm_id, entry_id))
         .await?;
     Ok(HttpResponse::Ok().json(entry))
+}
+
+/// The entry's inclusion proof against a signed checkpoint of the registry's tree (the newest,
+/// or `?checkpoint=` its tree size): regulator, or the firm itself.
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger/{entry_id}/proof", tag = "ledger",
+    params(("firm_id" = Uuid, Path), ("entry_id" = Uuid, Path), ProofQuery),
+    responses((status = 200, body = InclusionProof), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "the entry is newer than the checkpoint", body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn proof(
+    db: web::Data<Db>,
+    who: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<ProofQuery>,
+    signer: web::Data<crate::transparency::Signer>,
+) -> Result<HttpResponse, AppError> {
+    let (firm_id, entry_id) = path.into_inner();
+    let query = query.into_inner();
+    let proof = db
+        .run(move |conn| super::proof::inclusion(conn, &who, firm_id, entry_id, query, &signer))
+        .await?;
+    Ok(HttpResponse::Ok().json(proof))
 }
 
 /// Recompute the firm's hash chain and report the first bad seq, if any.

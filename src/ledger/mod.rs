@@ -7,6 +7,7 @@ pub mod filing;
 pub mod http;
 pub mod inventory;
 pub mod pages;
+pub mod proof;
 pub mod store;
 
 use chrono::{DateTime, Utc};
@@ -67,9 +68,13 @@ pub struct LedgerEntry {
     pub reverses: Option<Uuid>,
     pub prev_hash: String,
     pub hash: String,
+    /// Its leaf in the registry's Merkle tree (docs/ledger.md): what an inclusion proof names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaf_index: Option<u64>,
 }
 
-/// Proof of a filing that the firm can keep: the entry's place and hash in its chain.
+/// Proof of a filing that the firm can keep: the entry's place and hash in its chain, and its
+/// leaf in the registry's Merkle tree.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub id: Uuid,
@@ -77,6 +82,8 @@ pub struct Receipt {
     pub hash: String,
     pub prev_hash: String,
     pub recorded_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaf_index: Option<u64>,
 }
 
 impl LedgerRow {
@@ -119,6 +126,7 @@ impl LedgerRow {
             hash: self.hash.clone(),
             prev_hash: self.prev_hash.clone(),
             recorded_at: time::from_db(self.recorded_at),
+            leaf_index: None,
         })
     }
 
@@ -172,6 +180,7 @@ impl LedgerRow {
             reverses: self.reverses.as_deref().map(parse_id).transpose()?,
             prev_hash: self.prev_hash.clone(),
             hash: self.hash.clone(),
+            leaf_index: None,
         })
     }
 }
@@ -307,11 +316,17 @@ pub fn list(
         Some(listing.limit + 1),
     )?;
     let more = rows.len() as i64 > listing.limit;
-    let items = rows
+    let shown = &rows[..rows.len().min(listing.limit as usize)];
+    let ids: Vec<&str> = shown.iter().map(|r| r.id.as_str()).collect();
+    let leaves = crate::transparency::store::leaf_indexes(conn, &ids)?;
+    let items = shown
         .iter()
-        .take(listing.limit as usize)
-        .map(|row| row.to_entry(who))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|row| {
+            let mut entry = row.to_entry(who)?;
+            entry.leaf_index = leaves.get(&row.id).copied();
+            Ok(entry)
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     let next_cursor = if more {
         items.last().map(|e| e.seq.to_string())
     } else {
@@ -340,9 +355,25 @@ pub fn get(
     entry_id: Uuid,
 ) -> Result<LedgerEntry, AppError> {
     policy::read_firm_records(who, firm_id)?;
-    store::find(conn, firm_id, entry_id)?
-        .ok_or(AppError::NotFound)?
-        .to_entry(who)
+    let row = store::find(conn, firm_id, entry_id)?.ok_or(AppError::NotFound)?;
+    let mut entry = row.to_entry(who)?;
+    let leaves = crate::transparency::store::leaf_indexes(conn, &[row.id.as_str()])?;
+    entry.leaf_index = leaves.get(&row.id).copied();
+    Ok(entry)
+}
+
+/// Appends to the registry's tree every entry filed before it existed (a registry upgraded to
+/// issue 13), oldest filing first; returns how many. Run at start, before serving.
+pub fn catch_up_tree(conn: &mut DbConnection) -> Result<u64, AppError> {
+    let mut appended = 0;
+    loop {
+        let rows = store::without_leaf(conn, 5_000)?;
+        if rows.is_empty() {
+            return Ok(appended);
+        }
+        appended += rows.len() as u64;
+        crate::db::write_tx(conn, |conn| store::append_to_tree(conn, &rows))?;
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -5,9 +5,11 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use uuid::Uuid;
 
-use crate::db::schema::{chemicals, firms, idempotency_keys, ledger_entries};
+use super::chain;
+use crate::db::schema::{chemicals, firms, idempotency_keys, ledger_entries, merkle_leaves};
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::transparency::{self, merkle, store::Leaf};
 
 /// Rows per INSERT statement: 24 columns × 500 stays below every backend's parameter limit.
 const INSERT_CHUNK: usize = 500;
@@ -62,7 +64,9 @@ pub fn head(conn: &mut DbConnection, firm_id: Uuid) -> Result<Option<(i64, Strin
         .optional()?)
 }
 
-pub fn insert(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<(), AppError> {
+/// Stores new entries and appends them, in order, to the registry's Merkle tree in the same
+/// transaction; returns their leaf indexes.
+pub fn insert(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<Vec<u64>, AppError> {
     // Multi-row INSERTs don't go through the backend enum; each backend runs the same statement.
     for chunk in rows.chunks(INSERT_CHUNK) {
         match conn {
@@ -74,7 +78,35 @@ pub fn insert(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<(), AppErro
                 .execute(c)?,
         };
     }
-    Ok(())
+    append_to_tree(conn, rows)
+}
+
+/// Appends entries already stored to the tree, in order; their leaf indexes.
+pub fn append_to_tree(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<Vec<u64>, AppError> {
+    let leaves: Vec<Leaf> = rows
+        .iter()
+        .map(|r| Leaf {
+            entry_id: &r.id,
+            firm_id: &r.firm_id,
+            hash: merkle::leaf_hash(&chain::canonical_bytes(&r.hashed_fields())),
+        })
+        .collect();
+    transparency::store::append(conn, &leaves)
+}
+
+/// Entries not yet in the tree (filed before it existed), oldest filing first, at most `limit`.
+pub fn without_leaf(conn: &mut DbConnection, limit: i64) -> Result<Vec<LedgerRow>, AppError> {
+    Ok(ledger_entries::table
+        .left_join(merkle_leaves::table.on(merkle_leaves::entry_id.eq(ledger_entries::id)))
+        .filter(merkle_leaves::leaf_index.is_null())
+        .order((
+            ledger_entries::recorded_at.asc(),
+            ledger_entries::firm_id.asc(),
+            ledger_entries::seq.asc(),
+        ))
+        .select(LedgerRow::as_select())
+        .limit(limit)
+        .load(conn)?)
 }
 
 pub fn find(

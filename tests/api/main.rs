@@ -25,4 +25,5 @@ mod public_directory;
 mod rule_packs;
 mod shipments;
 mod storage;
+mod transparency;
 mod visitor;

@@ -4,6 +4,7 @@ pub(super) mod demo;
 pub(super) mod grades;
 pub(super) mod import;
 pub(super) mod migrate;
+pub(super) mod offline;
 pub(super) mod serve;
 pub(super) mod user;
 pub(super) mod validate;

@@ -63,8 +63,8 @@ pub fn file_if(
         let Parsed { items, errors } = submission.items(conn, time::from_db(now))?;
         validate::firm_may_file(&firm, &items)?;
         let rows = check_and_chain(conn, who, &firm, &items, errors, time::from_db(now))?;
-        store::insert(conn, &rows)?;
-        let body = submission.render(&rows, who)?;
+        let leaves = store::insert(conn, &rows)?;
+        let body = submission.render(&rows, &leaves, who)?;
         if let Some(idem) = &idempotency {
             idem.save(conn, firm_id, &body, now)?;
         }

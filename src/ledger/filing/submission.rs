@@ -65,20 +65,32 @@ impl Submission<'_> {
     }
 
     /// The body of a new filing's answer, which a retry will get again (as the filer sees it).
-    pub fn render(&self, rows: &[LedgerRow], who: &Principal) -> Result<String, AppError> {
+    /// `leaves` are the rows' leaf indexes in the tree, in order.
+    pub fn render(
+        &self,
+        rows: &[LedgerRow],
+        leaves: &[u64],
+        who: &Principal,
+    ) -> Result<String, AppError> {
         match self {
             Submission::Entry(_) => {
-                let entry = rows
+                let mut entry = rows
                     .first()
                     .ok_or_else(|| AppError::internal("nothing filed"))?
                     .to_entry(who)?;
+                entry.leaf_index = leaves.first().copied();
                 serde_json::to_string(&entry).map_err(AppError::internal)
             }
             Submission::Batch(_) | Submission::Csv(_) => {
                 let items = rows
                     .iter()
-                    .map(LedgerRow::receipt)
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .zip(leaves)
+                    .map(|(row, leaf)| {
+                        let mut receipt = row.receipt()?;
+                        receipt.leaf_index = Some(*leaf);
+                        Ok(receipt)
+                    })
+                    .collect::<Result<Vec<_>, AppError>>()?;
                 serde_json::to_string(&serde_json::json!({ "items": items }))
                     .map_err(AppError::internal)
             }

@@ -1,0 +1,29 @@
+-- Issue 13: one append-only Merkle tree (RFC 9162) over every ledger entry, and its signed
+-- checkpoints. Leaves are appended in the filing's own transaction; the head row is the one
+-- point of order (locked on PostgreSQL, behind SQLite's single writer). Nothing here is ever
+-- updated but the head's size.
+CREATE TABLE merkle_head (
+    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    tree_size BIGINT NOT NULL
+);
+INSERT INTO merkle_head (id, tree_size) VALUES (1, 0);
+-- Which entry each leaf is: its leaf hash is node (0, leaf_index).
+CREATE TABLE merkle_leaves (
+    leaf_index BIGINT PRIMARY KEY NOT NULL,
+    entry_id TEXT NOT NULL UNIQUE,
+    firm_id TEXT NOT NULL
+);
+CREATE INDEX merkle_leaves_firm ON merkle_leaves (firm_id, leaf_index);
+-- The perfect subtrees' roots: node (level, idx) covers leaves [idx·2^level, (idx+1)·2^level).
+CREATE TABLE merkle_nodes (
+    level INTEGER NOT NULL,
+    idx BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+CREATE TABLE checkpoints (
+    tree_size BIGINT PRIMARY KEY NOT NULL,
+    root_hash TEXT NOT NULL,
+    signed_at TIMESTAMP NOT NULL,
+    note TEXT NOT NULL
+);

@@ -1,0 +1,277 @@
+//! The tree in the database: its head (the size), each leaf's entry, the perfect nodes, and
+//! the signed checkpoints. Appending reads the right edge (O(log n) nodes, one query) and writes
+//! the nodes it completes; a proof reads O(log n) nodes.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::merkle::{self, Frontier, Hash, MemoryNodes, NodeSource, ProveError};
+use crate::db::schema::{checkpoints, merkle_head, merkle_leaves, merkle_nodes};
+use crate::db::DbConnection;
+use crate::error::AppError;
+
+/// Rows per multi-row INSERT (within both backends' bind limits).
+const CHUNK: usize = 500;
+
+/// A leaf to append: the entry it is and its leaf hash.
+pub struct Leaf<'a> {
+    pub entry_id: &'a str,
+    pub firm_id: &'a str,
+    pub hash: Hash,
+}
+
+fn hex_of(hash: &Hash) -> String {
+    hex::encode(hash)
+}
+
+fn hash_of(text: &str) -> Result<Hash, AppError> {
+    let mut hash = [0_u8; 32];
+    hex::decode_to_slice(text, &mut hash)
+        .map_err(|_| AppError::internal("a stored tree hash is not hex"))?;
+    Ok(hash)
+}
+
+fn size_of(n: i64) -> Result<u64, AppError> {
+    u64::try_from(n).map_err(|_| AppError::internal("a stored tree size is negative"))
+}
+
+fn db_int(n: u64) -> Result<i64, AppError> {
+    i64::try_from(n).map_err(|_| AppError::internal("the tree is too large"))
+}
+
+/// The size of the tree now.
+pub fn tree_size(conn: &mut DbConnection) -> Result<u64, AppError> {
+    let size: i64 = merkle_head::table
+        .select(merkle_head::tree_size)
+        .first(conn)?;
+    size_of(size)
+}
+
+/// Appends `leaves` in order inside the caller's transaction and returns their leaf indexes.
+/// The head is the one point of order: PostgreSQL locks its row; SQLite has one writer.
+pub fn append(conn: &mut DbConnection, leaves: &[Leaf<'_>]) -> Result<Vec<u64>, AppError> {
+    if leaves.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT tree_size FROM merkle_head WHERE id = 1 FOR UPDATE")
+            .execute(pg)?;
+    }
+    let size = tree_size(conn)?;
+    let mut frontier = frontier(conn, size)?;
+    let mut nodes = Vec::with_capacity(leaves.len() * 2);
+    let mut rows = Vec::with_capacity(leaves.len());
+    for leaf in leaves {
+        let index = frontier.size();
+        for (level, idx, hash) in frontier.append(leaf.hash) {
+            nodes.push((
+                merkle_nodes::level.eq(i32::from(level)),
+                merkle_nodes::idx.eq(db_int(idx)?),
+                merkle_nodes::hash.eq(hex_of(&hash)),
+            ));
+        }
+        rows.push((
+            merkle_leaves::leaf_index.eq(db_int(index)?),
+            merkle_leaves::entry_id.eq(leaf.entry_id),
+            merkle_leaves::firm_id.eq(leaf.firm_id),
+        ));
+    }
+    for chunk in nodes.chunks(CHUNK) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(merkle_nodes::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(merkle_nodes::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    for chunk in rows.chunks(CHUNK) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(merkle_leaves::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(merkle_leaves::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    diesel::update(merkle_head::table)
+        .set(merkle_head::tree_size.eq(db_int(frontier.size())?))
+        .execute(conn)?;
+    Ok((size..frontier.size()).collect())
+}
+
+/// The perfect subtrees `[0, size)` splits into, largest first: the right edge.
+fn edge(size: u64) -> Vec<(u8, u64)> {
+    let mut keys = Vec::new();
+    let mut start = 0_u64;
+    for level in (0..64_u8).rev() {
+        if size & (1 << level) != 0 {
+            keys.push((level, start >> level));
+            start += 1 << level;
+        }
+    }
+    keys
+}
+
+/// The frontier of the stored tree of `size` leaves, read in one query.
+fn frontier(conn: &mut DbConnection, size: u64) -> Result<Frontier, AppError> {
+    let mut query = merkle_nodes::table.into_boxed();
+    for (level, idx) in edge(size) {
+        query = query.or_filter(
+            merkle_nodes::level
+                .eq(i32::from(level))
+                .and(merkle_nodes::idx.eq(db_int(idx)?)),
+        );
+    }
+    let mut found = MemoryNodes::new();
+    if size > 0 {
+        let rows: Vec<(i32, i64, String)> = query.load(conn)?;
+        for (level, idx, hash) in rows {
+            let level = u8::try_from(level).map_err(|_| AppError::internal("bad node level"))?;
+            found.put(level, size_of(idx)?, hash_of(&hash)?);
+        }
+    }
+    Frontier::from_source(&found, size)
+        .map_err(|_| AppError::internal("the stored tree misses a node of its right edge"))
+}
+
+/// The stored nodes, read one by one, as a proof walks them.
+pub struct StoredNodes<'c> {
+    conn: RefCell<&'c mut DbConnection>,
+}
+
+impl<'c> StoredNodes<'c> {
+    pub fn new(conn: &'c mut DbConnection) -> Self {
+        StoredNodes {
+            conn: RefCell::new(conn),
+        }
+    }
+}
+
+impl NodeSource for StoredNodes<'_> {
+    type Error = AppError;
+
+    fn node(&self, level: u8, index: u64) -> Result<Hash, AppError> {
+        let mut conn = self.conn.borrow_mut();
+        let hash: Option<String> = merkle_nodes::table
+            .filter(merkle_nodes::level.eq(i32::from(level)))
+            .filter(merkle_nodes::idx.eq(db_int(index)?))
+            .select(merkle_nodes::hash)
+            .first(&mut **conn)
+            .optional()?;
+        hash_of(&hash.ok_or_else(|| AppError::internal("the stored tree misses a node"))?)
+    }
+}
+
+fn proved(e: ProveError<AppError>) -> AppError {
+    match e {
+        ProveError::Request(why) => AppError::field("size", "invalid_tree_size", why.to_string()),
+        ProveError::Read(e) => e,
+    }
+}
+
+/// The stored hash of leaf `index`.
+pub fn leaf_hash(conn: &mut DbConnection, index: u64) -> Result<Hash, AppError> {
+    StoredNodes::new(conn).node(0, index)
+}
+
+/// The root of the tree as it was at `size` (at most the size now).
+pub fn root_at(conn: &mut DbConnection, size: u64) -> Result<Hash, AppError> {
+    merkle::tree_root(&StoredNodes::new(conn), size)
+}
+
+/// The inclusion proof of leaf `index` in the tree of `size`.
+pub fn inclusion(conn: &mut DbConnection, index: u64, size: u64) -> Result<Vec<Hash>, AppError> {
+    merkle::inclusion_proof(&StoredNodes::new(conn), index, size).map_err(proved)
+}
+
+/// The consistency proof from the tree of `old` leaves to the tree of `new`.
+pub fn consistency(conn: &mut DbConnection, old: u64, new: u64) -> Result<Vec<Hash>, AppError> {
+    merkle::consistency_proof(&StoredNodes::new(conn), old, new).map_err(proved)
+}
+
+/// The leaf index of each of these entries that is in the tree.
+pub fn leaf_indexes(
+    conn: &mut DbConnection,
+    entry_ids: &[&str],
+) -> Result<HashMap<String, u64>, AppError> {
+    let mut found = HashMap::new();
+    for chunk in entry_ids.chunks(CHUNK) {
+        let rows: Vec<(String, i64)> = merkle_leaves::table
+            .filter(merkle_leaves::entry_id.eq_any(chunk))
+            .select((merkle_leaves::entry_id, merkle_leaves::leaf_index))
+            .load(conn)?;
+        for (id, index) in rows {
+            found.insert(id, size_of(index)?);
+        }
+    }
+    Ok(found)
+}
+
+/// A stored checkpoint.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checkpoints)]
+pub struct CheckpointRow {
+    pub tree_size: i64,
+    pub root_hash: String,
+    pub signed_at: chrono::NaiveDateTime,
+    pub note: String,
+}
+
+pub fn insert_checkpoint(conn: &mut DbConnection, row: &CheckpointRow) -> Result<(), AppError> {
+    diesel::insert_into(checkpoints::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn latest_checkpoint(conn: &mut DbConnection) -> Result<Option<CheckpointRow>, AppError> {
+    Ok(checkpoints::table
+        .order(checkpoints::tree_size.desc())
+        .select(CheckpointRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn checkpoint_at(
+    conn: &mut DbConnection,
+    size: u64,
+) -> Result<Option<CheckpointRow>, AppError> {
+    Ok(checkpoints::table
+        .filter(checkpoints::tree_size.eq(db_int(size)?))
+        .select(CheckpointRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Checkpoints from tree size `from` on, smallest first.
+pub fn checkpoints_from(
+    conn: &mut DbConnection,
+    from: u64,
+    limit: i64,
+) -> Result<Vec<CheckpointRow>, AppError> {
+    Ok(checkpoints::table
+        .filter(checkpoints::tree_size.ge(db_int(from)?))
+        .order(checkpoints::tree_size.asc())
+        .limit(limit)
+        .select(CheckpointRow::as_select())
+        .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_right_edge_is_the_binary_decomposition_of_the_size() {
+        assert_eq!(edge(0), vec![]);
+        assert_eq!(edge(1), vec![(0, 0)]);
+        assert_eq!(edge(6), vec![(2, 0), (1, 2)]);
+        assert_eq!(edge(7), vec![(2, 0), (1, 2), (0, 6)]);
+        assert_eq!(edge(8), vec![(3, 0)]);
+    }
+}

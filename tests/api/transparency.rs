@@ -1,0 +1,353 @@
+//! The registry's Merkle tree on a running registry: every filing is a leaf, a regulator signs
+//! checkpoints, a firm fetches its entry's proof and checks it offline with the binary alone;
+//! consistency between checkpoints; a person's masked number; and the tree of a registry
+//! upgraded from before it.
+
+use std::path::Path;
+use std::process::Output;
+
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::helpers::{each_backend, TestApp};
+use crate::ledger::{chain, Chain};
+
+fn at(hours_ago: i64) -> String {
+    (Utc::now() - Duration::hours(hours_ago)).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn file(app: &TestApp, c: &Chain, entry: Value) -> Value {
+    let r = app.post(
+        &format!("/api/v1/firms/{}/ledger", c.seller),
+        Some(&c.seller_clerk),
+        &entry,
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body
+}
+
+fn produce(app: &TestApp, c: &Chain, quantity: &str) -> Value {
+    file(
+        app,
+        c,
+        json!({"kind": "production", "chemical_id": c.acetone, "lot": "L1", "quantity": quantity, "occurred_at": at(2)}),
+    )
+}
+
+fn checkpoint(app: &TestApp, c: &Chain) -> Value {
+    let r = app.post(
+        "/api/v1/transparency/checkpoints",
+        Some(&c.regulator),
+        &json!({}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body
+}
+
+/// Runs the binary in `dir` with `args`.
+fn offline(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_precursor-registry"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn verify_receipt(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "verify-receipt",
+        "--key",
+        "key.txt",
+        "--checkpoint",
+        "checkpoint.txt",
+        "--entry",
+        "entry.json",
+        "--proof",
+        "proof.json",
+    ];
+    args.extend_from_slice(extra);
+    offline(dir, &args)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn a_firm_checks_offline_that_its_entry_is_in_the_signed_tree() {
+    each_backend(|app| {
+        let c = chain(app);
+        let first = produce(app, &c, "100");
+        let second = produce(app, &c, "5");
+        let (a, b) = (
+            first["leaf_index"].as_u64().unwrap(),
+            second["leaf_index"].as_u64().unwrap(),
+        );
+        assert_eq!(b, a + 1, "the receipt names the entry's leaf: {second}");
+
+        let key = app.get("/api/v1/transparency/key", None);
+        assert_eq!(key.status, 200, "open to anyone: {}", key.text);
+        let vkey = key.body["vkey"].as_str().unwrap().to_string();
+        assert!(vkey.starts_with("precursor-registry+"), "{vkey}");
+        assert_eq!(
+            app.post(
+                "/api/v1/transparency/checkpoints",
+                Some(&c.seller_clerk),
+                &json!({})
+            )
+            .status,
+            403
+        );
+        let signed = checkpoint(app, &c);
+        assert!(signed["tree_size"].as_u64().unwrap() > b, "{signed}");
+        let latest = app.get("/api/v1/transparency/checkpoints/latest", None);
+        assert_eq!(
+            latest.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(latest.text, signed["note"].as_str().unwrap());
+
+        let id = second["id"].as_str().unwrap();
+        let path = format!("/api/v1/firms/{}/ledger/{id}/proof", c.seller);
+        let other = app.register_firm(&c.regulator, "福鼎市旁观化工有限公司");
+        assert_eq!(app.get(&path, Some(&app.enterprise(&other))).status, 404);
+        let proof = app.get(&path, Some(&c.seller_clerk));
+        assert_eq!(proof.status, 200, "{}", proof.text);
+        assert_eq!(proof.body["leaf_index"], b);
+        assert_eq!(proof.body["checkpoint"], signed["note"]);
+        let entry = app.get(
+            &format!("/api/v1/firms/{}/ledger/{id}", c.seller),
+            Some(&c.seller_clerk),
+        );
+        assert_eq!(entry.body["leaf_index"], b, "{}", entry.text);
+
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "key.txt", &vkey);
+        write(dir.path(), "checkpoint.txt", &latest.text);
+        write(dir.path(), "entry.json", &entry.text);
+        write(dir.path(), "proof.json", &proof.text);
+        let out = verify_receipt(dir.path(), &[]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains(&format!("is leaf {b} of the tree")),
+            "{}",
+            text(&out)
+        );
+
+        // Whatever is changed, the check fails and says why.
+        let mut altered = entry.body.clone();
+        altered["quantity"] = json!("50.000");
+        write(dir.path(), "entry.json", &altered.to_string());
+        let out = verify_receipt(dir.path(), &[]);
+        assert!(!out.status.success());
+        assert!(
+            text(&out).contains("the entry was altered"),
+            "{}",
+            text(&out)
+        );
+        write(dir.path(), "entry.json", &entry.text);
+        let mut forged = proof.body.clone();
+        forged["leaf_index"] = json!(a);
+        write(dir.path(), "proof.json", &forged.to_string());
+        let out = verify_receipt(dir.path(), &[]);
+        assert!(text(&out).contains("NOT VERIFIED"), "{}", text(&out));
+        let mut bigger = proof.body.clone();
+        bigger["tree_size"] = json!(b + 5);
+        write(dir.path(), "proof.json", &bigger.to_string());
+        let out = verify_receipt(dir.path(), &[]);
+        assert!(text(&out).contains("the checkpoint for"), "{}", text(&out));
+        write(dir.path(), "proof.json", &proof.text);
+        let forged_note = latest
+            .text
+            .replacen(&format!("\n{}\n", signed["tree_size"]), "\n1\n", 1);
+        write(dir.path(), "checkpoint.txt", &forged_note);
+        let out = verify_receipt(dir.path(), &[]);
+        assert!(
+            !out.status.success(),
+            "a checkpoint changed after signing: {}",
+            text(&out)
+        );
+    });
+}
+
+#[test]
+fn checkpoints_are_consistent_and_the_proof_says_so_offline() {
+    each_backend(|app| {
+        let c = chain(app);
+        produce(app, &c, "10");
+        let older = checkpoint(app, &c);
+        assert_eq!(
+            checkpoint(app, &c)["tree_size"],
+            older["tree_size"],
+            "nothing new: the same checkpoint"
+        );
+        for q in ["1", "2", "3"] {
+            produce(app, &c, q);
+        }
+        let newer = checkpoint(app, &c);
+        let (m, n) = (
+            older["tree_size"].as_u64().unwrap(),
+            newer["tree_size"].as_u64().unwrap(),
+        );
+        assert_eq!(n, m + 3);
+        let listed = app.get(&format!("/api/v1/transparency/checkpoints?from={m}"), None);
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        let sizes: Vec<u64> = listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["tree_size"].as_u64().unwrap())
+            .collect();
+        assert_eq!(sizes, vec![m, n]);
+
+        let proof = app.get(
+            &format!("/api/v1/transparency/consistency?from={m}&to={n}"),
+            None,
+        );
+        assert_eq!(proof.status, 200, "{}", proof.text);
+        let beyond = app.get(
+            &format!("/api/v1/transparency/consistency?from={m}&to={}", n + 1),
+            None,
+        );
+        assert_eq!(beyond.status, 422, "{}", beyond.text);
+        assert!(
+            beyond.has_field_error("to", "beyond_tree"),
+            "{}",
+            beyond.text
+        );
+        let key = app.get("/api/v1/transparency/key", None).body["vkey"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "key.txt", &key);
+        write(dir.path(), "old.txt", older["note"].as_str().unwrap());
+        write(dir.path(), "new.txt", newer["note"].as_str().unwrap());
+        write(dir.path(), "proof.json", &proof.text);
+        let args = [
+            "verify-consistency",
+            "--key",
+            "key.txt",
+            "--old",
+            "old.txt",
+            "--new",
+            "new.txt",
+            "--proof",
+            "proof.json",
+        ];
+        let out = offline(dir.path(), &args);
+        assert!(out.status.success(), "{}", text(&out));
+        // The checkpoints swapped: the proof is not for them.
+        let swapped = [
+            "verify-consistency",
+            "--key",
+            "key.txt",
+            "--old",
+            "new.txt",
+            "--new",
+            "old.txt",
+            "--proof",
+            "proof.json",
+        ];
+        let out = offline(dir.path(), &swapped);
+        assert!(
+            !out.status.success() && text(&out).contains("NOT CONSISTENT"),
+            "{}",
+            text(&out)
+        );
+    });
+}
+
+#[test]
+fn a_clerk_gives_the_persons_whole_number_to_check_an_entry_shown_masked() {
+    each_backend(|app| {
+        let c = chain(app);
+        produce(app, &c, "20");
+        let sale = file(
+            app,
+            &c,
+            json!({"kind": "sale", "payment": "card", "chemical_id": c.acetone, "lot": "L1", "quantity": "2", "occurred_at": at(1),
+                   "counterparty": {"kind": "individual", "name": "张三", "resident_id": "11010519491231002X"}}),
+        );
+        assert_eq!(sale["counterparty"]["resident_id"], "**************002X");
+        checkpoint(app, &c);
+        let id = sale["id"].as_str().unwrap();
+        let proof = app.get(
+            &format!("/api/v1/firms/{}/ledger/{id}/proof", c.seller),
+            Some(&c.seller_clerk),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "key.txt",
+            app.get("/api/v1/transparency/key", None).body["vkey"]
+                .as_str()
+                .unwrap(),
+        );
+        write(
+            dir.path(),
+            "checkpoint.txt",
+            proof.body["checkpoint"].as_str().unwrap(),
+        );
+        write(dir.path(), "entry.json", &sale.to_string());
+        write(dir.path(), "proof.json", &proof.text);
+        let out = verify_receipt(dir.path(), &[]);
+        assert!(text(&out).contains("--resident-id"), "{}", text(&out));
+        let out = verify_receipt(dir.path(), &["--resident-id", "11010519491231003X"]);
+        assert!(!out.status.success(), "{}", text(&out));
+        let out = verify_receipt(dir.path(), &["--resident-id", "11010519491231002X"]);
+        assert!(out.status.success(), "{}", text(&out));
+    });
+}
+
+/// A registry upgraded from before the tree appends its earlier entries at start, oldest first.
+#[test]
+fn entries_filed_before_the_tree_are_appended_to_it() {
+    each_backend(|app| {
+        use diesel::prelude::*;
+        use precursor_registry::db::schema::{merkle_head, merkle_leaves, merkle_nodes};
+        let c = chain(app);
+        for q in ["1", "2", "3"] {
+            produce(app, &c, q);
+        }
+        let mut conn = app.direct_connection();
+        let before = precursor_registry::transparency::store::tree_size(&mut conn).unwrap();
+        let root = precursor_registry::transparency::store::root_at(&mut conn, before).unwrap();
+        // As the database of a registry before issue 13: no tree at all.
+        diesel::delete(merkle_leaves::table)
+            .execute(&mut conn)
+            .unwrap();
+        diesel::delete(merkle_nodes::table)
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(merkle_head::table)
+            .set(merkle_head::tree_size.eq(0_i64))
+            .execute(&mut conn)
+            .unwrap();
+        let appended = precursor_registry::ledger::catch_up_tree(&mut conn).unwrap();
+        assert_eq!(appended, before);
+        assert_eq!(
+            precursor_registry::transparency::store::tree_size(&mut conn).unwrap(),
+            before
+        );
+        let again = precursor_registry::transparency::store::root_at(&mut conn, before).unwrap();
+        assert_eq!(
+            again, root,
+            "the same entries in the same order make the same tree"
+        );
+        assert_eq!(
+            precursor_registry::ledger::catch_up_tree(&mut conn).unwrap(),
+            0
+        );
+    });
+}
