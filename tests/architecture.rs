@@ -20,7 +20,7 @@ use syn::visit::{self, Visit};
 /// (floor, name, its modules may use each other, module prefixes); the longest prefix wins.
 #[rustfmt::skip]
 const FLOORS: &[(u8, &str, bool, &[&str])] = &[
-    (0, "pure core", true, &["domain", "custody::drawing", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live", "alerts::rules", "transparency::merkle", "transparency::checkpoint", "transparency::receipt"]),
+    (0, "pure core", true, &["domain", "custody::drawing", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live", "alerts::rules", "transparency::merkle", "transparency::checkpoint", "transparency::receipt", "transparency::monitor"]),
     (1, "plumbing", true, &["error", "db", "config", "metrics", "paging", "ratelimit", "workbook"]),
     (2, "auth", false, &["auth"]),
     (3, "console plumbing", false, &["console"]),

@@ -52,6 +52,9 @@ enum Command {
     VerifyReceipt(offline::ReceiptArgs),
     /// Check offline that a newer signed checkpoint extends an older one; exits 1 if not.
     VerifyConsistency(offline::ConsistencyArgs),
+    /// Watch a registry's checkpoints: each must be signed by the known key and extend the
+    /// last one seen; a rollback or fork exits 1 with the evidence kept.
+    Monitor(offline::MonitorArgs),
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Import(args) => import::run(args),
         Command::VerifyReceipt(args) => offline::receipt(args),
         Command::VerifyConsistency(args) => offline::consistency(args),
+        Command::Monitor(args) => offline::monitor(args),
         Command::User { command } => user::run(command),
     }
 }

@@ -2,12 +2,13 @@
 //! every entry, signed checkpoints of it in the C2SP signed-note form, and the proofs a firm, a
 //! regulator or a monitor checks without trusting the registry.
 //!
-//! `merkle`, `checkpoint` and `receipt` are pure core (no database, no HTTP); `store` keeps the
+//! `merkle`, `checkpoint`, `receipt` and `monitor` are pure core (no database, no HTTP); `store` keeps the
 //! tree and its checkpoints; here the registry's signing key and when it signs.
 
 pub mod checkpoint;
 pub mod http;
 pub mod merkle;
+pub mod monitor;
 pub mod receipt;
 pub mod store;
 

@@ -351,3 +351,56 @@ fn entries_filed_before_the_tree_are_appended_to_it() {
         );
     });
 }
+
+/// The monitor trusts the key it first sees, accepts a tree that grew consistently, and cries
+/// out when the same key signs another history (two registries sharing the key stand for a
+/// registry that forked, or was restored from an old backup and filed on).
+#[test]
+fn the_monitor_accepts_growth_and_reports_a_fork() {
+    use crate::helpers::Backend;
+    let seed = precursor_registry::config::Secret::new("ab".repeat(32));
+    let with_key = |s: &mut precursor_registry::Settings| s.transparency_key = Some(seed.clone());
+    let (real, other) = (
+        TestApp::spawn_with(&Backend::Sqlite, with_key),
+        TestApp::spawn_with(&Backend::Sqlite, with_key),
+    );
+    let state = tempfile::tempdir().unwrap();
+    let monitor = |app: &TestApp| {
+        offline(
+            state.path(),
+            &[
+                "monitor",
+                "--url",
+                &app.base,
+                "--state",
+                state.path().to_str().unwrap(),
+            ],
+        )
+    };
+    let c = chain(&real);
+    produce(&real, &c, "1");
+    checkpoint(&real, &c);
+    let out = monitor(&real);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("trusting the registry's key"),
+        "{}",
+        text(&out)
+    );
+    produce(&real, &c, "2");
+    produce(&real, &c, "3");
+    checkpoint(&real, &c);
+    let out = monitor(&real);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(state.path().join("checkpoint-3.txt").exists() || text(&out).contains("tree of"));
+
+    let d = chain(&other);
+    for q in ["7", "8", "9", "10"] {
+        produce(&other, &d, q);
+    }
+    checkpoint(&other, &d);
+    let out = monitor(&other);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("!!! FORK"), "{}", text(&out));
+    assert!(state.path().join("alarm.txt").exists());
+}

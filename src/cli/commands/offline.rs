@@ -105,3 +105,100 @@ pub fn consistency(args: ConsistencyArgs) -> Result<(), String> {
     );
     Ok(())
 }
+
+#[derive(Args)]
+pub struct MonitorArgs {
+    /// The registry's address, e.g. `https://registry.example.gov.cn`.
+    #[arg(long)]
+    url: String,
+    /// Where the monitor keeps the key it trusts and every checkpoint it saw.
+    #[arg(long)]
+    state: PathBuf,
+    /// The registry's verifier key; without it the key the registry gives on the first run is
+    /// kept and trusted from then on.
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Check again every this many seconds; once and exit when absent.
+    #[arg(long)]
+    every: Option<u64>,
+}
+
+/// `monitor`: fetches each new checkpoint, checks it is signed by the known key and consistent
+/// with the last one seen, and keeps it. A rollback or fork is printed loudly and exits 1.
+pub fn monitor(args: MonitorArgs) -> Result<(), String> {
+    use crate::transparency::monitor::{self, Seen};
+    std::fs::create_dir_all(&args.state).map_err(|e| format!("{}: {e}", args.state.display()))?;
+    let base = args.url.trim_end_matches('/').to_string();
+    let get = |path: &str| -> Result<String, String> {
+        ureq::get(&format!("{base}/api/v1{path}"))
+            .timeout(std::time::Duration::from_secs(30))
+            .call()
+            .map_err(|e| format!("{path}: {e}"))?
+            .into_string()
+            .map_err(|e| format!("{path}: {e}"))
+    };
+    let key_file = args.state.join("key.txt");
+    let vkey = match (&args.key, key_file.exists()) {
+        (Some(path), _) => vkey(path)?,
+        (None, true) => read(&key_file)?.trim().to_string(),
+        (None, false) => {
+            let answer: serde_json::Value =
+                serde_json::from_str(&get("/transparency/key")?).map_err(|e| e.to_string())?;
+            let vkey = answer["vkey"]
+                .as_str()
+                .ok_or("the registry gave no key")?
+                .to_string();
+            std::fs::write(&key_file, &vkey).map_err(|e| e.to_string())?;
+            println!("trusting the registry's key from now on: {vkey}");
+            vkey
+        }
+    };
+    let last_file = args.state.join("latest.txt");
+    loop {
+        let last = last_file.exists().then(|| read(&last_file)).transpose()?;
+        let new = get("/transparency/checkpoints/latest")?;
+        let opened = receipt::open_checkpoint(&vkey, &new);
+        let last_cp = last
+            .as_deref()
+            .and_then(|l| receipt::open_checkpoint(&vkey, l).ok());
+        let proof = match (&opened, last_cp.as_ref()) {
+            (Ok(new_cp), last) => match monitor::proof_needed(last, new_cp) {
+                Some((from, to)) => {
+                    let text = get(&format!("/transparency/consistency?from={from}&to={to}"))?;
+                    Some(
+                        serde_json::from_str::<ConsistencyFile>(&text)
+                            .map_err(|e| e.to_string())?,
+                    )
+                }
+                None => None,
+            },
+            (Err(_), _) => None,
+        };
+        match monitor::judge(&vkey, last.as_deref(), &new, proof.as_ref()) {
+            Ok(seen) => {
+                let size = match &seen {
+                    Seen::First(c) | Seen::Same(c) => c.size,
+                    Seen::Grew { to, .. } => to.size,
+                };
+                if !matches!(seen, Seen::Same(_)) {
+                    let kept = args.state.join(format!("checkpoint-{size}.txt"));
+                    std::fs::write(&kept, &new).map_err(|e| e.to_string())?;
+                    std::fs::write(&last_file, &new).map_err(|e| e.to_string())?;
+                }
+                println!("ok: tree of {size} entries, consistent with everything seen before");
+            }
+            Err(alarm) => {
+                let evidence = args.state.join("alarm.txt");
+                let _ = std::fs::write(&evidence, format!("{alarm}\n\n{new}"));
+                return Err(format!(
+                    "\n!!! {alarm}\n!!! the checkpoint is kept in {}\n",
+                    evidence.display()
+                ));
+            }
+        }
+        match args.every {
+            Some(seconds) => std::thread::sleep(std::time::Duration::from_secs(seconds.max(1))),
+            None => return Ok(()),
+        }
+    }
+}
