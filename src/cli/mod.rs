@@ -52,6 +52,9 @@ enum Command {
     VerifyReceipt(offline::ReceiptArgs),
     /// Check offline that a newer signed checkpoint extends an older one; exits 1 if not.
     VerifyConsistency(offline::ConsistencyArgs),
+    /// Check offline a firm's whole exported ledger: chain, inclusion in the signed checkpoint,
+    /// and every kept receipt still there; exits 1 with the reason if not.
+    VerifyExport(offline::ExportArgs),
     /// Watch a registry's checkpoints: each must be signed by the known key and extend the
     /// last one seen; a rollback or fork exits 1 with the evidence kept.
     Monitor(offline::MonitorArgs),
@@ -75,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::VerifyReceipt(args) => offline::receipt(args),
         Command::VerifyConsistency(args) => offline::consistency(args),
         Command::Monitor(args) => offline::monitor(args),
+        Command::VerifyExport(args) => offline::export(args),
         Command::User { command } => user::run(command),
     }
 }

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::entry::EntryRequest;
 use super::filing::{self, Filed, Submission};
-use super::proof::{InclusionProof, ProofQuery};
+use super::proof::{ExportQuery, InclusionProof, LedgerExport, ProofQuery};
 use super::{Inventory, LedgerEntry, LedgerQuery, Receipt, VerifyReport};
 use crate::auth::AuthUser;
 use crate::db::Db;
@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/firms/{firm_id}/ledger/batch").route(web::post().to(file_batch)))
     .service(web::resource("/firms/{firm_id}/ledger/import").route(web::post().to(import)))
     .service(web::resource("/firms/{firm_id}/ledger/verify").route(web::get().to(verify)))
+    .service(web::resource("/firms/{firm_id}/ledger/export").route(web::get().to(export)))
     .service(web::resource("/firms/{firm_id}/ledger/{entry_id}").route(web::get().to(get)))
     .service(web::resource("/firms/{firm_id}/ledger/{entry_id}/proof").route(web::get().to(proof)))
     .service(web::resource("/firms/{firm_id}/inventory").route(web::get().to(inventory)));
@@ -233,6 +234,28 @@ pub async fn proof(
         .run(move |conn| super::proof::inclusion(conn, &who, firm_id, entry_id, query, &signer))
         .await?;
     Ok(HttpResponse::Ok().json(proof))
+}
+
+/// The firm's whole ledger against the newest signed checkpoint, with each entry's inclusion
+/// proof when `with_proofs=true` (regulator, or the firm itself): `verify-export` checks it
+/// offline.
+#[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger/export", tag = "ledger",
+    params(("firm_id" = Uuid, Path), ExportQuery),
+    responses((status = 200, body = LedgerExport), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn export(
+    db: web::Data<Db>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    query: web::Query<ExportQuery>,
+    signer: web::Data<crate::transparency::Signer>,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let query = query.into_inner();
+    let export = db
+        .run(move |conn| super::proof::export(conn, &who, firm_id, query, &signer))
+        .await?;
+    Ok(HttpResponse::Ok().json(export))
 }
 
 /// Recompute the firm's hash chain and report the first bad seq, if any.

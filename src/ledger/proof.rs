@@ -75,3 +75,73 @@ pub fn inclusion(
         checkpoint: checkpoint.note,
     })
 }
+
+/// `?with_proofs=true` adds each entry's inclusion proof.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    pub with_proofs: Option<bool>,
+}
+
+/// `GET /firms/{id}/ledger/export`: the firm's whole ledger in seq order against the newest
+/// signed checkpoint — what `verify-export` checks offline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LedgerExport {
+    pub firm_id: Uuid,
+    /// The signed checkpoint (a note) the proofs are against.
+    pub checkpoint: String,
+    pub tree_size: u64,
+    pub entries: Vec<ExportedEntry>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedEntry {
+    pub entry: super::LedgerEntry,
+    /// Hex hashes from the leaf up; absent without `with_proofs`, or for an entry newer than
+    /// the checkpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Vec<String>>,
+}
+
+pub fn export(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    query: ExportQuery,
+    signer: &Signer,
+) -> Result<LedgerExport, AppError> {
+    crate::auth::policy::read_firm_records(who, firm_id)?;
+    crate::firms::require(conn, firm_id)?;
+    let checkpoint = transparency::latest(conn, signer)?;
+    let size = u64::try_from(checkpoint.tree_size).map_err(AppError::internal)?;
+    let rows = super::store::all_for_firm(conn, firm_id)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let leaves = tree::leaf_indexes(conn, &ids)?;
+    let mut entries = rows
+        .iter()
+        .map(|row| {
+            let mut entry = row.to_entry(who)?;
+            entry.leaf_index = leaves.get(&row.id).copied();
+            Ok(ExportedEntry { entry, proof: None })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    if query.with_proofs == Some(true) {
+        let covered: Vec<(usize, u64)> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.entry.leaf_index.filter(|l| *l < size).map(|l| (i, l)))
+            .collect();
+        let indexes: Vec<u64> = covered.iter().map(|(_, l)| *l).collect();
+        let proofs = tree::inclusion_many(conn, &indexes, size)?;
+        for ((i, _), proof) in covered.into_iter().zip(proofs) {
+            entries[i].proof = Some(proof.iter().map(hex::encode).collect());
+        }
+    }
+    Ok(LedgerExport {
+        firm_id,
+        checkpoint: checkpoint.note,
+        tree_size: size,
+        entries,
+    })
+}

@@ -89,6 +89,24 @@ pub enum VerifyError {
     Proof(ProofError),
     #[error("the checkpoints have different origins")]
     OtherOrigin,
+    #[error("the export holds an entry of another firm (seq {seq})")]
+    OtherFirm { seq: i64 },
+    #[error("the ledger skips from seq {after} to {found}: entries are missing")]
+    ChainGap { after: i64, found: i64 },
+    #[error(
+        "entry seq {seq} does not follow the one before it (prev_hash): the chain was rewritten"
+    )]
+    ChainLink { seq: i64 },
+    #[error("entry seq {seq} is in the checkpoint but the export gives no proof for it (ask with with_proofs=true)")]
+    NoProof { seq: i64 },
+    #[error("entry seq {seq} has no leaf in the registry's tree")]
+    NoLeaf { seq: i64 },
+    #[error(
+        "the registry's ledger no longer holds entry seq {seq} ({id}) that you hold a receipt for"
+    )]
+    Removed { seq: i64, id: String },
+    #[error("entry seq {seq} is not the entry of your receipt: its hash changed")]
+    Changed { seq: i64 },
 }
 
 fn hash(text: &str) -> Result<Hash, VerifyError> {
@@ -169,6 +187,123 @@ pub fn leaf_of(entry: &EntryFile, own_resident_id: Option<&str>) -> Result<Hash,
         return Err(VerifyError::EntryHash);
     }
     Ok(merkle::leaf_hash(&chain::canonical_bytes(&fields)))
+}
+
+/// A whole ledger as `GET /firms/{id}/ledger/export?with_proofs=true` answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExportFile {
+    pub firm_id: String,
+    pub checkpoint: String,
+    pub tree_size: u64,
+    pub entries: Vec<ExportedFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExportedFile {
+    pub entry: EntryFile,
+    pub proof: Option<Vec<String>>,
+}
+
+/// A filing receipt the firm kept (the filing's answer, or one item of a batch's).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReceiptFile {
+    pub id: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// What `verify_export` found to hold.
+#[derive(Debug)]
+pub struct ExportReport {
+    pub checkpoint: Checkpoint,
+    pub entries: usize,
+    /// Entries proven to be in the checkpoint's tree.
+    pub proven: usize,
+    /// Entries newer than the checkpoint (their chain is checked, their inclusion not yet).
+    pub newer: usize,
+    pub receipts: usize,
+}
+
+/// The leaf of an entry whose person may be masked: the first of the firm's own numbers that
+/// makes the entry's hash, if one is needed.
+fn leaf_with(entry: &EntryFile, own: &[String]) -> Result<Hash, VerifyError> {
+    match leaf_of(entry, None) {
+        Err(VerifyError::MaskedResidentId) => own
+            .iter()
+            .find_map(|n| leaf_of(entry, Some(n)).ok())
+            .ok_or(VerifyError::MaskedResidentId),
+        other => other,
+    }
+}
+
+/// Checks a firm's whole exported ledger offline: every entry's chain link and fields, its
+/// inclusion in the signed checkpoint, and that every receipt the firm kept is still there,
+/// unchanged — the removal of the last entries, which the chain alone cannot show, fails here.
+pub fn verify_export(
+    vkey: &str,
+    export: &ExportFile,
+    receipts: &[ReceiptFile],
+    own_resident_ids: &[String],
+) -> Result<ExportReport, VerifyError> {
+    let checkpoint = open_checkpoint(vkey, &export.checkpoint)?;
+    if export.tree_size != checkpoint.size {
+        return Err(VerifyError::SizeMismatch {
+            proof: export.tree_size,
+            checkpoint: checkpoint.size,
+        });
+    }
+    let (mut prev, mut last_seq) = (hex::encode(chain::GENESIS), 0);
+    let (mut proven, mut newer) = (0, 0);
+    for item in &export.entries {
+        let e = &item.entry;
+        if e.firm_id != export.firm_id {
+            return Err(VerifyError::OtherFirm { seq: e.seq });
+        }
+        if e.seq != last_seq + 1 {
+            return Err(VerifyError::ChainGap {
+                after: last_seq,
+                found: e.seq,
+            });
+        }
+        if e.prev_hash != prev {
+            return Err(VerifyError::ChainLink { seq: e.seq });
+        }
+        let leaf = leaf_with(e, own_resident_ids)?;
+        let index = e.leaf_index.ok_or(VerifyError::NoLeaf { seq: e.seq })?;
+        if index >= checkpoint.size {
+            newer += 1;
+        } else {
+            let proof = item
+                .proof
+                .as_ref()
+                .ok_or(VerifyError::NoProof { seq: e.seq })?;
+            let path = hashes(proof)?;
+            merkle::verify_inclusion(&leaf, index, checkpoint.size, &path, &checkpoint.root)
+                .map_err(VerifyError::Proof)?;
+            proven += 1;
+        }
+        (prev, last_seq) = (e.hash.clone(), e.seq);
+    }
+    for r in receipts {
+        let held = export
+            .entries
+            .iter()
+            .find(|i| i.entry.id == r.id)
+            .ok_or_else(|| VerifyError::Removed {
+                seq: r.seq,
+                id: r.id.clone(),
+            })?;
+        if held.entry.hash != r.hash || held.entry.seq != r.seq {
+            return Err(VerifyError::Changed { seq: r.seq });
+        }
+    }
+    Ok(ExportReport {
+        checkpoint,
+        entries: export.entries.len(),
+        proven,
+        newer,
+        receipts: receipts.len(),
+    })
 }
 
 /// Opens a checkpoint with the registry's verifier key (its name is the origin).

@@ -194,6 +194,60 @@ pub fn consistency(conn: &mut DbConnection, old: u64, new: u64) -> Result<Vec<Ha
     merkle::consistency_proof(&StoredNodes::new(conn), old, new).map_err(proved)
 }
 
+/// Records which nodes a proof reads (the reads do not depend on the hashes), so that many
+/// proofs can be fetched in a few queries.
+#[derive(Default)]
+struct Recorder {
+    wanted: RefCell<std::collections::BTreeSet<(u8, u64)>>,
+}
+
+impl NodeSource for Recorder {
+    type Error = std::convert::Infallible;
+
+    fn node(&self, level: u8, index: u64) -> Result<Hash, Self::Error> {
+        self.wanted.borrow_mut().insert((level, index));
+        Ok([0; 32])
+    }
+}
+
+/// The inclusion proofs of many leaves in the tree of `size` (a firm's whole ledger): the nodes
+/// they read are fetched together, `CHUNK` per query.
+pub fn inclusion_many(
+    conn: &mut DbConnection,
+    indexes: &[u64],
+    size: u64,
+) -> Result<Vec<Vec<Hash>>, AppError> {
+    let recorder = Recorder::default();
+    for &index in indexes {
+        merkle::inclusion_proof(&recorder, index, size)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+    }
+    let wanted: Vec<(u8, u64)> = recorder.wanted.into_inner().into_iter().collect();
+    let mut nodes = MemoryNodes::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let mut query = merkle_nodes::table.into_boxed();
+        for &(level, idx) in chunk {
+            query = query.or_filter(
+                merkle_nodes::level
+                    .eq(i32::from(level))
+                    .and(merkle_nodes::idx.eq(db_int(idx)?)),
+            );
+        }
+        let rows: Vec<(i32, i64, String)> = query.load(conn)?;
+        for (level, idx, hash) in rows {
+            let level = u8::try_from(level).map_err(|_| AppError::internal("bad node level"))?;
+            nodes.put(level, size_of(idx)?, hash_of(&hash)?);
+        }
+    }
+    indexes
+        .iter()
+        .map(|&index| {
+            merkle::inclusion_proof(&nodes, index, size)
+                .map_err(|_| AppError::internal("the stored tree misses a node"))
+        })
+        .collect()
+}
+
 /// The leaf index of each of these entries that is in the tree.
 pub fn leaf_indexes(
     conn: &mut DbConnection,

@@ -35,6 +35,7 @@ use crate::{
         crate::declarations::http::declare,
         crate::declarations::http::list,
         crate::ledger::http::proof,
+        crate::ledger::http::export,
         crate::transparency::http::key,
         crate::transparency::http::latest,
         crate::transparency::http::list,

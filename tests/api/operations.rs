@@ -107,6 +107,7 @@ fn the_openapi_document_covers_every_route() {
             "GET /api/v1/firms/{firm_id}/ledger/verify",
             "GET /api/v1/firms/{firm_id}/ledger/{entry_id}",
             "GET /api/v1/firms/{firm_id}/ledger/{entry_id}/proof",
+            "GET /api/v1/firms/{firm_id}/ledger/export",
             "GET /api/v1/transparency/key",
             "GET /api/v1/transparency/checkpoints/latest",
             "GET /api/v1/transparency/checkpoints",

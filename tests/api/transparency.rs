@@ -404,3 +404,105 @@ fn the_monitor_accepts_growth_and_reports_a_fork() {
     assert!(text(&out).contains("!!! FORK"), "{}", text(&out));
     assert!(state.path().join("alarm.txt").exists());
 }
+
+/// A firm exports its whole ledger with proofs and checks it offline with the receipts it kept;
+/// when the registry drops the last entry (which the chain alone cannot show), the check fails.
+#[test]
+fn a_firm_checks_its_whole_export_and_sees_its_last_entry_removed() {
+    each_backend(|app| {
+        let c = chain(app);
+        let mut kept: Vec<Value> = ["30", "4", "5"]
+            .iter()
+            .map(|q| produce(app, &c, q))
+            .collect();
+        kept.push(file(
+            app,
+            &c,
+            json!({"kind": "sale", "payment": "cheque", "chemical_id": c.acetone, "lot": "L1", "quantity": "1", "occurred_at": at(1),
+                   "counterparty": {"kind": "individual", "name": "李四", "resident_id": "11010519491231002X"}}),
+        ));
+        checkpoint(app, &c);
+        kept.push(produce(app, &c, "6"));
+        let path = format!("/api/v1/firms/{}/ledger/export?with_proofs=true", c.seller);
+        let other = app.register_firm(&c.regulator, "寿宁县旁观化工有限公司");
+        assert_eq!(app.get(&path, Some(&app.enterprise(&other))).status, 404);
+        let export = app.get(&path, Some(&c.seller_clerk));
+        assert_eq!(export.status, 200, "{}", export.text);
+        assert_eq!(export.body["entries"].as_array().unwrap().len(), 5);
+
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "key.txt",
+            app.get("/api/v1/transparency/key", None).body["vkey"]
+                .as_str()
+                .unwrap(),
+        );
+        write(dir.path(), "export.json", &export.text);
+        write(
+            dir.path(),
+            "receipts.json",
+            &Value::Array(kept.clone()).to_string(),
+        );
+        let check = |extra: &[&str]| {
+            let mut args = vec![
+                "verify-export",
+                "--key",
+                "key.txt",
+                "--export",
+                "export.json",
+                "--receipts",
+                "receipts.json",
+            ];
+            args.extend_from_slice(extra);
+            offline(dir.path(), &args)
+        };
+        let out = check(&["--resident-id", "11010519491231002X"]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains("5 entries") && text(&out).contains("1 newer"),
+            "{}",
+            text(&out)
+        );
+        let out = check(&[]);
+        assert!(text(&out).contains("--resident-id"), "{}", text(&out));
+
+        let bare = app.get(
+            &format!("/api/v1/firms/{}/ledger/export", c.seller),
+            Some(&c.seller_clerk),
+        );
+        write(dir.path(), "export.json", &bare.text);
+        let out = check(&["--resident-id", "11010519491231002X"]);
+        assert!(text(&out).contains("gives no proof"), "{}", text(&out));
+
+        // The registry drops the last entry behind the API: the chain that is left is intact, but
+        // the firm holds its receipt.
+        {
+            use diesel::prelude::*;
+            use precursor_registry::db::schema::ledger_entries;
+            let last = kept.last().unwrap()["id"].as_str().unwrap().to_string();
+            let mut conn = app.direct_connection();
+            diesel::delete(ledger_entries::table.filter(ledger_entries::id.eq(last)))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        let verify = app.get(
+            &format!("/api/v1/firms/{}/ledger/verify", c.seller),
+            Some(&c.seller_clerk),
+        );
+        assert_eq!(
+            verify.body["ok"], true,
+            "the chain alone does not show it: {}",
+            verify.text
+        );
+        let export = app.get(&path, Some(&c.seller_clerk));
+        write(dir.path(), "export.json", &export.text);
+        let out = check(&["--resident-id", "11010519491231002X"]);
+        assert!(!out.status.success());
+        assert!(
+            text(&out).contains("no longer holds entry seq 5"),
+            "{}",
+            text(&out)
+        );
+    });
+}

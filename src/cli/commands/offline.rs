@@ -202,3 +202,55 @@ pub fn monitor(args: MonitorArgs) -> Result<(), String> {
         }
     }
 }
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The registry's verifier key.
+    #[arg(long)]
+    key: PathBuf,
+    /// The firm's ledger export with proofs (`GET /firms/{id}/ledger/export?with_proofs=true`).
+    #[arg(long)]
+    export: PathBuf,
+    /// The filing receipts the firm kept: a JSON array of them (each filing's answer, or the
+    /// items of a batch's), or one per line.
+    #[arg(long)]
+    receipts: Option<PathBuf>,
+    /// Whole resident ID numbers from the firm's own records, for entries showing them masked.
+    #[arg(long)]
+    resident_id: Vec<String>,
+}
+
+/// Receipts as an array, or one JSON object per line.
+fn receipts(path: &Path) -> Result<Vec<receipt::ReceiptFile>, String> {
+    let text = read(path)?;
+    if let Ok(all) = serde_json::from_str::<Vec<receipt::ReceiptFile>>(&text) {
+        return Ok(all);
+    }
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).map_err(|e| format!("{}: {e}", path.display())))
+        .collect()
+}
+
+pub fn export(args: ExportArgs) -> Result<(), String> {
+    let export: receipt::ExportFile = json(&args.export)?;
+    let kept = args
+        .receipts
+        .as_deref()
+        .map(receipts)
+        .transpose()?
+        .unwrap_or_default();
+    let report = receipt::verify_export(&vkey(&args.key)?, &export, &kept, &args.resident_id)
+        .map_err(|e| format!("NOT VERIFIED: {e}"))?;
+    println!(
+        "verified: {} entries of firm {} chain unbroken, {} of them in the tree of {} entries signed at {}, {} newer; all {} receipts held",
+        report.entries,
+        export.firm_id,
+        report.proven,
+        report.checkpoint.size,
+        report.checkpoint.time.to_rfc3339(),
+        report.newer,
+        report.receipts
+    );
+    Ok(())
+}
