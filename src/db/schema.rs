@@ -387,6 +387,7 @@ diesel::table! {
         leaf_index -> BigInt,
         entry_id -> Text,
         firm_id -> Text,
+        hash -> Text,
     }
 }
 

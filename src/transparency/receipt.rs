@@ -102,11 +102,19 @@ pub enum VerifyError {
     #[error("entry seq {seq} has no leaf in the registry's tree")]
     NoLeaf { seq: i64 },
     #[error(
-        "the registry's ledger no longer holds entry seq {seq} ({id}) that you hold a receipt for"
+        "the registry's ledger no longer holds the entries you hold receipts for: seq {}",
+        list(seqs)
     )]
-    Removed { seq: i64, id: String },
+    Removed { seqs: Vec<i64> },
     #[error("entry seq {seq} is not the entry of your receipt: its hash changed")]
     Changed { seq: i64 },
+}
+
+fn list(seqs: &[i64]) -> String {
+    seqs.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn hash(text: &str) -> Result<Hash, VerifyError> {
@@ -284,18 +292,19 @@ pub fn verify_export(
         }
         (prev, last_seq) = (e.hash.clone(), e.seq);
     }
+    let mut removed = Vec::new();
     for r in receipts {
-        let held = export
-            .entries
-            .iter()
-            .find(|i| i.entry.id == r.id)
-            .ok_or_else(|| VerifyError::Removed {
-                seq: r.seq,
-                id: r.id.clone(),
-            })?;
-        if held.entry.hash != r.hash || held.entry.seq != r.seq {
-            return Err(VerifyError::Changed { seq: r.seq });
+        match export.entries.iter().find(|i| i.entry.id == r.id) {
+            None => removed.push(r.seq),
+            Some(held) if held.entry.hash != r.hash || held.entry.seq != r.seq => {
+                return Err(VerifyError::Changed { seq: r.seq });
+            }
+            Some(_) => {}
         }
+    }
+    if !removed.is_empty() {
+        removed.sort_unstable();
+        return Err(VerifyError::Removed { seqs: removed });
     }
     Ok(ExportReport {
         checkpoint,

@@ -1,6 +1,8 @@
-//! The tree in the database: its head (the size), each leaf's entry, the perfect nodes, and
-//! the signed checkpoints. Appending reads the right edge (O(log n) nodes, one query) and writes
-//! the nodes it completes; a proof reads O(log n) nodes.
+//! The tree in the database: its head (the size), each leaf (its entry and hash), the perfect
+//! nodes from `STORED_FROM` up, and the signed checkpoints. A node below that level is computed
+//! from its leaves (at most 8), so an entry costs one leaf row and about an eighth of a node row.
+//! Appending reads the right edge (one query each for its nodes and its tail of leaves) and
+//! writes the nodes it completes; a proof reads O(log n) nodes.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -14,6 +16,9 @@ use crate::error::AppError;
 
 /// Rows per multi-row INSERT (within both backends' bind limits).
 const CHUNK: usize = 500;
+
+/// The lowest level kept in `merkle_nodes`; lower ones are computed from the leaves.
+const STORED_FROM: u8 = 4;
 
 /// A leaf to append: the entry it is and its leaf hash.
 pub struct Leaf<'a> {
@@ -65,7 +70,8 @@ pub fn append(conn: &mut DbConnection, leaves: &[Leaf<'_>]) -> Result<Vec<u64>, 
     let mut rows = Vec::with_capacity(leaves.len());
     for leaf in leaves {
         let index = frontier.size();
-        for (level, idx, hash) in frontier.append(leaf.hash) {
+        let completed = frontier.append(leaf.hash);
+        for (level, idx, hash) in completed.into_iter().filter(|n| n.0 >= STORED_FROM) {
             nodes.push((
                 merkle_nodes::level.eq(i32::from(level)),
                 merkle_nodes::idx.eq(db_int(idx)?),
@@ -76,6 +82,7 @@ pub fn append(conn: &mut DbConnection, leaves: &[Leaf<'_>]) -> Result<Vec<u64>, 
             merkle_leaves::leaf_index.eq(db_int(index)?),
             merkle_leaves::entry_id.eq(leaf.entry_id),
             merkle_leaves::firm_id.eq(leaf.firm_id),
+            merkle_leaves::hash.eq(hex_of(&leaf.hash)),
         ));
     }
     for chunk in nodes.chunks(CHUNK) {
@@ -117,26 +124,65 @@ fn edge(size: u64) -> Vec<(u8, u64)> {
     keys
 }
 
-/// The frontier of the stored tree of `size` leaves, read in one query.
+/// The frontier of the stored tree of `size` leaves: its stored nodes in one query, the tail of
+/// leaves below the lowest stored level in another.
 fn frontier(conn: &mut DbConnection, size: u64) -> Result<Frontier, AppError> {
-    let mut query = merkle_nodes::table.into_boxed();
-    for (level, idx) in edge(size) {
-        query = query.or_filter(
-            merkle_nodes::level
-                .eq(i32::from(level))
-                .and(merkle_nodes::idx.eq(db_int(idx)?)),
-        );
-    }
+    let found = fetch(conn, &edge(size))?;
+    Frontier::from_source(&found, size)
+        .map_err(|_| AppError::internal("the stored tree misses a node of its right edge"))
+}
+
+/// The nodes asked for, stored or computed from their leaves, fetched in a few queries.
+fn fetch(conn: &mut DbConnection, keys: &[(u8, u64)]) -> Result<MemoryNodes, AppError> {
+    let (low, high): (Vec<(u8, u64)>, Vec<(u8, u64)>) =
+        keys.iter().partition(|(level, _)| *level < STORED_FROM);
     let mut found = MemoryNodes::new();
-    if size > 0 {
+    for chunk in high.chunks(CHUNK) {
+        let mut query = merkle_nodes::table.into_boxed();
+        for &(level, idx) in chunk {
+            query = query.or_filter(
+                merkle_nodes::level
+                    .eq(i32::from(level))
+                    .and(merkle_nodes::idx.eq(db_int(idx)?)),
+            );
+        }
         let rows: Vec<(i32, i64, String)> = query.load(conn)?;
         for (level, idx, hash) in rows {
             let level = u8::try_from(level).map_err(|_| AppError::internal("bad node level"))?;
             found.put(level, size_of(idx)?, hash_of(&hash)?);
         }
     }
-    Frontier::from_source(&found, size)
-        .map_err(|_| AppError::internal("the stored tree misses a node of its right edge"))
+    let mut indexes: Vec<i64> = Vec::new();
+    for &(level, idx) in &low {
+        let first = idx << level;
+        for leaf in first..first + (1 << level) {
+            indexes.push(db_int(leaf)?);
+        }
+    }
+    indexes.sort_unstable();
+    indexes.dedup();
+    let mut leaves = HashMap::new();
+    for chunk in indexes.chunks(CHUNK) {
+        let rows: Vec<(i64, String)> = merkle_leaves::table
+            .filter(merkle_leaves::leaf_index.eq_any(chunk))
+            .select((merkle_leaves::leaf_index, merkle_leaves::hash))
+            .load(conn)?;
+        for (index, hash) in rows {
+            leaves.insert(size_of(index)?, hash_of(&hash)?);
+        }
+    }
+    for (level, idx) in low {
+        let first = idx << level;
+        let mut subtree = Frontier::new();
+        for leaf in first..first + (1 << level) {
+            let hash = leaves
+                .get(&leaf)
+                .ok_or_else(|| AppError::internal("the stored tree misses a leaf"))?;
+            subtree.append(*hash);
+        }
+        found.put(level, idx, subtree.root());
+    }
+    Ok(found)
 }
 
 /// The stored nodes, read one by one, as a proof walks them.
@@ -157,13 +203,10 @@ impl NodeSource for StoredNodes<'_> {
 
     fn node(&self, level: u8, index: u64) -> Result<Hash, AppError> {
         let mut conn = self.conn.borrow_mut();
-        let hash: Option<String> = merkle_nodes::table
-            .filter(merkle_nodes::level.eq(i32::from(level)))
-            .filter(merkle_nodes::idx.eq(db_int(index)?))
-            .select(merkle_nodes::hash)
-            .first(&mut **conn)
-            .optional()?;
-        hash_of(&hash.ok_or_else(|| AppError::internal("the stored tree misses a node"))?)
+        let found = fetch(&mut conn, &[(level, index)])?;
+        found
+            .node(level, index)
+            .map_err(|_| AppError::internal("the stored tree misses a node"))
     }
 }
 
@@ -223,22 +266,7 @@ pub fn inclusion_many(
             .map_err(|e| AppError::internal(e.to_string()))?;
     }
     let wanted: Vec<(u8, u64)> = recorder.wanted.into_inner().into_iter().collect();
-    let mut nodes = MemoryNodes::new();
-    for chunk in wanted.chunks(CHUNK) {
-        let mut query = merkle_nodes::table.into_boxed();
-        for &(level, idx) in chunk {
-            query = query.or_filter(
-                merkle_nodes::level
-                    .eq(i32::from(level))
-                    .and(merkle_nodes::idx.eq(db_int(idx)?)),
-            );
-        }
-        let rows: Vec<(i32, i64, String)> = query.load(conn)?;
-        for (level, idx, hash) in rows {
-            let level = u8::try_from(level).map_err(|_| AppError::internal("bad node level"))?;
-            nodes.put(level, size_of(idx)?, hash_of(&hash)?);
-        }
-    }
+    let nodes = fetch(conn, &wanted)?;
     indexes
         .iter()
         .map(|&index| {

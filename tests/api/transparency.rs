@@ -406,9 +406,9 @@ fn the_monitor_accepts_growth_and_reports_a_fork() {
 }
 
 /// A firm exports its whole ledger with proofs and checks it offline with the receipts it kept;
-/// when the registry drops the last entry (which the chain alone cannot show), the check fails.
+/// when the registry drops the last entries (which the chain alone cannot show), the check fails.
 #[test]
-fn a_firm_checks_its_whole_export_and_sees_its_last_entry_removed() {
+fn a_firm_checks_its_whole_export_and_sees_its_last_entries_removed() {
     each_backend(|app| {
         let c = chain(app);
         let mut kept: Vec<Value> = ["30", "4", "5"]
@@ -475,16 +475,18 @@ fn a_firm_checks_its_whole_export_and_sees_its_last_entry_removed() {
         let out = check(&["--resident-id", "11010519491231002X"]);
         assert!(text(&out).contains("gives no proof"), "{}", text(&out));
 
-        // The registry drops the last entry behind the API: the chain that is left is intact, but
-        // the firm holds its receipt.
+        // The registry drops the last 3 entries behind the API: the chain that is left is intact,
+        // but the firm holds their receipts.
         {
             use diesel::prelude::*;
             use precursor_registry::db::schema::ledger_entries;
-            let last = kept.last().unwrap()["id"].as_str().unwrap().to_string();
             let mut conn = app.direct_connection();
-            diesel::delete(ledger_entries::table.filter(ledger_entries::id.eq(last)))
-                .execute(&mut conn)
-                .unwrap();
+            for gone in &kept[2..] {
+                let id = gone["id"].as_str().unwrap().to_string();
+                diesel::delete(ledger_entries::table.filter(ledger_entries::id.eq(id)))
+                    .execute(&mut conn)
+                    .unwrap();
+            }
         }
         let verify = app.get(
             &format!("/api/v1/firms/{}/ledger/verify", c.seller),
@@ -500,9 +502,172 @@ fn a_firm_checks_its_whole_export_and_sees_its_last_entry_removed() {
         let out = check(&["--resident-id", "11010519491231002X"]);
         assert!(!out.status.success());
         assert!(
-            text(&out).contains("no longer holds entry seq 5"),
+            text(&out).contains("receipts for: seq 3, 4, 5"),
             "{}",
             text(&out)
         );
+    });
+}
+
+/// The registry rewrites an old entry and recomputes the firm's chain and its own tree: the chain
+/// verifies again, but the new checkpoint is not consistent with the one signed before.
+#[test]
+fn a_rewritten_history_fails_the_consistency_check() {
+    each_backend(|app| {
+        use diesel::prelude::*;
+        use precursor_registry::db::schema::{
+            checkpoints, ledger_entries, merkle_head, merkle_leaves, merkle_nodes,
+        };
+        use precursor_registry::ledger::{chain as hashes, LedgerRow};
+        let c = chain(app);
+        for q in ["40", "3", "2"] {
+            produce(app, &c, q);
+        }
+        let before = checkpoint(app, &c);
+        let key = app.get("/api/v1/transparency/key", None).body["vkey"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let mut conn = app.direct_connection();
+        let mut rows: Vec<LedgerRow> = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq(&c.seller))
+            .order(ledger_entries::seq.asc())
+            .select(LedgerRow::as_select())
+            .load(&mut conn)
+            .unwrap();
+        rows[0].quantity = 4_000;
+        let mut prev = hashes::GENESIS;
+        for row in &mut rows {
+            row.prev_hash = hex::encode(prev);
+            prev = hashes::entry_hash(&prev, &row.hashed_fields());
+            row.hash = hex::encode(prev);
+            diesel::update(ledger_entries::table.filter(ledger_entries::id.eq(&row.id)))
+                .set((
+                    ledger_entries::quantity.eq(row.quantity),
+                    ledger_entries::prev_hash.eq(&row.prev_hash),
+                    ledger_entries::hash.eq(&row.hash),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        diesel::delete(merkle_leaves::table)
+            .execute(&mut conn)
+            .unwrap();
+        diesel::delete(merkle_nodes::table)
+            .execute(&mut conn)
+            .unwrap();
+        diesel::delete(checkpoints::table)
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(merkle_head::table)
+            .set(merkle_head::tree_size.eq(0_i64))
+            .execute(&mut conn)
+            .unwrap();
+        precursor_registry::ledger::catch_up_tree(&mut conn).unwrap();
+        let verify = app.get(
+            &format!("/api/v1/firms/{}/ledger/verify", c.seller),
+            Some(&c.seller_clerk),
+        );
+        assert_eq!(
+            verify.body["ok"], true,
+            "the rewritten chain verifies: {}",
+            verify.text
+        );
+
+        produce(app, &c, "1");
+        let after = checkpoint(app, &c);
+        let (m, n) = (
+            before["tree_size"].as_u64().unwrap(),
+            after["tree_size"].as_u64().unwrap(),
+        );
+        let proof = app.get(
+            &format!("/api/v1/transparency/consistency?from={m}&to={n}"),
+            None,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "key.txt", &key);
+        write(dir.path(), "old.txt", before["note"].as_str().unwrap());
+        write(dir.path(), "new.txt", after["note"].as_str().unwrap());
+        write(dir.path(), "proof.json", &proof.text);
+        let out = offline(
+            dir.path(),
+            &[
+                "verify-consistency",
+                "--key",
+                "key.txt",
+                "--old",
+                "old.txt",
+                "--new",
+                "new.txt",
+                "--proof",
+                "proof.json",
+            ],
+        );
+        assert!(!out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("NOT CONSISTENT"), "{}", text(&out));
+    });
+}
+
+/// 32 clerks of 4 firms file at once: every entry gets its own leaf, the leaves are exactly
+/// 0..n, and every firm's export verifies against one checkpoint.
+#[test]
+fn parallel_filers_get_distinct_leaves_and_every_proof_verifies() {
+    each_backend(|app| {
+        use precursor_registry::transparency::receipt::{verify_export, ExportFile};
+        let regulator = app.regulator();
+        let acetone = app.chemical(&regulator, "67-64-1");
+        let firms: Vec<(String, Vec<String>)> = (0..4)
+            .map(|i| {
+                let firm = app.register_firm(&regulator, &format!("宁德市并发化工{i}有限公司"));
+                let clerks = (0..8).map(|_| app.enterprise(&firm)).collect();
+                (firm, clerks)
+            })
+            .collect();
+        let leaves = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for (firm, clerks) in &firms {
+                for clerk in clerks {
+                    let (leaves, acetone) = (&leaves, &acetone);
+                    s.spawn(move || {
+                        for k in 0..5 {
+                            let r = app.post(
+                                &format!("/api/v1/firms/{firm}/ledger"),
+                                Some(clerk),
+                                &json!({"kind": "production", "chemical_id": acetone, "lot": format!("P{k}"), "quantity": "1", "occurred_at": at(1)}),
+                            );
+                            assert_eq!(r.status, 201, "{}", r.text);
+                            leaves.lock().unwrap().push(r.body["leaf_index"].as_u64().unwrap());
+                        }
+                    });
+                }
+            }
+        });
+        let mut leaves = leaves.into_inner().unwrap();
+        leaves.sort_unstable();
+        assert_eq!(
+            leaves,
+            (0..160).collect::<Vec<u64>>(),
+            "distinct, and no hole"
+        );
+        let signed = app.post(
+            "/api/v1/transparency/checkpoints",
+            Some(&regulator),
+            &json!({}),
+        );
+        assert_eq!(signed.body["tree_size"], 160, "{}", signed.text);
+        let key = app.get("/api/v1/transparency/key", None).body["vkey"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for (firm, clerks) in &firms {
+            let export = app.get(
+                &format!("/api/v1/firms/{firm}/ledger/export?with_proofs=true"),
+                Some(&clerks[0]),
+            );
+            let export: ExportFile = serde_json::from_str(&export.text).unwrap();
+            let report = verify_export(&key, &export, &[], &[]).unwrap();
+            assert_eq!((report.entries, report.proven), (40, 40));
+        }
     });
 }

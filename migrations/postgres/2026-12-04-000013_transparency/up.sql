@@ -7,14 +7,17 @@ CREATE TABLE merkle_head (
     tree_size BIGINT NOT NULL
 );
 INSERT INTO merkle_head (id, tree_size) VALUES (1, 0);
--- Which entry each leaf is: its leaf hash is node (0, leaf_index).
+-- Which entry each leaf is, and its leaf hash (node (0, leaf_index)).
 CREATE TABLE merkle_leaves (
     leaf_index BIGINT PRIMARY KEY NOT NULL,
     entry_id TEXT NOT NULL UNIQUE,
-    firm_id TEXT NOT NULL
+    firm_id TEXT NOT NULL,
+    hash TEXT NOT NULL
 );
 CREATE INDEX merkle_leaves_firm ON merkle_leaves (firm_id, leaf_index);
--- The perfect subtrees' roots: node (level, idx) covers leaves [idx·2^level, (idx+1)·2^level).
+-- The perfect subtrees' roots from level 4 up: node (level, idx) covers leaves
+-- [idx·2^level, (idx+1)·2^level). A node below level 4 is computed from its ≤ 8 leaves, so an
+-- entry costs one leaf row and, on average, 1/8 of a node row.
 CREATE TABLE merkle_nodes (
     level INTEGER NOT NULL,
     idx BIGINT NOT NULL,
