@@ -132,10 +132,12 @@ fn frontier(conn: &mut DbConnection, size: u64) -> Result<Frontier, AppError> {
         .map_err(|_| AppError::internal("the stored tree misses a node of its right edge"))
 }
 
+/// Nodes by (level, index).
+type Keys = Vec<(u8, u64)>;
+
 /// The nodes asked for, stored or computed from their leaves, fetched in a few queries.
 fn fetch(conn: &mut DbConnection, keys: &[(u8, u64)]) -> Result<MemoryNodes, AppError> {
-    let (low, high): (Vec<(u8, u64)>, Vec<(u8, u64)>) =
-        keys.iter().partition(|(level, _)| *level < STORED_FROM);
+    let (low, high): (Keys, Keys) = keys.iter().partition(|(level, _)| *level < STORED_FROM);
     let mut found = MemoryNodes::new();
     for chunk in high.chunks(CHUNK) {
         let mut query = merkle_nodes::table.into_boxed();
