@@ -1,14 +1,14 @@
 //! The registry's Merkle tree at scale, in one run (docs/performance.md): appending leaves
 //! through the store, then inclusion and consistency proofs read from the stored nodes and
-//! checked by the verifier, against a baseline measured in the same run — one node read by its
-//! key, the unit a proof is made of.
+//! checked by the verifier, against a baseline measured in the same run — one leaf's hash read
+//! by its index, the unit a proof is made of.
 //!
 //! `cargo bench --bench transparency` (BENCH_LEAVES, default 1000000; BENCH_PROOFS, default 2000).
 
 use std::time::Instant;
 
 use diesel::prelude::*;
-use precursor_registry::db::schema::merkle_nodes;
+use precursor_registry::db::schema::merkle_leaves;
 use precursor_registry::db::{write_tx, DatabaseUrl, Db};
 use precursor_registry::transparency::merkle;
 use precursor_registry::transparency::store::{self, Leaf};
@@ -47,7 +47,6 @@ fn main() {
             .iter()
             .map(|id| Leaf {
                 entry_id: id,
-                firm_id: "bench",
                 hash: merkle::leaf_hash(id.as_bytes()),
             })
             .collect();
@@ -61,7 +60,6 @@ fn main() {
         let id = format!("single-{i}");
         let leaf = [Leaf {
             entry_id: &id,
-            firm_id: "bench",
             hash: merkle::leaf_hash(id.as_bytes()),
         }];
         write_tx(&mut conn, |conn| store::append(conn, &leaf)).unwrap();
@@ -72,11 +70,10 @@ fn main() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let started = Instant::now();
     for _ in 0..proofs {
-        let (level, idx) = (0_i32, rng.below(size) as i64);
-        let _: String = merkle_nodes::table
-            .filter(merkle_nodes::level.eq(level))
-            .filter(merkle_nodes::idx.eq(idx))
-            .select(merkle_nodes::hash)
+        let index = rng.below(size) as i64;
+        let _: String = merkle_leaves::table
+            .filter(merkle_leaves::leaf_index.eq(index))
+            .select(merkle_leaves::hash)
             .first(&mut *conn)
             .unwrap();
     }
@@ -117,7 +114,7 @@ fn main() {
     let us = |d: std::time::Duration, k: u64| d.as_secs_f64() * 1e6 / k as f64;
     let read = us(node_read, proofs);
     println!("transparency: a tree of {size} leaves in SQLite, {proofs} proofs of each kind");
-    println!("  node read by key (baseline)       {read:>9.1} µs");
+    println!("  leaf hash read by index (baseline){read:>9.1} µs");
     println!(
         "  append, batches of 10 000         {:>9.1} µs per leaf   ({:.2} × a node read)",
         us(append, n),

@@ -386,7 +386,6 @@ diesel::table! {
     merkle_leaves (leaf_index) {
         leaf_index -> BigInt,
         entry_id -> Text,
-        firm_id -> Text,
         hash -> Text,
     }
 }

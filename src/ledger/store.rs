@@ -87,7 +87,6 @@ pub fn append_to_tree(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<Vec
         .iter()
         .map(|r| Leaf {
             entry_id: &r.id,
-            firm_id: &r.firm_id,
             hash: merkle::leaf_hash(&chain::canonical_bytes(&r.hashed_fields())),
         })
         .collect();

@@ -23,7 +23,6 @@ const STORED_FROM: u8 = 4;
 /// A leaf to append: the entry it is and its leaf hash.
 pub struct Leaf<'a> {
     pub entry_id: &'a str,
-    pub firm_id: &'a str,
     pub hash: Hash,
 }
 
@@ -81,7 +80,6 @@ pub fn append(conn: &mut DbConnection, leaves: &[Leaf<'_>]) -> Result<Vec<u64>, 
         rows.push((
             merkle_leaves::leaf_index.eq(db_int(index)?),
             merkle_leaves::entry_id.eq(leaf.entry_id),
-            merkle_leaves::firm_id.eq(leaf.firm_id),
             merkle_leaves::hash.eq(hex_of(&leaf.hash)),
         ));
     }

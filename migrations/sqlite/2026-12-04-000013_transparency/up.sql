@@ -11,10 +11,8 @@ INSERT INTO merkle_head (id, tree_size) VALUES (1, 0);
 CREATE TABLE merkle_leaves (
     leaf_index BIGINT PRIMARY KEY NOT NULL,
     entry_id TEXT NOT NULL UNIQUE,
-    firm_id TEXT NOT NULL,
     hash TEXT NOT NULL
 );
-CREATE INDEX merkle_leaves_firm ON merkle_leaves (firm_id, leaf_index);
 -- The perfect subtrees' roots from level 4 up: node (level, idx) covers leaves
 -- [idx·2^level, (idx+1)·2^level). A node below level 4 is computed from its ≤ 8 leaves, so an
 -- entry costs one leaf row and, on average, 1/8 of a node row.
