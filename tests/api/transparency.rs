@@ -57,6 +57,43 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// `verify-consistency` on the key, the two notes and the proof, as files.
+fn verify_consistency(key: &str, old: &Value, new: &Value, proof: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "key.txt", key);
+    write(dir.path(), "old.txt", old["note"].as_str().unwrap());
+    write(dir.path(), "new.txt", new["note"].as_str().unwrap());
+    write(dir.path(), "proof.json", proof);
+    let args = [
+        "verify-consistency",
+        "--key",
+        "key.txt",
+        "--old",
+        "old.txt",
+        "--new",
+        "new.txt",
+        "--proof",
+        "proof.json",
+    ];
+    offline(dir.path(), &args)
+}
+
+/// Drops the whole tree (and the checkpoints, if asked), as a registry from before it had none
+/// or as a registry rewriting its history would.
+fn wipe_tree(conn: &mut precursor_registry::db::DbConnection, checkpoints_too: bool) {
+    use diesel::prelude::*;
+    use precursor_registry::db::schema::{checkpoints, merkle_head, merkle_leaves, merkle_nodes};
+    diesel::delete(merkle_leaves::table).execute(conn).unwrap();
+    diesel::delete(merkle_nodes::table).execute(conn).unwrap();
+    if checkpoints_too {
+        diesel::delete(checkpoints::table).execute(conn).unwrap();
+    }
+    diesel::update(merkle_head::table)
+        .set(merkle_head::tree_size.eq(0_i64))
+        .execute(conn)
+        .unwrap();
+}
+
 fn verify_receipt(dir: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "verify-receipt",
@@ -229,37 +266,10 @@ fn checkpoints_are_consistent_and_the_proof_says_so_offline() {
             .unwrap()
             .to_string();
 
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "key.txt", &key);
-        write(dir.path(), "old.txt", older["note"].as_str().unwrap());
-        write(dir.path(), "new.txt", newer["note"].as_str().unwrap());
-        write(dir.path(), "proof.json", &proof.text);
-        let args = [
-            "verify-consistency",
-            "--key",
-            "key.txt",
-            "--old",
-            "old.txt",
-            "--new",
-            "new.txt",
-            "--proof",
-            "proof.json",
-        ];
-        let out = offline(dir.path(), &args);
+        let out = verify_consistency(&key, &older, &newer, &proof.text);
         assert!(out.status.success(), "{}", text(&out));
         // The checkpoints swapped: the proof is not for them.
-        let swapped = [
-            "verify-consistency",
-            "--key",
-            "key.txt",
-            "--old",
-            "new.txt",
-            "--new",
-            "old.txt",
-            "--proof",
-            "proof.json",
-        ];
-        let out = offline(dir.path(), &swapped);
+        let out = verify_consistency(&key, &newer, &older, &proof.text);
         assert!(
             !out.status.success() && text(&out).contains("NOT CONSISTENT"),
             "{}",
@@ -314,8 +324,6 @@ fn a_clerk_gives_the_persons_whole_number_to_check_an_entry_shown_masked() {
 #[test]
 fn entries_filed_before_the_tree_are_appended_to_it() {
     each_backend(|app| {
-        use diesel::prelude::*;
-        use precursor_registry::db::schema::{merkle_head, merkle_leaves, merkle_nodes};
         let c = chain(app);
         for q in ["1", "2", "3"] {
             produce(app, &c, q);
@@ -324,16 +332,7 @@ fn entries_filed_before_the_tree_are_appended_to_it() {
         let before = precursor_registry::transparency::store::tree_size(&mut conn).unwrap();
         let root = precursor_registry::transparency::store::root_at(&mut conn, before).unwrap();
         // As the database of a registry before issue 13: no tree at all.
-        diesel::delete(merkle_leaves::table)
-            .execute(&mut conn)
-            .unwrap();
-        diesel::delete(merkle_nodes::table)
-            .execute(&mut conn)
-            .unwrap();
-        diesel::update(merkle_head::table)
-            .set(merkle_head::tree_size.eq(0_i64))
-            .execute(&mut conn)
-            .unwrap();
+        wipe_tree(&mut conn, false);
         let appended = precursor_registry::ledger::catch_up_tree(&mut conn).unwrap();
         assert_eq!(appended, before);
         assert_eq!(
@@ -515,9 +514,7 @@ fn a_firm_checks_its_whole_export_and_sees_its_last_entries_removed() {
 fn a_rewritten_history_fails_the_consistency_check() {
     each_backend(|app| {
         use diesel::prelude::*;
-        use precursor_registry::db::schema::{
-            checkpoints, ledger_entries, merkle_head, merkle_leaves, merkle_nodes,
-        };
+        use precursor_registry::db::schema::ledger_entries;
         use precursor_registry::ledger::{chain as hashes, LedgerRow};
         let c = chain(app);
         for q in ["40", "3", "2"] {
@@ -551,19 +548,7 @@ fn a_rewritten_history_fails_the_consistency_check() {
                 .execute(&mut conn)
                 .unwrap();
         }
-        diesel::delete(merkle_leaves::table)
-            .execute(&mut conn)
-            .unwrap();
-        diesel::delete(merkle_nodes::table)
-            .execute(&mut conn)
-            .unwrap();
-        diesel::delete(checkpoints::table)
-            .execute(&mut conn)
-            .unwrap();
-        diesel::update(merkle_head::table)
-            .set(merkle_head::tree_size.eq(0_i64))
-            .execute(&mut conn)
-            .unwrap();
+        wipe_tree(&mut conn, true);
         precursor_registry::ledger::catch_up_tree(&mut conn).unwrap();
         let verify = app.get(
             &format!("/api/v1/firms/{}/ledger/verify", c.seller),
@@ -585,25 +570,7 @@ fn a_rewritten_history_fails_the_consistency_check() {
             &format!("/api/v1/transparency/consistency?from={m}&to={n}"),
             None,
         );
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "key.txt", &key);
-        write(dir.path(), "old.txt", before["note"].as_str().unwrap());
-        write(dir.path(), "new.txt", after["note"].as_str().unwrap());
-        write(dir.path(), "proof.json", &proof.text);
-        let out = offline(
-            dir.path(),
-            &[
-                "verify-consistency",
-                "--key",
-                "key.txt",
-                "--old",
-                "old.txt",
-                "--new",
-                "new.txt",
-                "--proof",
-                "proof.json",
-            ],
-        );
+        let out = verify_consistency(&key, &before, &after, &proof.text);
         assert!(!out.status.success(), "{}", text(&out));
         assert!(text(&out).contains("NOT CONSISTENT"), "{}", text(&out));
     });
