@@ -107,6 +107,14 @@ fn a_clerk_files_a_sale_sees_each_problem_by_its_field_then_the_receipt() {
             .text
             .contains(&format!("<dd id=\"receipt-seq\">{}</dd>", entry["seq"])));
         assert!(receipt.text.contains(entry["hash"].as_str().unwrap()));
+        assert!(
+            receipt.text.contains(&format!(
+                "<dd id=\"receipt-leaf\">{}</dd>",
+                entry["leaf_index"]
+            )),
+            "the receipt names the entry's leaf: {}",
+            receipt.text
+        );
 
         // A form with a field it does not have, or a page asked with a parameter it does not
         // take: the error page in the user's language, not a machine's answer.

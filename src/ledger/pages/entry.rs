@@ -1,5 +1,6 @@
 //! One entry of the clerk's own ledger, shown as its receipt: where it sits in the chain (seq)
-//! and its hash, which the firm can keep as proof of the filing.
+//! and its hash, and its leaf in the registry's tree, which the firm can keep as proof of the
+//! filing.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -24,6 +25,8 @@ struct EntryPage {
     seq: i64,
     hash: String,
     prev_hash: String,
+    /// Its leaf in the registry's Merkle tree.
+    leaf: Option<u64>,
     reversible: bool,
 }
 
@@ -101,6 +104,7 @@ pub async fn page(
         seq: entry.seq,
         hash: entry.hash,
         prev_hash: entry.prev_hash,
+        leaf: entry.leaf_index,
         reversible: entry.kind != EntryKind::Reversal,
     };
     Ok(html(StatusCode::OK, &page))
