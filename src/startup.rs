@@ -33,6 +33,8 @@ pub struct Application {
     server: Server,
     /// The alerts worker (scanner and deliveries); stopped when the server stops.
     alerts: Option<crate::alerts::Worker>,
+    /// Signs a checkpoint every interval when the tree has grown; stopped with the server.
+    signing: Option<crate::transparency::worker::Signing>,
 }
 
 impl Application {
@@ -41,6 +43,8 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Application, String> {
         let Prepared { db, tokens, signer } = prepare(&settings)?;
         let signer = web::Data::new(signer);
+        let signing =
+            crate::transparency::worker::Signing::start(db.clone(), signer.clone().into_inner())?;
         // Each handler asks for the one piece it uses.
         let db = web::Data::new(db);
         let tokens = web::Data::new(tokens);
@@ -165,6 +169,7 @@ impl Application {
             port,
             server: server.run(),
             alerts,
+            signing,
         })
     }
 
@@ -179,9 +184,15 @@ impl Application {
 
     /// Serves until stopped, then stops the alerts worker (a delivery under way finishes first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, alerts, .. } = self;
+        let Application {
+            server,
+            alerts,
+            signing,
+            ..
+        } = self;
         let result = server.await;
         drop(alerts);
+        drop(signing);
         result
     }
 }

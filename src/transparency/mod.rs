@@ -11,6 +11,7 @@ pub mod merkle;
 pub mod monitor;
 pub mod receipt;
 pub mod store;
+pub mod worker;
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
@@ -95,7 +96,8 @@ pub fn key(signer: &Signer) -> Result<KeyView, AppError> {
 }
 
 /// The newest checkpoint, signing a new one first when the tree has grown and the newest is
-/// at least the signer's interval old.
+/// at least the signer's interval old (the signing thread calls it every interval; a reader's
+/// ask does too).
 pub fn latest(conn: &mut DbConnection, signer: &Signer) -> Result<CheckpointRow, AppError> {
     write_tx(conn, |conn| {
         let newest = store::latest_checkpoint(conn)?;

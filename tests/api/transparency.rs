@@ -638,3 +638,26 @@ fn parallel_filers_get_distinct_leaves_and_every_proof_verifies() {
         }
     });
 }
+
+/// Unasked, the registry signs a checkpoint within its interval once the tree has grown.
+#[test]
+fn a_checkpoint_is_signed_unasked_once_the_tree_grows() {
+    crate::helpers::each_backend_with(
+        |s| s.checkpoint_interval = Duration::seconds(1),
+        |app| {
+            let c = chain(app);
+            let filed = produce(app, &c, "1");
+            let size = filed["leaf_index"].as_u64().unwrap() + 1;
+            let signed = (0..50).find_map(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                let listed = app.get(
+                    &format!("/api/v1/transparency/checkpoints?from={size}"),
+                    None,
+                );
+                listed.body.as_array().and_then(|a| a.first().cloned())
+            });
+            let signed = signed.expect("a checkpoint within 10 s");
+            assert_eq!(signed["tree_size"], size);
+        },
+    );
+}
