@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod credit_code;
 pub mod custody_rules;
 pub mod finding;
+pub mod gs1;
 pub mod quantity;
 pub mod region;
 pub mod resident_id;
