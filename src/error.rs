@@ -107,6 +107,9 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A body over a route's limit, which the answer states.
+    #[error("body too large")]
+    TooLarge { limit_bytes: usize },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -155,6 +158,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::TooLarge { .. } => "body_too_large",
             AppError::Unavailable(_) => "service_unavailable",
             AppError::Internal(_) => "internal_error",
         }
@@ -170,6 +174,7 @@ impl AppError {
             AppError::Conflict { .. } => "Conflict with the current state",
             AppError::TooManyRequests { .. } | AppError::RateLimited { .. } => "Too many requests",
             AppError::MethodNotAllowed => "Method not allowed",
+            AppError::TooLarge { .. } => "Body too large",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal(_) => "Internal error",
         }
@@ -194,6 +199,10 @@ impl AppError {
                 format!("too many requests from this address; try again in {retry_after_secs} s")
             }
             AppError::MethodNotAllowed => "this method is not supported on this resource".into(),
+            AppError::TooLarge { limit_bytes } => format!(
+                "the body is larger than this route accepts: at most {} MiB ({limit_bytes} bytes); split it into several requests",
+                limit_bytes / (1024 * 1024)
+            ),
             AppError::Unavailable(_) => "the registry is temporarily unavailable; retry".into(),
             AppError::Internal(_) => "an internal error occurred; it has been logged".into(),
         }
@@ -226,6 +235,7 @@ impl ResponseError for AppError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -29,6 +29,7 @@ pub mod domain;
 pub mod error;
 pub mod firms;
 pub mod grading;
+pub mod identifiers;
 pub mod ledger;
 pub mod metrics;
 pub mod paging;

@@ -127,6 +127,7 @@ impl Application {
                         .configure(firms::http::routes)
                         .configure(permits::http::routes)
                         .configure(crate::declarations::http::routes)
+                        .configure(crate::identifiers::http::routes)
                         .configure(crate::transparency::http::routes)
                         .configure(crate::ledger::http::routes)
                         .configure(crate::custody::http::routes)

@@ -20,12 +20,12 @@ use syn::visit::{self, Visit};
 /// (floor, name, its modules may use each other, module prefixes); the longest prefix wins.
 #[rustfmt::skip]
 const FLOORS: &[(u8, &str, bool, &[&str])] = &[
-    (0, "pure core", true, &["domain", "custody::drawing", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live", "alerts::rules", "transparency::merkle", "transparency::checkpoint", "transparency::receipt", "transparency::monitor"]),
+    (0, "pure core", true, &["domain", "ledger::epcis::mapping", "custody::drawing", "custody::model", "custody::validator", "grading::rules", "ledger::chain", "shipments::live", "alerts::rules", "transparency::merkle", "transparency::checkpoint", "transparency::receipt", "transparency::monitor"]),
     (1, "plumbing", true, &["error", "db", "config", "metrics", "paging", "ratelimit", "workbook"]),
     (2, "auth", false, &["auth"]),
     (3, "console plumbing", false, &["console"]),
     (4, "base slices", false, &["activity", "chemicals", "firms"]),
-    (5, "", false, &["users", "permits", "declarations", "transparency"]),
+    (5, "", false, &["users", "permits", "declarations", "transparency", "identifiers"]),
     (6, "", false, &["sessions", "ledger"]),
     (7, "", false, &["custody"]),
     (8, "", false, &["audits", "counterparties", "shipments"]),

@@ -93,6 +93,12 @@ pub fn receive_alerts(who: &Principal) -> Result<(), AppError> {
     require_role(who, &[Role::Regulator, Role::Enterprise])
 }
 
+/// Registering a firm's GS1 identifiers: its own enterprise users, and regulators.
+pub fn register_identifiers(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
+    require_role(who, &[Role::Regulator, Role::Enterprise])?;
+    own_firm_if_enterprise(who, firm_id)
+}
+
 /// Filing into a firm's ledger: only that firm's own enterprise users.
 pub fn file_for_firm(who: &Principal, firm_id: Uuid) -> Result<(), AppError> {
     require_role(who, &[Role::Enterprise])?;

@@ -240,3 +240,10 @@ pub fn labels(
         .map(|(id, zh, en, unit)| (id, (zh, en, unit)))
         .collect())
 }
+
+/// Every chemical's id, CAS number and unit: how EPCIS names a chemical's class and quantities.
+pub fn classes(conn: &mut DbConnection) -> Result<Vec<(String, Option<String>, String)>, AppError> {
+    Ok(chemicals::table
+        .select((chemicals::id, chemicals::cas, chemicals::unit))
+        .load(conn)?)
+}

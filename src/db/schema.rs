@@ -407,6 +407,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    gs1_identifiers (id) {
+        id -> Text,
+        firm_id -> Text,
+        kind -> Text,
+        gs1_key -> Text,
+        chemical_id -> Nullable<Text>,
+        warehouse -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    epcis_events (firm_id, event_id, declared_error, element) {
+        firm_id -> Text,
+        event_id -> Text,
+        declared_error -> Bool,
+        element -> Integer,
+        entry_id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -438,4 +461,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     merkle_leaves,
     merkle_nodes,
     checkpoints,
+    gs1_identifiers,
+    epcis_events,
 );

@@ -169,6 +169,16 @@ impl Gs1Key {
                 lot: lot(lot_text)?,
             });
         }
+        if let Some(rest) = text.strip_prefix("urn:epc:idpat:sgtin:") {
+            // Every instance of one product: the class of the GTIN, any lot.
+            let [prefix, item, star] = parts::<3>(rest)?;
+            if star != "*" {
+                return Err(Gs1Error::Form);
+            }
+            return Ok(Gs1Key::Product {
+                gtin: gtin_of(prefix, item)?,
+            });
+        }
         if let Some(path) = text.strip_prefix(LINK) {
             return Self::from_link(path);
         }
@@ -198,6 +208,14 @@ impl Gs1Key {
             }),
             _ => Err(Gs1Error::Form),
         }
+    }
+
+    /// One lot of a product, the lot checked as GS1 takes it.
+    pub fn lot_of(gtin: &Gtin, lot_text: &str) -> Result<Gs1Key, Gs1Error> {
+        Ok(Gs1Key::Lot {
+            gtin: gtin.clone(),
+            lot: lot(lot_text)?,
+        })
     }
 
     /// The GS1 Digital Link form.
@@ -315,6 +333,15 @@ mod tests {
         );
         let party = Gs1Key::parse("urn:epc:id:pgln:0614141.00001").unwrap();
         assert_eq!(party.to_link(), "https://id.gs1.org/417/0614141000012");
+        assert_eq!(
+            Gs1Key::parse("urn:epc:idpat:sgtin:4012345.066666.*").unwrap(),
+            Gs1Key::parse("https://id.gs1.org/01/04012345666663").unwrap(),
+            "a pattern of every serial is the product's class"
+        );
+        assert_eq!(
+            Gs1Key::parse("urn:epc:idpat:sgtin:4012345.066666.12"),
+            Err(Gs1Error::Form)
+        );
         assert_eq!(
             Gs1Key::parse("urn:epc:id:sgtin:0614141.812345.6789"),
             Err(Gs1Error::Form)

@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/firms/{firm_id}/ledger/batch").route(web::post().to(file_batch)))
     .service(web::resource("/firms/{firm_id}/ledger/import").route(web::post().to(import)))
+    .service(web::resource("/firms/{firm_id}/ledger/epcis").route(web::post().to(import_epcis)))
     .service(web::resource("/firms/{firm_id}/ledger/verify").route(web::get().to(verify)))
     .service(web::resource("/firms/{firm_id}/ledger/export").route(web::get().to(export)))
     .service(web::resource("/firms/{firm_id}/ledger/{entry_id}").route(web::get().to(get)))
@@ -155,16 +156,44 @@ pub async fn import(
     .await
 }
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
+/// What `GET /firms/{id}/ledger` answers: `?format=` if given, else by `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListFormat {
+    Page,
+    Csv,
+    Epcis,
 }
 
-/// The firm's ledger in seq order, filtered; `Accept: text/csv` exports every match as CSV.
+fn list_format(req: &HttpRequest, asked: Option<&str>) -> Result<ListFormat, AppError> {
+    match asked.map(str::trim).filter(|f| !f.is_empty()) {
+        Some("json") => return Ok(ListFormat::Page),
+        Some("csv") => return Ok(ListFormat::Csv),
+        Some("epcis") => return Ok(ListFormat::Epcis),
+        Some(_) => {
+            let message = "must be json, csv or epcis";
+            return Err(AppError::field("format", "unknown_format", message));
+        }
+        None => {}
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(if accept.contains("text/csv") {
+        ListFormat::Csv
+    } else if accept.contains(super::epcis::CONTENT_TYPE) {
+        ListFormat::Epcis
+    } else {
+        ListFormat::Page
+    })
+}
+
+/// The firm's ledger in seq order, filtered; `format=csv` (or `Accept: text/csv`) exports every
+/// match as CSV, `format=epcis` (or `Accept: application/ld+json`) as one EPCIS 2.0 document.
 #[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger", tag = "ledger", params(("firm_id" = Uuid, Path), LedgerQuery),
-    responses((status = 200, description = "a page of entries, or with `Accept: text/csv` every match as CSV", content((PageOf<LedgerEntry> = "application/json"), (String = "text/csv"))),
+    responses((status = 200, description = "a page of entries; with `format=csv` every match as CSV; with `format=epcis` every match as an EPCIS 2.0 EPCISDocument (docs/epcis.md)",
+            content((PageOf<LedgerEntry> = "application/json"), (String = "text/csv"), (Object = "application/ld+json"))),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -176,7 +205,17 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
     let listing = query.parse()?;
-    if wants_csv(&req) {
+    let format = list_format(&req, query.format.as_deref())?;
+    if format == ListFormat::Epcis {
+        let document = db
+            .run(move |conn| super::epcis::export::export(conn, &who, firm_id, listing))
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .content_type(super::epcis::CONTENT_TYPE)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(document));
+    }
+    if format == ListFormat::Csv {
         let bytes = db
             .run(move |conn| {
                 let rows = super::export(conn, &who, firm_id, listing)?;
@@ -301,4 +340,77 @@ pub async fn inventory(
         .run(move |conn| super::inventory(conn, &who, firm_id, as_of))
         .await?;
     Ok(HttpResponse::Ok().json(inventory))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EpcisImportQuery {
+    /// `true`: file the events that map and report the rest; default all or nothing.
+    pub partial: Option<bool>,
+}
+
+/// Reads a body up to `limit` bytes; a longer one is read to its end (so that the client gets
+/// the answer rather than a closed connection) but not kept, and refused with the limit stated.
+async fn body_within(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, AppError> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    let mut over = false;
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| AppError::bad_request("bad_body", "the body could not be read"))?;
+        over = over || body.len() + chunk.len() > limit;
+        if over {
+            body.clear();
+        } else {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if over {
+        return Err(AppError::TooLarge { limit_bytes: limit });
+    }
+    Ok(body.freeze())
+}
+
+/// File an EPCIS 2.0 document's events into the firm's own ledger (enterprise): each
+/// ObjectEvent or TransformationEvent becomes entries by the table in docs/epcis.md, an error
+/// declaration a reversal. All or nothing unless `partial=true`; an event filed before (same
+/// eventID) files nothing again. At most 20 MiB.
+#[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/epcis", tag = "ledger", params(("firm_id" = Uuid, Path), EpcisImportQuery),
+    request_body(content = Object, content_type = "application/ld+json", description = "an EPCIS 2.0 EPCISDocument (GS1's JSON Schema)"),
+    responses((status = 201, description = "entries filed; a line per event", body = super::epcis::import::ImportReport),
+        (status = 200, description = "nothing new filed; a line per event", body = super::epcis::import::ImportReport),
+        (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 413, description = "larger than 20 MiB", body = Problem),
+        (status = 422, description = "not an EPCIS 2.0 document (each error names its JSON pointer), or an event the registry cannot file", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn import_epcis(
+    db: web::Data<Db>,
+    who: AuthUser,
+    firm_id: web::Path<Uuid>,
+    query: web::Query<EpcisImportQuery>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let firm_id = firm_id.into_inner();
+    let partial = query.partial.unwrap_or(false);
+    let body = body_within(payload, super::epcis::MAX_DOCUMENT_BYTES).await?;
+    let document: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        AppError::bad_request("malformed_json", format!("the body is not JSON: {e}"))
+    })?;
+    let log = crate::activity::ActivityRow::created(&req, &who);
+    let report = db
+        .run(move |conn| {
+            super::epcis::import::import(conn, &who, firm_id, &document, partial, Some(log))
+        })
+        .await?;
+    let status = if report.filed > 0 { 201 } else { 200 };
+    let mut response = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK),
+    )
+    .json(report);
+    if status == 201 {
+        response.extensions_mut().insert(crate::activity::Logged);
+    }
+    Ok(response)
 }

@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod csv;
 pub mod entry;
+pub mod epcis;
 pub mod filing;
 pub mod http;
 pub mod inventory;
@@ -224,6 +225,9 @@ pub struct LedgerQuery {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `json` (a page, the default), `csv` or `epcis` (every match as one EPCIS 2.0 document);
+    /// `Accept: text/csv` or `application/ld+json` choose the same.
+    pub format: Option<String>,
 }
 
 /// A parsed listing request.

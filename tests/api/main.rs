@@ -14,6 +14,7 @@ mod console_trace;
 mod counterparties;
 mod custody;
 mod demo;
+mod epcis;
 mod firms;
 mod grading;
 mod helpers;

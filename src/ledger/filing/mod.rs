@@ -19,7 +19,7 @@ use crate::error::{AppError, FieldError};
 use crate::firms;
 use chaining::ChainHead;
 pub use idempotency::{Filed, Idempotency};
-pub use submission::{Item, Parsed, Submission, MAX_BATCH};
+pub use submission::{Item, Parsed, Prepared, Submission, MAX_BATCH};
 use validate::LedgerState;
 
 /// Files into `firm_id`'s ledger in one transaction: all or nothing, and at most once per
@@ -48,6 +48,31 @@ pub fn file_if(
     log: Option<ActivityRow>,
     still_due: impl FnOnce(&mut DbConnection) -> Result<(), AppError>,
 ) -> Result<Filed, AppError> {
+    file_then(
+        conn,
+        who,
+        firm_id,
+        submission,
+        key,
+        log,
+        still_due,
+        |_, _| Ok(()),
+    )
+}
+
+/// As [`file_if`], and `then` writes what goes with the new rows in their transaction (an
+/// EPCIS import's record of the events it filed).
+#[allow(clippy::too_many_arguments)]
+pub fn file_then(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    submission: Submission<'_>,
+    key: Option<&str>,
+    log: Option<ActivityRow>,
+    still_due: impl FnOnce(&mut DbConnection) -> Result<(), AppError>,
+    then: impl FnOnce(&mut DbConnection, &[LedgerRow]) -> Result<(), AppError>,
+) -> Result<Filed, AppError> {
     let idempotency = key.map(|k| submission.idempotency(k)).transpose()?;
     policy::file_for_firm(who, firm_id)?;
     let now = time::now();
@@ -64,6 +89,7 @@ pub fn file_if(
         validate::firm_may_file(&firm, &items)?;
         let rows = check_and_chain(conn, who, &firm, &items, errors, time::from_db(now))?;
         let leaves = store::insert(conn, &rows)?;
+        then(conn, &rows)?;
         let body = submission.render(&rows, &leaves, who)?;
         if let Some(idem) = &idempotency {
             idem.save(conn, firm_id, &body, now)?;

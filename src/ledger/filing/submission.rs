@@ -13,6 +13,8 @@ use crate::ledger::entry::{EntryRequest, NewEntry};
 use crate::ledger::{csv, LedgerRow};
 
 pub const MAX_BATCH: usize = 1000;
+/// Entries one EPCIS document may file: a firm's year of entries, more than a batch.
+pub const MAX_PREPARED: usize = 20_000;
 
 /// What a filer sent.
 pub enum Submission<'a> {
@@ -23,6 +25,17 @@ pub enum Submission<'a> {
     /// `POST /firms/{id}/ledger/import` and `precursor-registry import`: a CSV filed as one
     /// batch, errors named by spreadsheet row and column; the answer is the receipts in order.
     Csv(&'a [u8]),
+    /// Entries read elsewhere (an EPCIS document's events), each with its id and the name its
+    /// errors carry; the answer is the receipts in order.
+    Prepared(&'a [Prepared]),
+}
+
+/// An entry read from another format, with the id it will get and how its errors are named.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub id: Uuid,
+    pub prefix: String,
+    pub request: EntryRequest,
 }
 
 /// One item to file: the id it will get, and where to name it in errors.
@@ -46,6 +59,11 @@ impl Submission<'_> {
             Submission::Entry(body) => Idempotency::new(key, "entry", body.to_string().as_bytes()),
             Submission::Batch(body) => Idempotency::new(key, "batch", body.to_string().as_bytes()),
             Submission::Csv(bytes) => Idempotency::new(key, "import", bytes),
+            Submission::Prepared(items) => {
+                let requests: Vec<&EntryRequest> = items.iter().map(|p| &p.request).collect();
+                let body = serde_json::to_vec(&requests).map_err(AppError::internal)?;
+                Idempotency::new(key, "prepared", &body)
+            }
         }
     }
 
@@ -60,6 +78,9 @@ impl Submission<'_> {
             }
             Submission::Batch(body) => batch_requests(body)?,
             Submission::Csv(bytes) => csv_requests(conn, bytes)?,
+            Submission::Prepared(items) => {
+                items.iter().map(|p| (p.id, p.request.clone())).collect()
+            }
         };
         self.parse(requests, now)
     }
@@ -81,7 +102,7 @@ impl Submission<'_> {
                 entry.leaf_index = leaves.first().copied();
                 serde_json::to_string(&entry).map_err(AppError::internal)
             }
-            Submission::Batch(_) | Submission::Csv(_) => {
+            Submission::Batch(_) | Submission::Csv(_) | Submission::Prepared(_) => {
                 let items = rows
                     .iter()
                     .zip(leaves)
@@ -104,6 +125,10 @@ impl Submission<'_> {
             Submission::Entry(_) => String::new(),
             Submission::Batch(_) => format!("entries[{index}]."),
             Submission::Csv(_) => format!("row {}.", csv::row_number(index)),
+            Submission::Prepared(items) => items
+                .get(index)
+                .map(|p| p.prefix.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -120,8 +145,16 @@ impl Submission<'_> {
                 "a batch needs at least one entry",
             ));
         }
-        if requests.len() > MAX_BATCH {
-            return Err(too_many_entries());
+        let max = match self {
+            Submission::Prepared(_) => MAX_PREPARED,
+            _ => MAX_BATCH,
+        };
+        if requests.len() > max {
+            return Err(AppError::field(
+                "entries",
+                "too_many_entries",
+                format!("one filing holds at most {max} entries"),
+            ));
         }
         let mut items = Vec::with_capacity(requests.len());
         let mut errors = Vec::new();

@@ -1,0 +1,2 @@
+DROP TABLE epcis_events;
+DROP TABLE gs1_identifiers;
