@@ -720,3 +720,132 @@ fn bad_documents_are_refused_with_the_place_named_and_nothing_filed() {
         );
     });
 }
+
+mod round_trip {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::{entries, export, import, said};
+    use crate::helpers::{backends, credit_code, TestApp};
+
+    /// An entry of a random ledger: kind, quantity (thousandths), minutes after the start, lot,
+    /// references, an outside counterparty or the other registered firm, and whether a later
+    /// entry reverses it.
+    type Spec = (
+        usize,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        bool,
+        bool,
+    );
+
+    const KINDS: [&str; 7] = [
+        "production",
+        "sale",
+        "purchase",
+        "consumption",
+        "loss",
+        "disposal",
+        "stocktake",
+    ];
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        (
+            0..KINDS.len(),
+            1_i64..10_000_000,
+            0_i64..500_000,
+            proptest::option::of("[A-Z0-9-]{1,12}"),
+            proptest::option::of("[A-Za-z0-9 /一二]{1,16}"),
+            proptest::option::of("[A-Z0-9]{1,10}"),
+            any::<bool>(),
+            any::<bool>(),
+        )
+    }
+
+    fn request(s: &Spec, chemical: &str, other: &str) -> Value {
+        let (kind, quantity, minutes, lot, shipment_ref, permit_no, outside, _) = s;
+        let at = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap()
+            + chrono::Duration::minutes(*minutes);
+        let mut e = json!({"kind": KINDS[*kind], "chemical_id": chemical, "lot": lot,
+            "quantity": format!("{}.{:03}", quantity / 1000, quantity % 1000),
+            "occurred_at": at.to_rfc3339(), "shipment_ref": shipment_ref, "permit_no": permit_no});
+        match KINDS[*kind] {
+            "sale" | "purchase" => {
+                e["payment"] = json!("bank_transfer");
+                e["counterparty"] = if *outside {
+                    json!({"name": "厦门某贸易公司", "credit_code": credit_code(77)})
+                } else {
+                    json!({"firm_id": other})
+                };
+            }
+            "loss" => e["note"] = json!("桶破裂"),
+            _ => {}
+        }
+        e
+    }
+
+    struct World {
+        app: TestApp,
+        regulator: String,
+        acetone: String,
+        /// The registered firm the random sales and purchases trade with.
+        partner: String,
+    }
+
+    fn worlds() -> Vec<World> {
+        backends()
+            .iter()
+            .map(|b| {
+                let app = TestApp::spawn(b);
+                let regulator = app.regulator();
+                let acetone = app.chemical(&regulator, "67-64-1");
+                let partner = app.register_firm(&regulator, "贸易伙伴");
+                World {
+                    app,
+                    regulator,
+                    acetone,
+                    partner,
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_ledgers_export_and_import_into_an_empty_firm_as_the_same_entries(
+            specs in proptest::collection::vec(spec(), 1..12),
+        ) {
+            thread_local!(static WORLDS: Vec<World> = worlds());
+            WORLDS.with(|worlds| {
+                for w in worlds {
+                    let app = &w.app;
+                    let source = app.register_firm(&w.regulator, "随机台账企业");
+                    let target = app.register_firm(&w.regulator, "空白企业");
+                    let (source_clerk, target_clerk) = (app.enterprise(&source), app.enterprise(&target));
+                    let batch: Vec<Value> = specs.iter().map(|s| request(s, &w.acetone, &w.partner)).collect();
+                    let r = app.post(&format!("/api/v1/firms/{source}/ledger/batch"), Some(&source_clerk), &json!({"entries": batch}));
+                    assert_eq!(r.status, 201, "{}", r.text);
+                    let ids: Vec<String> = r.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect();
+                    for (s, id) in specs.iter().zip(&ids) {
+                        if s.7 {
+                            let reversal = json!({"kind": "reversal", "reverses": id, "occurred_at": "2026-01-01T00:00:00Z"});
+                            let r = app.post(&format!("/api/v1/firms/{source}/ledger"), Some(&source_clerk), &reversal);
+                            assert_eq!(r.status, 201, "{}", r.text);
+                        }
+                    }
+                    let doc = export(app, &source_clerk, &source);
+                    let r = import(app, &target_clerk, &target, &doc, false);
+                    assert_eq!(r.status, 201, "{}", r.text);
+                    let before: Vec<Value> = entries(app, &source_clerk, &source).iter().map(said).collect();
+                    let after: Vec<Value> = entries(app, &target_clerk, &target).iter().map(said).collect();
+                    assert_eq!(after, before);
+                }
+            });
+        }
+    }
+}

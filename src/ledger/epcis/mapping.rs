@@ -441,7 +441,6 @@ fn read_correction(e: &Value, declaration: &Value, at: &str) -> Reading {
             declared_at: t.with_timezone(&Utc),
             note: declaration
                 .get(format!("{NS_PREFIX}:note"))
-                .or_else(|| declaration.get("reason"))
                 .and_then(Value::as_str)
                 .map(str::to_string),
         },

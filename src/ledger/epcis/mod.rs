@@ -7,6 +7,8 @@ pub mod import;
 pub mod mapping;
 pub mod schema;
 pub mod store;
+#[cfg(test)]
+mod tests;
 
 /// The largest document `POST /firms/{id}/ledger/epcis` reads.
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
