@@ -127,9 +127,10 @@ pub async fn decide(
     Ok(HttpResponse::Ok().json(finding))
 }
 
-/// The custody graph of one lot (regulator); `Accept: text/vnd.graphviz` for DOT.
+/// The custody graph of one lot (regulator); `Accept: text/vnd.graphviz` for DOT; `format=epcis`
+/// (or `Accept: application/ld+json`) for every firm's entries of the lot as one EPCIS 2.0 document.
 #[utoipa::path(get, path = "/api/v1/custody/trace", tag = "custody", params(TraceQuery),
-    responses((status = 200, description = "the custody graph, as JSON or as Graphviz DOT", content((Trace = "application/json"), (String = "text/vnd.graphviz"))),
+    responses((status = 200, description = "the custody graph, as JSON or as Graphviz DOT; the lot's entries as EPCIS", content((Trace = "application/json"), (String = "text/vnd.graphviz"), (Object = "application/ld+json"))),
         (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn trace(
@@ -139,6 +140,27 @@ pub async fn trace(
     query: web::Query<TraceQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let epcis = match query.format.as_deref().map(str::trim) {
+        None | Some("") => accept.contains(crate::ledger::epcis::CONTENT_TYPE),
+        Some("epcis") => true,
+        Some("json") => false,
+        Some(_) => {
+            let message = "must be json or epcis";
+            return Err(AppError::field("format", "unknown_format", message));
+        }
+    };
+    if epcis {
+        let document = db.run(move |conn| trace::epcis(conn, &who, &query)).await?;
+        return Ok(HttpResponse::Ok()
+            .content_type(crate::ledger::epcis::CONTENT_TYPE)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(document));
+    }
     let rules = **rules;
     let trace = db
         .run(move |conn| trace::trace(conn, &who, &query, &rules))

@@ -21,6 +21,43 @@ pub struct TraceQuery {
     pub chemical_id: Option<String>,
     /// Omit to trace the chemical's movements filed without a lot.
     pub lot: Option<String>,
+    /// `json` (the graph, the default) or `epcis`: every firm's entries of the lot as one
+    /// EPCIS 2.0 document (also `Accept: application/ld+json`).
+    pub format: Option<String>,
+}
+
+impl TraceQuery {
+    /// The chemical and lot asked for; a 422 without a chemical.
+    fn lot(&self) -> Result<(&str, Option<&str>), AppError> {
+        let Some(chemical) = self
+            .chemical_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| Uuid::parse_str(c).is_ok())
+        else {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "chemical_id",
+                "invalid_id",
+                "give the catalog id of the chemical",
+            )]));
+        };
+        // No lot: the chemical's movements filed without a lot (category 3 may be kept so).
+        let lot = self.lot.as_deref().map(str::trim).filter(|l| !l.is_empty());
+        Ok((chemical, lot))
+    }
+}
+
+/// `GET /custody/trace?format=epcis` (regulators): every firm's entries of the lot, in the
+/// order they happened, as one EPCIS 2.0 document.
+pub fn epcis(
+    conn: &mut DbConnection,
+    who: &Principal,
+    query: &TraceQuery,
+) -> Result<serde_json::Value, AppError> {
+    policy::require_role(who, &[Role::Regulator])?;
+    let (chemical, lot) = query.lot()?;
+    let rows = crate::ledger::store::for_lot(conn, chemical, lot)?;
+    crate::ledger::epcis::export::document(conn, &rows)
 }
 
 /// `GET /custody/trace` (regulators): the graph of one lot as of now, with the findings that
@@ -32,24 +69,7 @@ pub fn trace(
     rules: &CustodyRules,
 ) -> Result<Trace, AppError> {
     policy::require_role(who, &[Role::Regulator])?;
-    let Some(chemical) = query
-        .chemical_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| Uuid::parse_str(c).is_ok())
-    else {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "chemical_id",
-            "invalid_id",
-            "give the catalog id of the chemical",
-        )]));
-    };
-    // No lot: the chemical's movements filed without a lot (category 3 may be kept so).
-    let lot = query
-        .lot
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty());
+    let (chemical, lot) = query.lot()?;
     let input = super::store::load_input(conn, rules.thresholds)?;
     let settings = CustodyRules {
         as_of: time::from_db(time::now()),

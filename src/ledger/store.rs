@@ -179,6 +179,29 @@ pub struct EntryFilter {
     pub to: Option<NaiveDateTime>,
 }
 
+/// Every firm's entries of one lot (`None`: the chemical's entries filed without a lot), in the
+/// order they happened: a lot's whole custody path.
+pub fn for_lot(
+    conn: &mut DbConnection,
+    chemical_id: &str,
+    lot: Option<&str>,
+) -> Result<Vec<LedgerRow>, AppError> {
+    let query = ledger_entries::table
+        .filter(ledger_entries::chemical_id.eq(chemical_id))
+        .order((
+            ledger_entries::occurred_at.asc(),
+            ledger_entries::firm_id.asc(),
+            ledger_entries::seq.asc(),
+        ))
+        .select(LedgerRow::as_select())
+        .into_boxed();
+    let query = match lot {
+        Some(lot) => query.filter(ledger_entries::lot.eq(lot.to_string())),
+        None => query.filter(ledger_entries::lot.is_null()),
+    };
+    Ok(query.load(conn)?)
+}
+
 /// Entries in seq order after `after_seq`, at most `limit` (None: all).
 pub fn list(
     conn: &mut DbConnection,

@@ -186,6 +186,7 @@ async fn page(
     let query = given(&asked.chemical_id).map(|chemical_id| TraceQuery {
         chemical_id: Some(chemical_id),
         lot: given(&asked.lot),
+        format: None,
     });
     let selected = asked.chemical_id.clone();
     let (chemicals, traced) = db

@@ -849,3 +849,58 @@ mod round_trip {
         }
     }
 }
+
+#[test]
+fn a_lots_custody_path_exports_as_one_epcis_document() {
+    each_backend(|app| {
+        let c = chain(app);
+        file_every_kind(app, &c);
+        let receipt = json!({"kind": "purchase", "chemical_id": c.anhydride, "lot": "L1", "quantity": "100",
+            "occurred_at": "2026-03-03T08:00:00+08:00", "counterparty": {"firm_id": c.seller},
+            "payment": "bank_transfer", "shipment_ref": "SH 2026/001"});
+        let r = app.post(
+            &format!("/api/v1/firms/{}/ledger", c.buyer),
+            Some(&c.buyer_clerk),
+            &receipt,
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let path = format!(
+            "/api/v1/custody/trace?chemical_id={}&lot=L1&format=epcis",
+            c.anhydride
+        );
+        let r = app.get(&path, Some(&c.regulator));
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(schema::errors(&r.body).unwrap().is_empty());
+        let events = r.body["epcisBody"]["eventList"].as_array().unwrap();
+        let steps: Vec<(&str, &str)> = events
+            .iter()
+            .map(|e| {
+                (
+                    e["prr:entry"]["firm_id"].as_str().unwrap(),
+                    e["bizStep"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        // The seller's production and sale, the buyer's receipt, the seller's use (declared in
+        // error later) and stocktake: the lot's whole path in the order it happened; the
+        // acetone of the same ledger is not in it.
+        assert_eq!(
+            steps,
+            [
+                (c.seller.as_str(), "commissioning"),
+                (c.seller.as_str(), "shipping"),
+                (c.buyer.as_str(), "receiving"),
+                (c.seller.as_str(), "commissioning"),
+                (c.seller.as_str(), "stock_taking"),
+                (c.seller.as_str(), "commissioning"),
+            ]
+        );
+        assert_eq!(events[3]["type"], "TransformationEvent");
+        assert!(events[5]["errorDeclaration"].is_object());
+        let clerk = app.get(&path, Some(&c.seller_clerk));
+        assert_eq!(
+            clerk.status, 403,
+            "a lot's path across firms is the regulator's"
+        );
+    });
+}
