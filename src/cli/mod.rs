@@ -9,7 +9,7 @@ mod report;
 use clap::{Parser, Subcommand};
 
 use args::Storage;
-use commands::{demo, grades, import, migrate, offline, serve, user, validate, verify};
+use commands::{demo, export, grades, import, migrate, offline, serve, user, validate, verify};
 
 /// The registry of precursor chemicals shared by regulators, enterprises and their association.
 #[derive(Parser)]
@@ -47,6 +47,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// File a CSV (the export's columns) into a firm's ledger as one all-or-nothing batch.
     Import(import::ImportArgs),
+    /// Write a firm's whole ledger as CSV or as an EPCIS 2.0 document (to a file or stdout).
+    Export(export::ExportArgs),
     /// Check offline that an entry is in a signed checkpoint of the registry's tree (files
     /// only: key, checkpoint, entry, proof); exits 1 with the reason if not.
     VerifyReceipt(offline::ReceiptArgs),
@@ -75,6 +77,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Grades(args) => grades::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
         Command::VerifyReceipt(args) => offline::receipt(args),
         Command::VerifyConsistency(args) => offline::consistency(args),
         Command::Monitor(args) => offline::monitor(args),

@@ -904,3 +904,45 @@ fn a_lots_custody_path_exports_as_one_epcis_document() {
         );
     });
 }
+
+#[test]
+fn the_cli_exports_a_firms_ledger_as_epcis_and_csv() {
+    let app = TestApp::spawn(&crate::helpers::Backend::Sqlite);
+    let c = chain(&app);
+    file_every_kind(&app, &c);
+    let url = match &app.database_url {
+        precursor_registry::db::DatabaseUrl::Sqlite(path) => path.display().to_string(),
+        precursor_registry::db::DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ledger.jsonld");
+    let run = |format: &str, output: Option<&std::path::Path>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_precursor-registry"));
+        command.args([
+            "export",
+            "--firm-id",
+            &c.seller,
+            "--format",
+            format,
+            "--database-url",
+            &url,
+        ]);
+        if let Some(path) = output {
+            command.arg("--output").arg(path);
+        }
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    run("epcis", Some(&file));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(schema::errors(&doc).unwrap().is_empty());
+    assert_eq!(doc["epcisBody"]["eventList"].as_array().unwrap().len(), 8);
+    let csv = String::from_utf8(run("csv", None)).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 8, "a header and a row per entry");
+    assert!(csv.contains("桶破裂"));
+}
