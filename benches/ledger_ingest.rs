@@ -6,82 +6,16 @@
 //!
 //! `cargo bench --bench ledger_ingest` (BENCH_ENTRIES, BENCH_SINGLE to change the sizes).
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
-use precursor_registry::config::{Secret, Settings};
+use diesel::RunQueryDsl;
 use precursor_registry::db::schema::ledger_entries;
 use precursor_registry::db::{write_tx, DatabaseUrl, Db, DbConnection};
 use precursor_registry::ledger::{chain, LedgerRow};
-use precursor_registry::Application;
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "benchmark-password-1";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Server {
-    base: String,
-    url: DatabaseUrl,
-    handle: actix_web::dev::ServerHandle,
-    _dir: tempfile::TempDir,
-}
-
-fn start(url: Option<DatabaseUrl>) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::new(dir.path());
-    settings.bind = "127.0.0.1:0".into();
-    settings.admin_password = Some(Secret::new(PASSWORD));
-    settings.database_url = url;
-    let url = settings.database_url();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(settings).unwrap();
-            tx.send((app.port(), app.handle())).unwrap();
-            app.run_until_stopped().await.unwrap();
-        })
-    });
-    let (port, handle) = rx.recv().unwrap();
-    Server {
-        base: format!("http://127.0.0.1:{port}"),
-        url,
-        handle,
-        _dir: dir,
-    }
-}
-
-fn call(agent: &ureq::Agent, method: &str, url: &str, token: Option<&str>, body: &Value) -> Value {
-    let mut req = agent.request(method, url);
-    if let Some(t) = token {
-        req = req.set("Authorization", &format!("Bearer {t}"));
-    }
-    let response = if method == "GET" {
-        req.call()
-    } else {
-        req.send_json(body.clone())
-    };
-    match response {
-        Ok(r) => r.into_json().unwrap(),
-        Err(e) => panic!("{method} {url}: {e}"),
-    }
-}
-
-fn login(agent: &ureq::Agent, base: &str, user: &str) -> String {
-    let r = call(
-        agent,
-        "POST",
-        &format!("{base}/api/v1/auth/login"),
-        None,
-        &json!({"username": user, "password": PASSWORD}),
-    );
-    r["access_token"].as_str().unwrap().to_string()
-}
+use support::{call, env_usize, fresh_postgres, login, start, Server, PASSWORD};
 
 struct Setup {
     clerk: String,
@@ -255,19 +189,6 @@ fn http_singles(server: &Server, setup: &Setup, n: usize) -> Duration {
     started.elapsed()
 }
 
-fn fresh_postgres(admin_url: &str) -> (DatabaseUrl, String) {
-    let name = format!("registry_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = PgConnection::establish(admin_url).unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .unwrap();
-    let base = admin_url.split('?').next().unwrap();
-    (
-        DatabaseUrl::parse(&format!("{}/{name}", &base[..base.rfind('/').unwrap()])).unwrap(),
-        name,
-    )
-}
-
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` would pass nothing: run only when benchmarking.
     if !std::env::args().any(|a| a == "--bench") {
@@ -306,9 +227,7 @@ fn main() {
         );
         actix_web::rt::System::new().block_on(server.handle.stop(true));
         if let (Some(admin), Some(db)) = (&pg_admin, pg_name) {
-            let mut conn = PgConnection::establish(admin).unwrap();
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                .execute(&mut conn);
+            support::drop_postgres(admin, &db);
         }
     }
 }
