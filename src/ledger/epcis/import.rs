@@ -48,6 +48,8 @@ pub struct ImportReport {
 
 /// One event read, with what it files.
 struct Pending {
+    /// The event's JSON pointer in the body.
+    at: String,
     report: EventReport,
     /// The entries it files, each with its id.
     prepared: Vec<Prepared>,
@@ -72,15 +74,21 @@ pub fn import(
     crate::firms::require(conn, firm_id)?;
     super::schema::check(document)?;
     check_document(document)?;
-    let events = document
-        .pointer("/epcisBody/eventList")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let single = document.get("type").and_then(Value::as_str) != Some("EPCISDocument");
+    let events = match single {
+        false => document
+            .pointer("/epcisBody/eventList")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        // One event, as EPCIS 2.0's `POST /events` takes it: read as a list of one.
+        true => vec![document.clone()],
+    };
     check_event_ids(&events)?;
     let lookup = lookup(conn, firm_id, &events)?;
     let known = Known::load(conn, firm_id, &events)?;
-    let mut pending = read_events(&events, &lookup, &known);
+    let base = if single { "" } else { "/epcisBody/eventList" };
+    let mut pending = read_events(&events, base, &lookup, &known);
     let unmapped: Vec<FieldError> = pending
         .iter()
         .filter(|p| p.report.status == "unmapped")
@@ -96,11 +104,21 @@ pub fn import(
     Ok(report(pending))
 }
 
-/// What the schema does not say: the EPCIS 2.0 context, and a document rather than a query
-/// answer.
+/// Event types a body may be on its own.
+const EVENT_TYPES: [&str; 5] = [
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+];
+
+/// What the schema does not say: the EPCIS 2.0 context, and a document (or one event) rather
+/// than a query answer.
 fn check_document(document: &Value) -> Result<(), AppError> {
-    if document.get("type").and_then(Value::as_str) != Some("EPCISDocument") {
-        let message = "send an EPCISDocument (EPCIS 2.0 capture)";
+    let kind = document.get("type").and_then(Value::as_str).unwrap_or("");
+    if kind != "EPCISDocument" && !EVENT_TYPES.contains(&kind) {
+        let message = "send an EPCISDocument (EPCIS 2.0 capture) or one event";
         return Err(AppError::field("/type", "epcis_document_required", message));
     }
     let context = document.get("@context");
@@ -262,12 +280,17 @@ impl Known {
     }
 }
 
-fn read_events(events: &[Value], lookup: &Lookup, known: &Known) -> Vec<Pending> {
+/// Reads every event; `base` is the pointer of the event list (`""` for a single event).
+fn read_events(events: &[Value], base: &str, lookup: &Lookup, known: &Known) -> Vec<Pending> {
     // Entries this document files, by eventID: what a later declaration in it may reverse.
     let mut in_document: HashMap<String, Vec<Uuid>> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());
     for (index, e) in events.iter().enumerate() {
-        let at = format!("/epcisBody/eventList/{index}");
+        let at = if base.is_empty() {
+            String::new()
+        } else {
+            format!("{base}/{index}")
+        };
         let event_id = e.get("eventID").and_then(Value::as_str).map(str::to_string);
         let declared_error = e.get("errorDeclaration").is_some();
         let mut report = EventReport {
@@ -287,6 +310,7 @@ fn read_events(events: &[Value], lookup: &Lookup, known: &Known) -> Vec<Pending>
                 .filter_map(|id| Uuid::parse_str(id).ok())
                 .collect();
             out.push(Pending {
+                at,
                 report,
                 prepared: Vec::new(),
                 declared_error,
@@ -349,6 +373,7 @@ fn read_events(events: &[Value], lookup: &Lookup, known: &Known) -> Vec<Pending>
             prepared
         };
         out.push(Pending {
+            at,
             report,
             prepared,
             declared_error,
@@ -407,7 +432,7 @@ fn drop_refused(
         };
         let mut dropped = false;
         for p in pending.iter_mut().filter(|p| !p.prepared.is_empty()) {
-            let prefix = format!("/epcisBody/eventList/{}/", p.report.index);
+            let prefix = format!("{}/", p.at);
             let mine: Vec<FieldError> = errors
                 .iter()
                 .filter(|e| e.field.starts_with(&prefix))
