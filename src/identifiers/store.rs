@@ -37,14 +37,17 @@ pub fn for_firm(conn: &mut DbConnection, firm_id: Uuid) -> Result<Vec<Identifier
 
 /// Sites and parties of any firm with these keys: who a GLN in an event belongs to.
 pub fn places(conn: &mut DbConnection, keys: &[String]) -> Result<Vec<IdentifierRow>, AppError> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(1000) {
+        rows.extend(
+            gs1_identifiers::table
+                .filter(gs1_identifiers::kind.eq_any(["site", "party"]))
+                .filter(gs1_identifiers::gs1_key.eq_any(chunk))
+                .select(IdentifierRow::as_select())
+                .load(conn)?,
+        );
     }
-    Ok(gs1_identifiers::table
-        .filter(gs1_identifiers::kind.eq_any(["site", "party"]))
-        .filter(gs1_identifiers::gs1_key.eq_any(keys))
-        .select(IdentifierRow::as_select())
-        .load(conn)?)
+    Ok(rows)
 }
 
 /// The parties (GLNs) of these firms: how a registered counterparty is named in an event.

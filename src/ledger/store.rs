@@ -126,12 +126,22 @@ pub fn find_many(
     firm_id: Uuid,
     ids: &[String],
 ) -> Result<Vec<LedgerRow>, AppError> {
-    Ok(ledger_entries::table
-        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
-        .filter(ledger_entries::id.eq_any(ids))
-        .select(LedgerRow::as_select())
-        .load(conn)?)
+    // In slices, so that an import's thousands of ids stay under every backend's bind limit.
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        rows.extend(
+            ledger_entries::table
+                .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+                .filter(ledger_entries::id.eq_any(chunk))
+                .select(LedgerRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
 }
+
+/// How many ids one `IN (…)` list binds.
+const ID_CHUNK: usize = 1000;
 
 /// Which of `ids` already have a reversal.
 pub fn reversed_among(
@@ -139,11 +149,16 @@ pub fn reversed_among(
     firm_id: Uuid,
     ids: &[String],
 ) -> Result<Vec<String>, AppError> {
-    let found: Vec<Option<String>> = ledger_entries::table
-        .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
-        .filter(ledger_entries::reverses.eq_any(ids))
-        .select(ledger_entries::reverses)
-        .load(conn)?;
+    let mut found: Vec<Option<String>> = Vec::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        found.extend(
+            ledger_entries::table
+                .filter(ledger_entries::firm_id.eq(firm_id.to_string()))
+                .filter(ledger_entries::reverses.eq_any(chunk))
+                .select(ledger_entries::reverses)
+                .load::<Option<String>>(conn)?,
+        );
+    }
     Ok(found.into_iter().flatten().collect())
 }
 

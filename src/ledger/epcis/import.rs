@@ -104,6 +104,9 @@ pub fn import(
     Ok(report(pending))
 }
 
+/// The longest eventID kept (GS1's hash ids are under 100 characters).
+const MAX_EVENT_ID: usize = 500;
+
 /// Event types a body may be on its own.
 const EVENT_TYPES: [&str; 5] = [
     "ObjectEvent",
@@ -149,6 +152,15 @@ fn check_event_ids(events: &[Value]) -> Result<(), AppError> {
         let Some(id) = e.get("eventID").and_then(Value::as_str) else {
             continue;
         };
+        if id.chars().count() > MAX_EVENT_ID {
+            let message = format!("must be at most {MAX_EVENT_ID} characters");
+            errors.push(FieldError::new(
+                format!("/epcisBody/eventList/{i}/eventID"),
+                "too_long",
+                message,
+            ));
+            continue;
+        }
         let declared = e.get("errorDeclaration").is_some();
         if !seen.insert((id.to_string(), declared)) {
             let message = format!("{id} is the eventID of an earlier event of this document");
@@ -320,7 +332,15 @@ fn read_events(events: &[Value], base: &str, lookup: &Lookup, known: &Known) -> 
         let prepared = match mapping::read_event(e, &at, lookup) {
             Reading::Entries { drafts, ignored } => {
                 report.problems = ignored.into_iter().map(field_error).collect();
-                let prepared: Vec<Prepared> = drafts.into_iter().map(|d| prepare(&at, d)).collect();
+                let (prepared, bad): (Vec<_>, Vec<_>) = drafts
+                    .into_iter()
+                    .map(|d| prepare(&at, d))
+                    .partition(Result::is_ok);
+                let prepared: Vec<Prepared> = prepared.into_iter().flatten().collect();
+                if let Some(Err(problem)) = bad.into_iter().next() {
+                    report.status = "unmapped";
+                    report.problems = vec![problem];
+                }
                 if let Some(id) = &event_id {
                     in_document.insert(id.clone(), prepared.iter().map(|p| p.id).collect());
                 }
@@ -383,16 +403,16 @@ fn read_events(events: &[Value], base: &str, lookup: &Lookup, known: &Known) -> 
 }
 
 /// The entry request of a draft, named in errors by its event's pointer.
-fn prepare(at: &str, d: Draft) -> Prepared {
-    let counterparty = d.counterparty.and_then(|c| {
-        serde_json::from_value::<CounterpartyRequest>(c)
-            .ok()
-            .or(Some(CounterpartyRequest {
-                name: Some(String::new()),
-                ..CounterpartyRequest::default()
-            }))
-    });
-    Prepared {
+fn prepare(at: &str, d: Draft) -> Result<Prepared, FieldError> {
+    let counterparty = d
+        .counterparty
+        .map(serde_json::from_value::<CounterpartyRequest>)
+        .transpose()
+        .map_err(|e| {
+            let field = format!("{at}/prr:counterparty");
+            FieldError::new(field, "invalid_counterparty", e.to_string())
+        })?;
+    Ok(Prepared {
         id: Uuid::now_v7(),
         prefix: format!("{at}/"),
         request: EntryRequest {
@@ -410,7 +430,7 @@ fn prepare(at: &str, d: Draft) -> Prepared {
             note: d.note,
             reverses: None,
         },
-    }
+    })
 }
 
 /// In a partial import, leaves out the events the ledger's checks refuse, until the rest passes.
