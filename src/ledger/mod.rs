@@ -204,6 +204,41 @@ impl LedgerRow {
     }
 }
 
+/// A stored row for unit tests: entry `seq` of one firm, acetone lot L1, filed on 2026-01-0`seq`.
+#[cfg(test)]
+pub fn sample_row(seq: i64, kind: EntryKind, quantity: i64) -> LedgerRow {
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+        + chrono::Duration::days(seq);
+    LedgerRow {
+        firm_id: Uuid::nil().to_string(),
+        seq,
+        id: format!("00000000-0000-7000-8000-{seq:012}"),
+        kind: kind.as_str().to_string(),
+        chemical_id: "acetone".into(),
+        lot: Some("L1".into()),
+        quantity,
+        occurred_at: at,
+        recorded_at: at,
+        recorded_by: Uuid::nil().to_string(),
+        counterparty_firm_id: None,
+        counterparty_name: None,
+        counterparty_credit_code: None,
+        counterparty_permit_no: None,
+        shipment_ref: None,
+        permit_no: None,
+        transport_permit_no: None,
+        warehouse: None,
+        note: None,
+        reverses: None,
+        prev_hash: "0".repeat(64),
+        hash: "0".repeat(64),
+        counterparty_resident_id: None,
+        payment: None,
+    }
+}
+
 fn parse_id(text: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text)
         .map_err(|_| AppError::internal(format!("stored id {text:?} is not a UUID")))
