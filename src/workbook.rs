@@ -17,15 +17,57 @@ use std::borrow::Cow;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use chrono::{
-    FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Timelike,
-};
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Timelike};
 use rust_xlsxwriter::{DataValidation, ExcelDateTime, Format, Workbook, XlsxError};
 
 use crate::error::{AppError, FieldError};
 
 /// The content type of an .xlsx file.
 pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The answer that downloads a workbook as `filename` (ASCII), never cached.
+pub fn download(filename: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    actix_web::HttpResponse::Ok()
+        .content_type(CONTENT_TYPE)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(bytes)
+}
+
+/// The query of a list that can also be downloaded as a workbook.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// `json` (default) or `xlsx`: every match (no paging) as an Excel workbook.
+    pub format: Option<String>,
+    /// The workbook's language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    pub lang: Option<String>,
+}
+
+impl DownloadQuery {
+    /// True when the workbook is asked for, by `?format=xlsx` or by `Accept` (`accept`).
+    pub fn wants_xlsx(&self, accept: Option<&str>) -> Result<bool, AppError> {
+        match self
+            .format
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        {
+            Some("xlsx") => Ok(true),
+            Some("json") => Ok(false),
+            Some(_) => Err(AppError::field(
+                "format",
+                "invalid_format",
+                "must be json or xlsx",
+            )),
+            None => Ok(accept.is_some_and(|a| a.contains(CONTENT_TYPE))),
+        }
+    }
+}
 
 /// The characters a spreadsheet reads as the start of a formula (or of a DDE payload).
 pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -136,7 +178,10 @@ pub fn sheet_names(proposed: &[String]) -> Vec<String> {
         };
         let mut candidate = base.clone();
         let mut n = 2;
-        while taken.iter().any(|t| t.to_lowercase() == candidate.to_lowercase()) {
+        while taken
+            .iter()
+            .any(|t| t.to_lowercase() == candidate.to_lowercase())
+        {
             let suffix = format!(" ({n})");
             let room = MAX - suffix.chars().count();
             candidate = format!("{}{suffix}", base.chars().take(room).collect::<String>());
@@ -185,7 +230,13 @@ fn write(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
         for list in &s.lists {
             let values: Vec<&str> = list.values.iter().map(String::as_str).collect();
             let validation = DataValidation::new().allow_list_strings(&values)?;
-            sheet.add_data_validation(1, list.column, list.rows.max(1), list.column, &validation)?;
+            sheet.add_data_validation(
+                1,
+                list.column,
+                list.rows.max(1),
+                list.column,
+                &validation,
+            )?;
         }
     }
     book.save_to_buffer()
@@ -396,7 +447,11 @@ mod tests {
         assert_eq!(text(Data::Float(250.5)), Ok("250.5".into()));
         assert_eq!(text(Data::Float(10.0)), Ok("10".into()));
         assert_eq!(text(Data::Float(0.1)), Ok("0.1".into()));
-        assert_eq!(text(Data::Float(1.0005)), Ok("1.0005".into()), "never rounded");
+        assert_eq!(
+            text(Data::Float(1.0005)),
+            Ok("1.0005".into()),
+            "never rounded"
+        );
         assert_eq!(text(Data::Float(1e21)), Ok("1000000000000000000000".into()));
         assert_eq!(text(Data::Int(-3)), Ok("-3".into()));
         assert_eq!(text(Data::Bool(true)), Ok("true".into()));

@@ -64,30 +64,30 @@ pub fn export(rows: &[LedgerRow], catalog: &CatalogNames) -> Result<Vec<u8>, App
         let (cas, name) = catalog.get(&r.chemical_id).cloned().unwrap_or_default();
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let record = [
-                r.seq.to_string(),
-                r.id.clone(),
-                r.kind.clone(),
-                r.chemical_id.clone(),
-                cas.unwrap_or_default(),
-                name,
-                opt(&r.lot),
-                format_thousandths(r.quantity),
-                time::from_db(r.occurred_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
-                time::from_db(r.recorded_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
-                opt(&r.counterparty_firm_id),
-                opt(&r.counterparty_name),
-                opt(&r.counterparty_credit_code),
-                opt(&r.counterparty_permit_no),
-                opt(&r.counterparty_resident_id),
-                opt(&r.payment),
-                opt(&r.shipment_ref),
-                opt(&r.permit_no),
-                opt(&r.transport_permit_no),
-                opt(&r.warehouse),
-                opt(&r.note),
-                opt(&r.reverses),
-                r.hash.clone(),
-            ];
+            r.seq.to_string(),
+            r.id.clone(),
+            r.kind.clone(),
+            r.chemical_id.clone(),
+            cas.unwrap_or_default(),
+            name,
+            opt(&r.lot),
+            format_thousandths(r.quantity),
+            time::from_db(r.occurred_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            time::from_db(r.recorded_at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            opt(&r.counterparty_firm_id),
+            opt(&r.counterparty_name),
+            opt(&r.counterparty_credit_code),
+            opt(&r.counterparty_permit_no),
+            opt(&r.counterparty_resident_id),
+            opt(&r.payment),
+            opt(&r.shipment_ref),
+            opt(&r.permit_no),
+            opt(&r.transport_permit_no),
+            opt(&r.warehouse),
+            opt(&r.note),
+            opt(&r.reverses),
+            r.hash.clone(),
+        ];
         writer
             .write_record(record.iter().map(|cell| neutralize(cell).into_owned()))
             .map_err(fail)?;
@@ -210,7 +210,13 @@ pub fn import(
         let row = row_number(i);
         let record = record
             .map(|r| r.iter().map(restore).collect::<csv::StringRecord>())
-            .map_err(|e| vec![FieldError::new(format!("row {row}"), "invalid_csv", e.to_string())]);
+            .map_err(|e| {
+                vec![FieldError::new(
+                    format!("row {row}"),
+                    "invalid_csv",
+                    e.to_string(),
+                )]
+            });
         (row, record)
     });
     import_records(&headers, records, cas_to_id)
@@ -295,7 +301,14 @@ mod tests {
             note: Some(note.to_string()),
             ..crate::ledger::sample_row(1, crate::domain::EntryKind::Stocktake, 1000)
         };
-        let notes = ["=cmd|' /C calc'!A0", "@SUM(A1)", "'=x", "-5", "桶破裂", "it's"];
+        let notes = [
+            "=cmd|' /C calc'!A0",
+            "@SUM(A1)",
+            "'=x",
+            "-5",
+            "桶破裂",
+            "it's",
+        ];
         let rows: Vec<LedgerRow> = notes.iter().map(|n| row(n)).collect();
         let bytes = export(&rows, &CatalogNames::new()).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
@@ -304,7 +317,14 @@ mod tests {
         let exported: Vec<&str> = records.iter().map(|r| &r[20]).collect();
         assert_eq!(
             exported,
-            ["'=cmd|' /C calc'!A0", "'@SUM(A1)", "''=x", "'-5", "桶破裂", "it's"]
+            [
+                "'=cmd|' /C calc'!A0",
+                "'@SUM(A1)",
+                "''=x",
+                "'-5",
+                "桶破裂",
+                "it's"
+            ]
         );
         assert_eq!(records.len(), notes.len());
         for record in &records {

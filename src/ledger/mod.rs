@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod pages;
 pub mod proof;
 pub mod store;
+pub mod xlsx;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -255,10 +256,48 @@ pub struct LedgerQuery {
     pub from: Option<String>,
     /// Entries that occurred before this time (RFC 3339).
     pub to: Option<String>,
-    /// 1–1000, default 50 (ignored for CSV, which exports every match).
+    /// 1–1000, default 50 (ignored for CSV and Excel, which export every match).
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `json` (default), `csv` or `xlsx` (also chosen by `Accept`: `text/csv`, the .xlsx type).
+    pub format: Option<String>,
+    /// An Excel export's language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    pub lang: Option<String>,
+}
+
+/// What `GET /firms/{id}/ledger` answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl LedgerQuery {
+    /// `?format=` if given, else what `accept` (the `Accept` header) asks for, else JSON.
+    pub fn format(&self, accept: Option<&str>) -> Result<LedgerFormat, AppError> {
+        match self
+            .format
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        {
+            Some("json") => Ok(LedgerFormat::Json),
+            Some("csv") => Ok(LedgerFormat::Csv),
+            Some("xlsx") => Ok(LedgerFormat::Xlsx),
+            Some(_) => Err(AppError::field(
+                "format",
+                "invalid_format",
+                "must be json, csv or xlsx",
+            )),
+            None => Ok(match accept.unwrap_or("") {
+                a if a.contains("text/csv") => LedgerFormat::Csv,
+                a if a.contains(crate::workbook::CONTENT_TYPE) => LedgerFormat::Xlsx,
+                _ => LedgerFormat::Json,
+            }),
+        }
+    }
 }
 
 /// A parsed listing request.
@@ -381,6 +420,36 @@ pub fn export(
     firms::require(conn, firm_id)?;
     let rows = store::list(conn, firm_id, &listing.filter, 0, None)?;
     Ok(rows.into_iter().map(|r| r.disclosed_to(who)).collect())
+}
+
+/// Every matching entry as an Excel workbook, one sheet per chemical with its balance as filed
+/// (computed over the firm's whole ledger, whatever the filters), headed in `texts`' language,
+/// times on `clock`.
+pub fn export_xlsx(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    listing: LedgerListing,
+    texts: crate::console::Texts,
+    clock: chrono::FixedOffset,
+) -> Result<Vec<u8>, AppError> {
+    let rows = export(conn, who, firm_id, listing)?;
+    let all = store::all_for_firm(conn, firm_id)?;
+    let chemical_ids: Vec<String> = rows.iter().map(|r| r.chemical_id.clone()).collect();
+    let chemicals = crate::chemicals::store::labels(conn, &chemical_ids)?;
+    let parties: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.counterparty_firm_id.clone())
+        .collect();
+    let firms = firms::store::names(conn, &parties)?;
+    let book = xlsx::LedgerBook {
+        all: &all,
+        chemicals: &chemicals,
+        firms: &firms,
+        texts,
+        clock,
+    };
+    xlsx::export(&rows, &book)
 }
 
 pub fn get(

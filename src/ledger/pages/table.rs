@@ -77,6 +77,7 @@ impl Filters {
             to,
             limit: limit.map(str::to_string),
             cursor: self.cursor.clone(),
+            ..LedgerQuery::default()
         })
     }
 
