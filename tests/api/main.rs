@@ -27,3 +27,4 @@ mod shipments;
 mod storage;
 mod transparency;
 mod visitor;
+mod workbooks;
