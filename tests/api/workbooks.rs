@@ -543,7 +543,7 @@ fn findings_and_grades_export_as_workbooks() {
         }
         let negative = column(&sheet, 1)
             .iter()
-            .position(|d| d.to_string() == "NEGATIVE_BALANCE")
+            .position(|d| *d == Data::String("NEGATIVE_BALANCE".into()))
             .unwrap();
         assert!(matches!(column(&sheet, 0)[negative], Data::DateTime(_)));
         assert_eq!(column(&sheet, 9)[negative], Data::Float(10.0), "a number");
