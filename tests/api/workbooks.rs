@@ -612,3 +612,42 @@ fn findings_and_grades_export_as_workbooks() {
         );
     });
 }
+
+#[test]
+fn the_cli_imports_a_workbook_for_a_firm() {
+    let app = TestApp::spawn(&crate::helpers::Backend::Sqlite);
+    let c = chain(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("台账.xlsx");
+    let sheet = one_sheet(
+        "台账",
+        &columns(&["类型", "CAS号", "批号", "数量", "发生时间"]),
+        &[vec![
+            text("production"),
+            text("67-64-1"),
+            text("A"),
+            Cell::Number(10.5),
+            at(1, 8),
+        ]],
+    )
+    .unwrap();
+    std::fs::write(&file, sheet).unwrap();
+    let url = match &app.database_url {
+        precursor_registry::db::DatabaseUrl::Sqlite(path) => path.display().to_string(),
+        precursor_registry::db::DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_precursor-registry"))
+        .args(["import", "--firm-id", &c.seller, "--database-url", &url])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let filed = entries(&app, &c.seller_clerk, &c.seller);
+    assert_eq!(filed.len(), 1);
+    assert_eq!(filed[0]["quantity"], "10.500");
+    assert_eq!(filed[0]["occurred_at"], "2026-01-01T00:30:00Z");
+}
