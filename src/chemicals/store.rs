@@ -222,10 +222,10 @@ pub fn search(
 }
 
 /// Chinese name, English name and unit of each of `ids` found in the catalog.
-pub fn labels(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> Result<std::collections::HashMap<String, (String, String, String)>, AppError> {
+/// Chemical id → (Chinese name, English name, unit).
+pub type Labels = std::collections::HashMap<String, (String, String, String)>;
+
+pub fn labels(conn: &mut DbConnection, ids: &[String]) -> Result<Labels, AppError> {
     let rows: Vec<(String, String, String, String)> = chemicals::table
         .filter(chemicals::id.eq_any(ids))
         .select((

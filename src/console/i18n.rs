@@ -45,6 +45,26 @@ impl Lang {
         if let Some(lang) = cookie.and_then(Lang::parse) {
             return lang;
         }
+        Lang::preferred(accept_language).unwrap_or(Lang::ZhCn)
+    }
+
+    /// The language of a file the API writes (a workbook's headers): `?lang=` if given (`zh…`
+    /// or `en…`, else `422 invalid_lang`), else the most preferred of `Accept-Language` that we
+    /// have, else English (an API client that asks for nothing gets the API's language).
+    pub fn requested(
+        param: Option<&str>,
+        accept_language: Option<&str>,
+    ) -> Result<Lang, crate::error::AppError> {
+        match param.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(tag) => Lang::preferred(Some(tag)).ok_or_else(|| {
+                crate::error::AppError::field("lang", "invalid_lang", "must be zh-CN or en")
+            }),
+            None => Ok(Lang::preferred(accept_language).unwrap_or(Lang::En)),
+        }
+    }
+
+    /// The most preferred language of an `Accept-Language` value that we have, if any.
+    fn preferred(accept_language: Option<&str>) -> Option<Lang> {
         let mut best: Option<(f32, Lang)> = None;
         for part in accept_language.unwrap_or("").split(',') {
             let mut pieces = part.split(';');
@@ -64,7 +84,7 @@ impl Lang {
                 best = Some((q, lang));
             }
         }
-        best.map_or(Lang::ZhCn, |(_, lang)| lang)
+        best.map(|(_, lang)| lang)
     }
 
     fn source(self) -> &'static str {
@@ -224,6 +244,22 @@ mod tests {
         assert_eq!(Lang::negotiate(Some("en"), Some("zh-CN")), Lang::En);
         assert_eq!(Lang::negotiate(Some("xx"), Some("en")), Lang::En);
         assert_eq!(Lang::negotiate(None, Some("en;q=0")), Lang::ZhCn);
+    }
+
+    #[test]
+    fn a_file_of_the_api_is_in_the_language_asked_for_else_english() {
+        assert_eq!(Lang::requested(None, None).unwrap(), Lang::En);
+        assert_eq!(
+            Lang::requested(Some("zh-CN"), Some("en")).unwrap(),
+            Lang::ZhCn
+        );
+        assert_eq!(Lang::requested(Some("en"), None).unwrap(), Lang::En);
+        assert_eq!(
+            Lang::requested(None, Some("zh-CN,zh;q=0.9")).unwrap(),
+            Lang::ZhCn
+        );
+        assert_eq!(Lang::requested(None, Some("de")).unwrap(), Lang::En);
+        assert!(Lang::requested(Some("fr"), None).is_err());
     }
 
     proptest! {

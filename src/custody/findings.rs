@@ -210,6 +210,22 @@ pub fn list(
     ))
 }
 
+/// Every finding the list's filters keep, oldest first, with the names of their chemicals (for
+/// a download: no paging).
+pub fn export(
+    conn: &mut DbConnection,
+    who: &Principal,
+    query: FindingQuery,
+) -> Result<(Vec<FindingView>, crate::chemicals::store::Labels), AppError> {
+    policy::require_role(who, &[Role::Regulator, Role::Enterprise])?;
+    let filter = query.parse(who)?;
+    let rows = store::list(conn, &filter, "", i64::MAX)?;
+    let items = views(conn, who, &rows)?;
+    let chemical_ids: Vec<String> = rows.iter().filter_map(|r| r.chemical_id.clone()).collect();
+    let chemicals = crate::chemicals::store::labels(conn, &chemical_ids)?;
+    Ok((items, chemicals))
+}
+
 /// How many findings a list's filters keep, by severity and by code (what the dashboard shows;
 /// each number is the length of the list under the same filters plus that severity or code).
 #[derive(Debug, Clone, Default, Serialize)]

@@ -7,11 +7,13 @@ use super::rules_view::RulesView;
 use super::run::{self, RunRequest, RunSummary};
 use super::trace::{self, Trace, TraceQuery};
 use crate::auth::AuthUser;
+use crate::console::{Lang, Texts};
 use crate::db::Db;
 use crate::domain::rule_pack::RulePack;
 use crate::domain::CustodyRules;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
+use crate::workbook::DownloadQuery;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/custody/validations").route(web::post().to(run)))
@@ -60,16 +62,33 @@ pub async fn run(
     Ok(HttpResponse::Created().json(summary))
 }
 
-/// Findings: all for regulators; an enterprise sees those about its own firm.
-#[utoipa::path(get, path = "/api/v1/custody/findings", tag = "custody", params(FindingQuery, PageQuery),
-    responses((status = 200, body = PageOf<FindingView>), (status = 403, body = Problem), (status = 422, body = Problem)),
+/// Findings: all for regulators; an enterprise sees those about its own firm. With
+/// `format=xlsx` (or the .xlsx `Accept`) every match, unpaged, as an Excel workbook.
+#[utoipa::path(get, path = "/api/v1/custody/findings", tag = "custody", params(FindingQuery, PageQuery, DownloadQuery),
+    responses((status = 200, description = "a page of findings, or every match as an Excel workbook",
+            content((PageOf<FindingView> = "application/json"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
     db: web::Data<Db>,
     who: AuthUser,
     query: web::Query<FindingQuery>,
     page: web::Query<PageQuery>,
+    download: web::Query<DownloadQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if download.wants_xlsx(header(header::ACCEPT))? {
+        let lang = Lang::requested(download.lang.as_deref(), header(header::ACCEPT_LANGUAGE))?;
+        let clock = crate::console::page::clock();
+        let bytes = db
+            .run(move |conn| {
+                let (items, chemicals) = findings::export(conn, &who, query.into_inner())?;
+                super::workbook::findings_xlsx(&items, &chemicals, Texts(lang), clock)
+            })
+            .await?;
+        return Ok(crate::workbook::download("findings.xlsx", bytes));
+    }
     let page = page.parse()?;
     let findings = db
         .run(move |conn| findings::list(conn, &who, query.into_inner(), page))

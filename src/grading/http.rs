@@ -1,4 +1,5 @@
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -7,10 +8,12 @@ use super::{
     GradeSummary, GradeView, PublicGrade,
 };
 use crate::auth::AuthUser;
+use crate::console::{Lang, Texts};
 use crate::db::Db;
 use crate::domain::CustodyRules;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
+use crate::workbook::DownloadQuery;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/firms/{firm_id}/grades/assessment").route(web::post().to(assess)))
@@ -83,16 +86,33 @@ pub async fn history(
     }))
 }
 
-/// The current confirmed grade of each firm (regulator, association), by region and name.
-#[utoipa::path(get, path = "/api/v1/grades", tag = "grading", params(GradeQuery, PageQuery),
-    responses((status = 200, body = PageOf<PublicGrade>), (status = 403, body = Problem), (status = 422, body = Problem)),
+/// The current confirmed grade of each firm (regulator, association), by region and name. With
+/// `format=xlsx` (or the .xlsx `Accept`) every match, unpaged, as an Excel workbook with a second
+/// sheet of the grade distribution (firms per grade).
+#[utoipa::path(get, path = "/api/v1/grades", tag = "grading", params(GradeQuery, PageQuery, DownloadQuery),
+    responses((status = 200, description = "a page of grades, or every match and the distribution as an Excel workbook",
+            content((PageOf<PublicGrade> = "application/json"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn current(
     db: web::Data<Db>,
     who: AuthUser,
     query: web::Query<GradeQuery>,
     page: web::Query<PageQuery>,
+    download: web::Query<DownloadQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if download.wants_xlsx(header(header::ACCEPT))? {
+        let lang = Lang::requested(download.lang.as_deref(), header(header::ACCEPT_LANGUAGE))?;
+        let clock = crate::console::page::clock();
+        let grades = db
+            .run(move |conn| super::export(conn, &who, query.into_inner()))
+            .await?;
+        let headers = super::workbook::Headers::new(Texts(lang), clock);
+        let bytes = super::workbook::grades_xlsx(&grades, &headers, clock)?;
+        return Ok(crate::workbook::download("grades.xlsx", bytes));
+    }
     let page = page.parse()?;
     let grades = db
         .run(move |conn| super::current(conn, &who, query.into_inner(), page))

@@ -283,19 +283,9 @@ async fn export(
         .run(move |conn| super::export(conn, &principal, query))
         .await
         .map_err(|e| user.failed(e))?;
-    let texts = user.texts();
-    let headers = Headers {
-        sheet: texts.t("grades_page.sheet").to_string(),
-        columns: [
-            texts.t("grades_page.firm").to_string(),
-            texts.t("grades_page.region").to_string(),
-            texts.t("grades_page.period").to_string(),
-            texts.t("grades_page.score").to_string(),
-            texts.t("grades_page.grade").to_string(),
-            texts.t("grades_page.confirmed_at").to_string(),
-        ],
-    };
-    let bytes = grades_xlsx(&grades, &headers, local_time).map_err(|e| user.failed(e))?;
+    let clock = crate::console::page::clock();
+    let headers = Headers::new(user.texts(), clock);
+    let bytes = grades_xlsx(&grades, &headers, clock).map_err(|e| user.failed(e))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .insert_header((

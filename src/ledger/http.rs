@@ -6,8 +6,9 @@ use uuid::Uuid;
 use super::entry::EntryRequest;
 use super::filing::{self, Filed, Submission};
 use super::proof::{ExportQuery, InclusionProof, LedgerExport, ProofQuery};
-use super::{Inventory, LedgerEntry, LedgerQuery, Receipt, VerifyReport};
+use super::{Inventory, LedgerEntry, LedgerFormat, LedgerQuery, Receipt, VerifyReport};
 use crate::auth::AuthUser;
+use crate::console::{Lang, Texts};
 use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::PageOf;
@@ -25,7 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/firms/{firm_id}/ledger/export").route(web::get().to(export)))
     .service(web::resource("/firms/{firm_id}/ledger/{entry_id}").route(web::get().to(get)))
     .service(web::resource("/firms/{firm_id}/ledger/{entry_id}/proof").route(web::get().to(proof)))
-    .service(web::resource("/firms/{firm_id}/inventory").route(web::get().to(inventory)));
+    .service(web::resource("/firms/{firm_id}/inventory").route(web::get().to(inventory)))
+    .service(web::resource("/ledger/template.xlsx").route(web::get().to(template)));
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
@@ -137,10 +139,13 @@ pub async fn file_batch(
     .await
 }
 
-/// Import a CSV (the export's columns) as one batch; errors name the row and column.
+/// Import a CSV (the export's columns) or, with the .xlsx content type, an Excel workbook (its
+/// first sheet, the same columns by name or by the template's headers) as one batch, all or
+/// nothing; errors name the row and column (`row 3.quantity`).
 #[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/import", tag = "ledger", params(("firm_id" = Uuid, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(description = "a CSV (UTF-8), or an Excel workbook such as `GET /ledger/template.xlsx`",
+        content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn import(
@@ -150,50 +155,35 @@ pub async fn import(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    file(&db, who, firm_id.into_inner(), &req, body, |b| {
-        Submission::Csv(b)
+    let is_xlsx = header_text(&req, header::CONTENT_TYPE)
+        .is_some_and(|t| t.starts_with(crate::workbook::CONTENT_TYPE));
+    file(&db, who, firm_id.into_inner(), &req, body, move |b| {
+        if is_xlsx {
+            Submission::Xlsx(b)
+        } else {
+            Submission::Csv(b)
+        }
     })
     .await
 }
 
-/// What `GET /firms/{id}/ledger` answers: `?format=` if given, else by `Accept`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ListFormat {
-    Page,
-    Csv,
-    Epcis,
+fn header_text(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn list_format(req: &HttpRequest, asked: Option<&str>) -> Result<ListFormat, AppError> {
-    match asked.map(str::trim).filter(|f| !f.is_empty()) {
-        Some("json") => return Ok(ListFormat::Page),
-        Some("csv") => return Ok(ListFormat::Csv),
-        Some("epcis") => return Ok(ListFormat::Epcis),
-        Some(_) => {
-            let message = "must be json, csv or epcis";
-            return Err(AppError::field("format", "unknown_format", message));
-        }
-        None => {}
-    }
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    Ok(if accept.contains("text/csv") {
-        ListFormat::Csv
-    } else if accept.contains(super::epcis::CONTENT_TYPE) {
-        ListFormat::Epcis
-    } else {
-        ListFormat::Page
-    })
+/// The language a workbook is written in: `?lang=`, else `Accept-Language`, else English.
+fn texts(req: &HttpRequest, lang: Option<&str>) -> Result<Texts, AppError> {
+    let accept_language = header_text(req, header::ACCEPT_LANGUAGE);
+    Ok(Texts(Lang::requested(lang, accept_language)?))
 }
 
-/// The firm's ledger in seq order, filtered; `format=csv` (or `Accept: text/csv`) exports every
-/// match as CSV, `format=epcis` (or `Accept: application/ld+json`) as one EPCIS 2.0 document.
+/// The firm's ledger in seq order, filtered; every match as CSV with `format=csv` or
+/// `Accept: text/csv`, as an Excel workbook with `format=xlsx` or the .xlsx `Accept` (one sheet
+/// per chemical with its running balance, headers in `lang`), as one EPCIS 2.0 document with
+/// `format=epcis` or `Accept: application/ld+json` (docs/epcis.md).
 #[utoipa::path(get, path = "/api/v1/firms/{firm_id}/ledger", tag = "ledger", params(("firm_id" = Uuid, Path), LedgerQuery),
-    responses((status = 200, description = "a page of entries; with `format=csv` every match as CSV; with `format=epcis` every match as an EPCIS 2.0 EPCISDocument (docs/epcis.md)",
-            content((PageOf<LedgerEntry> = "application/json"), (String = "text/csv"), (Object = "application/ld+json"))),
+    responses((status = 200, description = "a page of entries; or every match as CSV, as an Excel workbook (one sheet per chemical, with the chemical's balance as filed), or as an EPCIS 2.0 EPCISDocument",
+            content((PageOf<LedgerEntry> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Object = "application/ld+json"))),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -204,9 +194,9 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
+    let format = query.format(header_text(&req, header::ACCEPT))?;
     let listing = query.parse()?;
-    let format = list_format(&req, query.format.as_deref())?;
-    if format == ListFormat::Epcis {
+    if format == LedgerFormat::Epcis {
         let document = db
             .run(move |conn| super::epcis::export::export(conn, &who, firm_id, listing))
             .await?;
@@ -215,7 +205,18 @@ pub async fn list(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(document));
     }
-    if format == ListFormat::Csv {
+    if format == LedgerFormat::Xlsx {
+        let texts = texts(&req, query.lang.as_deref())?;
+        let clock = crate::console::page::clock();
+        let bytes = db
+            .run(move |conn| super::export_xlsx(conn, &who, firm_id, listing, texts, clock))
+            .await?;
+        return Ok(crate::workbook::download(
+            &format!("ledger-{firm_id}.xlsx"),
+            bytes,
+        ));
+    }
+    if format == LedgerFormat::Csv {
         let bytes = db
             .run(move |conn| {
                 let rows = super::export(conn, &who, firm_id, listing)?;
@@ -235,6 +236,33 @@ pub async fn list(
         .run(move |conn| super::list(conn, &who, firm_id, listing))
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateQuery {
+    /// The headers' language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    pub lang: Option<String>,
+}
+
+/// The import's template (any signed-in user): the columns, a drop-down list of the entry kinds
+/// (and of the ways of payment) and one example row — a real, valid purchase of acetone
+/// (67-64-1) dated yesterday 09:30 China time; imported as downloaded it is filed.
+#[utoipa::path(get, path = "/api/v1/ledger/template.xlsx", tag = "ledger", params(TemplateQuery),
+    responses((status = 200, description = "the template workbook",
+            content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn template(
+    _who: AuthUser,
+    query: web::Query<TemplateQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let texts = texts(&req, query.lang.as_deref())?;
+    let clock = crate::console::page::clock();
+    let example_at = super::xlsx::example_time(chrono::Utc::now(), clock);
+    let bytes = super::xlsx::template(texts, example_at)?;
+    Ok(crate::workbook::download("ledger-template.xlsx", bytes))
 }
 
 /// One entry.

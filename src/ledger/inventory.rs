@@ -59,6 +59,70 @@ pub fn running<'a>(movements: &[Movement<'a>]) -> HashMap<&'a str, i64> {
     after
 }
 
+/// The balance of each entry's chemical, all lots together, once the entries up to it in seq
+/// order had been filed: the running balance of a chemical's sheet in a workbook. Each lot's
+/// part is its [`balances`] over what was filed so far, so a reversal takes back what the entry
+/// it cancels did, and an entry filed late counts where its business time puts it.
+pub fn chemical_balance_as_filed<'a>(movements: &[Movement<'a>]) -> HashMap<&'a str, i64> {
+    type Lot<'a> = (&'a str, Option<&'a str>);
+    let mut in_seq: Vec<&Movement<'a>> = movements.iter().collect();
+    in_seq.sort_by_key(|m| m.seq);
+    let mut filed: HashMap<Lot<'a>, Vec<Movement<'a>>> = HashMap::new();
+    let mut latest: HashMap<Lot<'a>, DateTime<Utc>> = HashMap::new();
+    let mut lot_balance: HashMap<Lot<'a>, i64> = HashMap::new();
+    let mut chemical: HashMap<&'a str, i64> = HashMap::new();
+    let mut lot_of: HashMap<&'a str, Lot<'a>> = HashMap::new();
+    let mut reversals: Vec<Movement<'a>> = Vec::new();
+    let mut after = HashMap::with_capacity(movements.len());
+    for m in in_seq {
+        let lot = (m.chemical_id, m.lot);
+        lot_of.insert(m.id, lot);
+        filed.entry(lot).or_default().push(m.clone());
+        let in_order = latest.get(&lot).is_none_or(|t| m.occurred_at >= *t);
+        let mut changed = vec![lot];
+        if m.kind == EntryKind::Reversal {
+            reversals.push(m.clone());
+            changed.extend(m.reverses.and_then(|target| lot_of.get(target).copied()));
+        } else if in_order {
+            let old = lot_balance.get(&lot).copied().unwrap_or(0);
+            let new = match effect(m.kind, m.quantity) {
+                Effect::Add(q) => old.saturating_add(q),
+                Effect::Remove(q) => old.saturating_sub(q),
+                Effect::SetTo(q) => q,
+                Effect::None => old,
+            };
+            set_lot(&mut lot_balance, &mut chemical, lot, new);
+            changed.clear();
+        }
+        // Out of order, or a reversal: the lot's balance again from what was filed.
+        for lot in changed {
+            let mut seen: Vec<Movement<'a>> = filed.get(&lot).cloned().unwrap_or_default();
+            seen.extend(reversals.iter().cloned());
+            let new = balances(&seen, DateTime::<Utc>::MAX_UTC)
+                .get(&lot)
+                .copied()
+                .unwrap_or(0);
+            set_lot(&mut lot_balance, &mut chemical, lot, new);
+        }
+        let t = latest.entry(lot).or_insert(m.occurred_at);
+        *t = (*t).max(m.occurred_at);
+        after.insert(m.id, chemical.get(m.chemical_id).copied().unwrap_or(0));
+    }
+    after
+}
+
+/// Sets one lot's balance and moves its chemical's total by the difference.
+fn set_lot<'a>(
+    lots: &mut HashMap<(&'a str, Option<&'a str>), i64>,
+    chemicals: &mut HashMap<&'a str, i64>,
+    lot: (&'a str, Option<&'a str>),
+    new: i64,
+) {
+    let old = lots.insert(lot, new).unwrap_or(0);
+    let total = chemicals.entry(lot.0).or_insert(0);
+    *total = total.saturating_add(new.saturating_sub(old));
+}
+
 /// Applies the counted movements up to `as_of` in business order, telling `each` the balance
 /// after each one.
 fn replay<'a>(
@@ -146,6 +210,23 @@ mod tests {
     }
 
     #[test]
+    fn a_chemicals_balance_as_filed_takes_back_what_a_reversal_cancels() {
+        let mut reversal = m("4", 4, EntryKind::Reversal, "A", 30_000, 3);
+        reversal.reverses = Some("2");
+        let entries = vec![
+            m("1", 1, EntryKind::Purchase, "A", 100_000, 1),
+            m("2", 2, EntryKind::Sale, "A", 30_000, 2),
+            m("3", 3, EntryKind::Purchase, "B", 5_000, 2),
+            reversal,
+        ];
+        let after = chemical_balance_as_filed(&entries);
+        assert_eq!(
+            [after["1"], after["2"], after["3"], after["4"]],
+            [100_000, 70_000, 75_000, 105_000]
+        );
+    }
+
+    #[test]
     fn business_time_orders_before_seq() {
         // Filed late: a stocktake on day 5 filed after a sale on day 6.
         let entries = vec![
@@ -204,6 +285,46 @@ mod tests {
                     };
                 }
                 prop_assert_eq!(got[&("acetone", Some(lot))], balance);
+            }
+        }
+
+        /// The chemical's balance after each filing is the sum over its lots of the balances of
+        /// everything filed up to it, whatever the order of business times and reversals.
+        #[test]
+        fn a_chemicals_balance_as_filed_is_the_balance_of_what_was_filed(
+            raw in proptest::collection::vec((kind(), 0_usize..2, 0_usize..2, 0_i64..1_000_000, 0_i64..10), 1..30),
+            reverse in proptest::collection::vec(0_usize..30, 0..4),
+        ) {
+            let ids: Vec<String> = (0..raw.len() + reverse.len()).map(|i| i.to_string()).collect();
+            let chemicals = ["acetone", "toluene"];
+            let lots = ["L1", "L2"];
+            let mut all: Vec<Movement> = raw.iter().enumerate().map(|(i, (k, c, lot, q, day))| {
+                let mut e = m(&ids[i], i as i64 + 1, *k, lots[*lot], *q, *day);
+                e.chemical_id = chemicals[*c];
+                e
+            }).collect();
+            let mut reversed = HashSet::new();
+            for (j, target) in reverse.iter().enumerate() {
+                let target = target % raw.len();
+                if !reversed.insert(target) {
+                    continue;
+                }
+                let i = raw.len() + j;
+                let t = all[target].clone();
+                let mut r = m(&ids[i], i as i64 + 1, EntryKind::Reversal, t.lot.unwrap_or(""), t.quantity, 5);
+                r.chemical_id = t.chemical_id;
+                r.reverses = Some(t.id);
+                all.push(r);
+            }
+            let got = chemical_balance_as_filed(&all);
+            for (i, e) in all.iter().enumerate() {
+                let prefix = &all[..=i];
+                let expected: i64 = balances(prefix, DateTime::<Utc>::MAX_UTC)
+                    .iter()
+                    .filter(|((c, _), _)| *c == e.chemical_id)
+                    .map(|(_, q)| q)
+                    .sum();
+                prop_assert_eq!(got[e.id], expected, "after seq {}", e.seq);
             }
         }
 

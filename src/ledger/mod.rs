@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod pages;
 pub mod proof;
 pub mod store;
+pub mod xlsx;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -205,6 +206,41 @@ impl LedgerRow {
     }
 }
 
+/// A stored row for unit tests: entry `seq` of one firm, acetone lot L1, filed on 2026-01-0`seq`.
+#[cfg(test)]
+pub fn sample_row(seq: i64, kind: EntryKind, quantity: i64) -> LedgerRow {
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+        + chrono::Duration::days(seq);
+    LedgerRow {
+        firm_id: Uuid::nil().to_string(),
+        seq,
+        id: format!("00000000-0000-7000-8000-{seq:012}"),
+        kind: kind.as_str().to_string(),
+        chemical_id: "acetone".into(),
+        lot: Some("L1".into()),
+        quantity,
+        occurred_at: at,
+        recorded_at: at,
+        recorded_by: Uuid::nil().to_string(),
+        counterparty_firm_id: None,
+        counterparty_name: None,
+        counterparty_credit_code: None,
+        counterparty_permit_no: None,
+        shipment_ref: None,
+        permit_no: None,
+        transport_permit_no: None,
+        warehouse: None,
+        note: None,
+        reverses: None,
+        prev_hash: "0".repeat(64),
+        hash: "0".repeat(64),
+        counterparty_resident_id: None,
+        payment: None,
+    }
+}
+
 fn parse_id(text: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text)
         .map_err(|_| AppError::internal(format!("stored id {text:?} is not a UUID")))
@@ -221,13 +257,52 @@ pub struct LedgerQuery {
     pub from: Option<String>,
     /// Entries that occurred before this time (RFC 3339).
     pub to: Option<String>,
-    /// 1–1000, default 50 (ignored for CSV, which exports every match).
+    /// 1–1000, default 50 (ignored for CSV and Excel, which export every match).
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// `json` (a page, the default), `csv` or `epcis` (every match as one EPCIS 2.0 document);
-    /// `Accept: text/csv` or `application/ld+json` choose the same.
+    /// `json` (default), `csv`, `xlsx` or `epcis` (every match as one EPCIS 2.0 document); also
+    /// chosen by `Accept`: `text/csv`, the .xlsx type, `application/ld+json`.
     pub format: Option<String>,
+    /// An Excel export's language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    pub lang: Option<String>,
+}
+
+/// What `GET /firms/{id}/ledger` answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerFormat {
+    Json,
+    Csv,
+    Xlsx,
+    Epcis,
+}
+
+impl LedgerQuery {
+    /// `?format=` if given, else what `accept` (the `Accept` header) asks for, else JSON.
+    pub fn format(&self, accept: Option<&str>) -> Result<LedgerFormat, AppError> {
+        match self
+            .format
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        {
+            Some("json") => Ok(LedgerFormat::Json),
+            Some("csv") => Ok(LedgerFormat::Csv),
+            Some("xlsx") => Ok(LedgerFormat::Xlsx),
+            Some("epcis") => Ok(LedgerFormat::Epcis),
+            Some(_) => Err(AppError::field(
+                "format",
+                "invalid_format",
+                "must be json, csv, xlsx or epcis",
+            )),
+            None => Ok(match accept.unwrap_or("") {
+                a if a.contains("text/csv") => LedgerFormat::Csv,
+                a if a.contains(crate::workbook::CONTENT_TYPE) => LedgerFormat::Xlsx,
+                a if a.contains(epcis::CONTENT_TYPE) => LedgerFormat::Epcis,
+                _ => LedgerFormat::Json,
+            }),
+        }
+    }
 }
 
 /// A parsed listing request.
@@ -350,6 +425,36 @@ pub fn export(
     firms::require(conn, firm_id)?;
     let rows = store::list(conn, firm_id, &listing.filter, 0, None)?;
     Ok(rows.into_iter().map(|r| r.disclosed_to(who)).collect())
+}
+
+/// Every matching entry as an Excel workbook, one sheet per chemical with its balance as filed
+/// (computed over the firm's whole ledger, whatever the filters), headed in `texts`' language,
+/// times on `clock`.
+pub fn export_xlsx(
+    conn: &mut DbConnection,
+    who: &Principal,
+    firm_id: Uuid,
+    listing: LedgerListing,
+    texts: crate::console::Texts,
+    clock: chrono::FixedOffset,
+) -> Result<Vec<u8>, AppError> {
+    let rows = export(conn, who, firm_id, listing)?;
+    let all = store::all_for_firm(conn, firm_id)?;
+    let chemical_ids: Vec<String> = rows.iter().map(|r| r.chemical_id.clone()).collect();
+    let chemicals = crate::chemicals::store::labels(conn, &chemical_ids)?;
+    let parties: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.counterparty_firm_id.clone())
+        .collect();
+    let firms = firms::store::names(conn, &parties)?;
+    let book = xlsx::LedgerBook {
+        all: &all,
+        chemicals: &chemicals,
+        firms: &firms,
+        texts,
+        clock,
+    };
+    xlsx::export(&rows, &book)
 }
 
 pub fn get(

@@ -51,6 +51,7 @@ use crate::{
         ledger::http::get,
         ledger::http::verify,
         ledger::http::inventory,
+        ledger::http::template,
         custody::http::run,
         custody::http::list,
         custody::http::get,

@@ -370,6 +370,18 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/ledger?format=xlsx", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/ledger/template.xlsx".into(),
+            body: no_body,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Route {
+            method: "GET",
             path: |w, c| format!("/api/v1/firms/{}/ledger/{}", w.firm(c), w.entry(c)),
             body: no_body,
             expect: [401, 403, 200, 403, 200, 404],
@@ -453,6 +465,21 @@ fn routes() -> Vec<Route> {
                     format!("/api/v1/custody/findings?firm_id={}", w.other_firm)
                 } else {
                     "/api/v1/custody/findings".into()
+                }
+            },
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| {
+                if c == Caller::EnterpriseOther {
+                    format!(
+                        "/api/v1/custody/findings?format=xlsx&firm_id={}",
+                        w.other_firm
+                    )
+                } else {
+                    "/api/v1/custody/findings?format=xlsx".into()
                 }
             },
             body: no_body,
@@ -557,6 +584,12 @@ fn routes() -> Vec<Route> {
         Route {
             method: "GET",
             path: |_, _| "/api/v1/grades".into(),
+            body: no_body,
+            expect: [401, 403, 200, 200, 403, 403],
+        },
+        Route {
+            method: "GET",
+            path: |_, _| "/api/v1/grades?format=xlsx".into(),
             body: no_body,
             expect: [401, 403, 200, 200, 403, 403],
         },

@@ -28,3 +28,4 @@ mod shipments;
 mod storage;
 mod transparency;
 mod visitor;
+mod workbooks;

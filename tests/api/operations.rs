@@ -114,6 +114,7 @@ fn the_openapi_document_covers_every_route() {
             "POST /api/v1/transparency/checkpoints",
             "GET /api/v1/transparency/consistency",
             "GET /api/v1/firms/{firm_id}/inventory",
+            "GET /api/v1/ledger/template.xlsx",
             "POST /api/v1/custody/validations",
             "GET /api/v1/custody/findings",
             "GET /api/v1/custody/findings/{finding_id}",

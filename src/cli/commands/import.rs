@@ -1,4 +1,4 @@
-//! `import`: file a CSV into a firm's ledger as one all-or-nothing batch.
+//! `import`: file a CSV or an Excel workbook into a firm's ledger as one all-or-nothing batch.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::cli::args::{connect, Storage};
 use crate::cli::report::describe;
 use crate::error::AppError;
-use crate::ledger::filing::{self, Filed};
+use crate::ledger::filing::{self, Filed, Submission};
 use crate::users;
 
 #[derive(Args)]
@@ -18,7 +18,8 @@ pub(in crate::cli) struct ImportArgs {
     /// The enterprise user recorded as filer (default: the firm's first enterprise user).
     #[arg(long)]
     username: Option<String>,
-    /// The CSV file (UTF-8, with or without BOM).
+    /// The CSV file (UTF-8, with or without BOM), or an Excel workbook (`.xlsx`: its first
+    /// sheet, as `POST /firms/{id}/ledger/import` reads it).
     file: PathBuf,
     #[command(flatten)]
     storage: Storage,
@@ -35,7 +36,15 @@ pub(in crate::cli) fn run(args: ImportArgs) -> Result<(), String> {
     }
     .ok_or("no enterprise user of this firm to record as filer; create one with `user add --role enterprise`")?;
     let who = filer.principal().map_err(describe)?;
-    match filing::import_csv(&mut conn, &who, firm_id, &bytes, None, None) {
+    let is_xlsx = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let submission = if is_xlsx {
+        Submission::Xlsx(&bytes)
+    } else {
+        Submission::Csv(&bytes)
+    };
+    match filing::file(&mut conn, &who, firm_id, submission, None, None) {
         Ok(Filed::New { rows, .. }) => {
             match (rows.first(), rows.last()) {
                 (Some(first), Some(last)) => println!(

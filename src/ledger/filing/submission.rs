@@ -1,5 +1,6 @@
-//! How entries arrive to be filed: one JSON entry, a JSON batch, or a CSV. The three differ only
-//! here, in how their entries are read, how an error names its entry and what the answer shows.
+//! How entries arrive to be filed: one JSON entry, a JSON batch, a CSV or an Excel workbook. They
+//! differ only here, in how their entries are read, how an error names its entry and what the
+//! answer shows.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -10,7 +11,7 @@ use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::ledger::entry::{EntryRequest, NewEntry};
-use crate::ledger::{csv, LedgerRow};
+use crate::ledger::{csv, xlsx, LedgerRow};
 
 pub const MAX_BATCH: usize = 1000;
 /// Entries one EPCIS document may file: a firm's year of entries, more than a batch.
@@ -25,6 +26,9 @@ pub enum Submission<'a> {
     /// `POST /firms/{id}/ledger/import` and `precursor-registry import`: a CSV filed as one
     /// batch, errors named by spreadsheet row and column; the answer is the receipts in order.
     Csv(&'a [u8]),
+    /// The same with an .xlsx workbook (its first sheet, the CSV's columns): errors are named
+    /// by the row's number in the sheet (fully empty rows are skipped, not renumbered).
+    Xlsx(&'a [u8]),
     /// Entries read elsewhere (an EPCIS document's events), each with its id and the name its
     /// errors carry; the answer is the receipts in order.
     Prepared(&'a [Prepared]),
@@ -59,6 +63,7 @@ impl Submission<'_> {
             Submission::Entry(body) => Idempotency::new(key, "entry", body.to_string().as_bytes()),
             Submission::Batch(body) => Idempotency::new(key, "batch", body.to_string().as_bytes()),
             Submission::Csv(bytes) => Idempotency::new(key, "import", bytes),
+            Submission::Xlsx(bytes) => Idempotency::new(key, "import_xlsx", bytes),
             Submission::Prepared(items) => {
                 let requests: Vec<&EntryRequest> = items.iter().map(|p| &p.request).collect();
                 let body = serde_json::to_vec(&requests).map_err(AppError::internal)?;
@@ -74,15 +79,32 @@ impl Submission<'_> {
             Submission::Entry(body) => {
                 let request = EntryRequest::deserialize(*body)
                     .map_err(|e| AppError::field("body", "invalid_type", e.to_string()))?;
-                vec![(Uuid::now_v7(), request)]
+                self.numbered(vec![(Uuid::now_v7(), request)])
             }
-            Submission::Batch(body) => batch_requests(body)?,
-            Submission::Csv(bytes) => csv_requests(conn, bytes)?,
-            Submission::Prepared(items) => {
-                items.iter().map(|p| (p.id, p.request.clone())).collect()
+            Submission::Batch(body) => self.numbered(batch_requests(body)?),
+            Submission::Csv(bytes) => {
+                let cas_to_id = crate::chemicals::store::cas_index(conn)?;
+                spreadsheet_requests(csv::import(bytes, &cas_to_id)?)
             }
+            Submission::Xlsx(bytes) => {
+                let cas_to_id = crate::chemicals::store::cas_index(conn)?;
+                let clock = crate::console::page::clock();
+                spreadsheet_requests(xlsx::import(bytes, &cas_to_id, clock)?)
+            }
+            Submission::Prepared(items) => items
+                .iter()
+                .map(|p| Request {
+                    id: p.id,
+                    prefix: p.prefix.clone(),
+                    request: p.request.clone(),
+                })
+                .collect(),
         };
-        self.parse(requests, now)
+        let max = match self {
+            Submission::Prepared(_) => MAX_PREPARED,
+            _ => MAX_BATCH,
+        };
+        Self::parse(self.is_batch(), max, requests, now)
     }
 
     /// The body of a new filing's answer, which a retry will get again (as the filer sees it).
@@ -102,7 +124,10 @@ impl Submission<'_> {
                 entry.leaf_index = leaves.first().copied();
                 serde_json::to_string(&entry).map_err(AppError::internal)
             }
-            Submission::Batch(_) | Submission::Csv(_) | Submission::Prepared(_) => {
+            Submission::Batch(_)
+            | Submission::Csv(_)
+            | Submission::Xlsx(_)
+            | Submission::Prepared(_) => {
                 let items = rows
                     .iter()
                     .zip(leaves)
@@ -118,13 +143,13 @@ impl Submission<'_> {
         }
     }
 
-    /// How errors name item `index`: nothing for a single entry, `entries[3].` in a batch,
-    /// `row 5.` in a CSV (the header is row 1).
+    /// How errors name item `index` of a JSON submission: nothing for a single entry,
+    /// `entries[3].` in a batch. A spreadsheet's rows name themselves (`row 5.`).
     fn prefix(&self, index: usize) -> String {
         match self {
             Submission::Entry(_) => String::new(),
             Submission::Batch(_) => format!("entries[{index}]."),
-            Submission::Csv(_) => format!("row {}.", csv::row_number(index)),
+            Submission::Csv(_) | Submission::Xlsx(_) => format!("row {}.", csv::row_number(index)),
             Submission::Prepared(items) => items
                 .get(index)
                 .map(|p| p.prefix.clone())
@@ -132,12 +157,29 @@ impl Submission<'_> {
         }
     }
 
+    fn is_batch(&self) -> bool {
+        !matches!(self, Submission::Entry(_))
+    }
+
+    /// Requests with the prefix of their place in the submission.
+    fn numbered(&self, requests: Vec<(Uuid, EntryRequest)>) -> Vec<Request> {
+        requests
+            .into_iter()
+            .enumerate()
+            .map(|(index, (id, request))| Request {
+                id,
+                prefix: self.prefix(index),
+                request,
+            })
+            .collect()
+    }
+
     fn parse(
-        &self,
-        requests: Vec<(Uuid, EntryRequest)>,
+        batch: bool,
+        max: usize,
+        requests: Vec<Request>,
         now: DateTime<Utc>,
     ) -> Result<Parsed, AppError> {
-        let batch = !matches!(self, Submission::Entry(_));
         if batch && requests.is_empty() {
             return Err(AppError::field(
                 "entries",
@@ -145,10 +187,6 @@ impl Submission<'_> {
                 "a batch needs at least one entry",
             ));
         }
-        let max = match self {
-            Submission::Prepared(_) => MAX_PREPARED,
-            _ => MAX_BATCH,
-        };
         if requests.len() > max {
             return Err(AppError::field(
                 "entries",
@@ -158,8 +196,12 @@ impl Submission<'_> {
         }
         let mut items = Vec::with_capacity(requests.len());
         let mut errors = Vec::new();
-        for (index, (id, request)) in requests.into_iter().enumerate() {
-            let prefix = self.prefix(index);
+        for Request {
+            id,
+            prefix,
+            request,
+        } in requests
+        {
             match request.parse(&prefix, now) {
                 Ok(entry) => items.push(Item { id, prefix, entry }),
                 Err(mut e) => errors.append(&mut e),
@@ -167,6 +209,13 @@ impl Submission<'_> {
         }
         Ok(Parsed { items, errors })
     }
+}
+
+/// A request read from a submission: the id it will get and how errors name it.
+struct Request {
+    id: Uuid,
+    prefix: String,
+    request: EntryRequest,
 }
 
 fn too_many_entries() -> AppError {
@@ -207,19 +256,19 @@ fn batch_requests(body: &serde_json::Value) -> Result<Vec<(Uuid, EntryRequest)>,
     Ok(requests)
 }
 
-/// The requests of a CSV, with their new ids; a reversal of a row of the same file is pointed at
-/// that row's new id.
-fn csv_requests(
-    conn: &mut DbConnection,
-    bytes: &[u8],
-) -> Result<Vec<(Uuid, EntryRequest)>, AppError> {
-    let cas_to_id = crate::chemicals::store::cas_index(conn)?;
-    let mut rows: Vec<(Uuid, csv::ImportedRow)> = csv::import(bytes, &cas_to_id)?
-        .into_iter()
-        .map(|r| (Uuid::now_v7(), r))
-        .collect();
+/// The requests of a spreadsheet's rows, with their new ids, each named by its row; a reversal
+/// of a row of the same file is pointed at that row's new id.
+fn spreadsheet_requests(rows: Vec<csv::ImportedRow>) -> Vec<Request> {
+    let mut rows: Vec<(Uuid, csv::ImportedRow)> =
+        rows.into_iter().map(|r| (Uuid::now_v7(), r)).collect();
     csv::relink_reversals(&mut rows);
-    Ok(rows.into_iter().map(|(id, r)| (id, r.request)).collect())
+    rows.into_iter()
+        .map(|(id, r)| Request {
+            id,
+            prefix: format!("row {}.", r.row),
+            request: r.request,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -243,7 +292,8 @@ mod tests {
     }
 
     fn fields(submission: Submission<'_>, requests: Vec<(Uuid, EntryRequest)>) -> Vec<String> {
-        let parsed = submission.parse(requests, now()).unwrap();
+        let requests = submission.numbered(requests);
+        let parsed = Submission::parse(submission.is_batch(), MAX_BATCH, requests, now()).unwrap();
         parsed.errors.into_iter().map(|e| e.field).collect()
     }
 
@@ -266,13 +316,13 @@ mod tests {
     #[test]
     fn a_batch_is_never_empty_and_keeps_the_ids_it_was_given() {
         let body = serde_json::Value::Null;
-        let empty = Submission::Csv(b"").parse(vec![], now());
+        let empty = Submission::parse(true, MAX_BATCH, vec![], now());
         assert!(matches!(empty, Err(AppError::Validation(ref e)) if e[0].field == "entries"));
         let (id, mut request) = bad_quantity();
         request.quantity = Some("1.5".into());
-        let parsed = Submission::Batch(&body)
-            .parse(vec![(id, request)], now())
-            .unwrap();
+        let batch = Submission::Batch(&body);
+        let parsed =
+            Submission::parse(true, MAX_BATCH, batch.numbered(vec![(id, request)]), now()).unwrap();
         assert_eq!((parsed.items[0].id, parsed.errors.len()), (id, 0));
     }
 }

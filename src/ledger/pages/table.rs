@@ -77,7 +77,7 @@ impl Filters {
             to,
             limit: limit.map(str::to_string),
             cursor: self.cursor.clone(),
-            format: None,
+            ..LedgerQuery::default()
         })
     }
 
