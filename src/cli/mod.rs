@@ -47,7 +47,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// File a CSV (the export's columns) into a firm's ledger as one all-or-nothing batch.
     Import(import::ImportArgs),
-    /// Write a firm's whole ledger as CSV or as an EPCIS 2.0 document (to a file or stdout).
+    /// Write a firm's whole ledger as CSV, an Excel workbook or an EPCIS 2.0 document (to a file or
+    /// stdout).
     Export(export::ExportArgs),
     /// Check offline that an entry is in a signed checkpoint of the registry's tree (files
     /// only: key, checkpoint, entry, proof); exits 1 with the reason if not.

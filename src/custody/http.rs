@@ -170,7 +170,7 @@ pub async fn trace(
         Some("json") => false,
         Some(_) => {
             let message = "must be json or epcis";
-            return Err(AppError::field("format", "unknown_format", message));
+            return Err(AppError::field("format", "invalid_format", message));
         }
     };
     if epcis {

@@ -238,8 +238,9 @@ fn example_credit_code() -> String {
 
 /// The template: the import's columns headed in the reader's language, drop-down lists of the
 /// entry kinds and the ways of payment, and one example row — a real purchase of acetone
-/// (67-64-1) at `example_at` (a wall-clock time), valid wherever the catalog has acetone:
-/// imported as downloaded, it is filed (its note says it is the example).
+/// (67-64-1) at `example_at` (a wall-clock time), valid in every field but refused by the import
+/// (`template_example`) until the clerk replaces it: a template imported as downloaded files
+/// nothing.
 pub fn template(texts: Texts, example_at: NaiveDateTime) -> Result<Vec<u8>, AppError> {
     let columns = TEMPLATE_COLUMNS
         .iter()
@@ -315,6 +316,17 @@ pub fn import(
     cas_to_id: &HashMap<String, String>,
     clock: FixedOffset,
 ) -> Result<Vec<ImportedRow>, AppError> {
+    let imported = read_rows(bytes, cas_to_id, clock)?;
+    refuse_the_example(&imported)?;
+    Ok(imported)
+}
+
+/// The rows of the first sheet as the CSV's requests, the template's example among them.
+fn read_rows(
+    bytes: &[u8],
+    cas_to_id: &HashMap<String, String>,
+    clock: FixedOffset,
+) -> Result<Vec<ImportedRow>, AppError> {
     let mut rows = workbook::read_first_sheet(bytes, clock)?
         .into_iter()
         .filter(|r| !r.is_blank());
@@ -371,6 +383,35 @@ pub fn import(
     csv::import_records(&headers, records, cas_to_id)
 }
 
+/// The template's example row is there to be replaced: left in, it would file a purchase that
+/// never happened, so a row with its counterparty is refused by name.
+fn refuse_the_example(rows: &[ImportedRow]) -> Result<(), AppError> {
+    let example = example_credit_code();
+    let errors: Vec<FieldError> = rows
+        .iter()
+        .filter(|r| {
+            let code = r
+                .request
+                .counterparty
+                .as_ref()
+                .and_then(|c| c.credit_code.as_deref());
+            code.map(str::trim) == Some(example.as_str())
+        })
+        .map(|r| {
+            FieldError::new(
+                format!("row {}.counterparty_credit_code", r.row),
+                "template_example",
+                "this is the template's example row: replace it with your own entry or delete it",
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,14 +456,21 @@ mod tests {
     }
 
     #[test]
-    fn the_template_reads_back_as_its_example_row() {
+    fn the_template_reads_back_as_its_example_row_which_import_refuses() {
         let bytes = template(Texts(Lang::ZhCn), at("2026-01-05 09:30")).unwrap();
         let acetone = uuid::Uuid::now_v7().to_string();
         let cas = HashMap::from([("67-64-1".to_string(), acetone.clone())]);
-        let rows = import(&bytes, &cas, CHINA).unwrap();
+        let rows = read_rows(&bytes, &cas, CHINA).unwrap();
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!(r.row, 2);
+        match import(&bytes, &cas, CHINA) {
+            Err(AppError::Validation(e)) => assert_eq!(
+                (e[0].field.as_str(), e[0].code),
+                ("row 2.counterparty_credit_code", "template_example")
+            ),
+            _ => panic!("the example row is refused"),
+        }
         assert_eq!(r.request.kind, "purchase");
         assert_eq!(r.request.chemical_id.as_ref(), Some(&acetone));
         assert_eq!(r.request.quantity.as_deref(), Some("250.5"));

@@ -363,6 +363,51 @@ fn routes() -> Vec<Route> {
             expect: [401, 403, 403, 403, 201, 404],
         },
         Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/ledger/epcis", w.firm(c)),
+            body: |app, w, _| {
+                let event = json!({"type": "ObjectEvent", "eventID": format!("urn:uuid:00000000-0000-4000-8000-{:012}", app.next()),
+                    "eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+08:00", "epcList": [],
+                    "action": "OBSERVE", "bizStep": "stock_taking",
+                    "quantityList": [{"epcClass": format!("urn:precursor-registry:class:id:{}", w.chemical), "quantity": 1, "uom": "KGM"}]});
+                Some(
+                    json!({"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+                    "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-01T00:00:00Z",
+                    "epcisBody": {"eventList": [event]}}),
+                )
+            },
+            expect: [401, 403, 403, 403, 201, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/ledger?format=epcis", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/gs1", w.firm(c)),
+            body: |_, _, _| Some(json!({"company_prefixes": ["952123"]})),
+            expect: [401, 403, 201, 403, 201, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/gs1", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, _| {
+                format!(
+                    "/api/v1/custody/trace?chemical_id={}&lot=NOWHERE&format=epcis",
+                    w.chemical
+                )
+            },
+            body: no_body,
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Route {
             method: "GET",
             path: |w, c| format!("/api/v1/firms/{}/ledger", w.firm(c)),
             body: no_body,

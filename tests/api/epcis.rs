@@ -906,7 +906,7 @@ fn a_lots_custody_path_exports_as_one_epcis_document() {
 }
 
 #[test]
-fn the_cli_exports_a_firms_ledger_as_epcis_and_csv() {
+fn the_cli_exports_a_firms_ledger_as_epcis_xlsx_and_csv() {
     let app = TestApp::spawn(&crate::helpers::Backend::Sqlite);
     let c = chain(&app);
     file_every_kind(&app, &c);
@@ -942,6 +942,13 @@ fn the_cli_exports_a_firms_ledger_as_epcis_and_csv() {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert!(schema::errors(&doc).unwrap().is_empty());
     assert_eq!(doc["epcisBody"]["eventList"].as_array().unwrap().len(), 8);
+    let book = dir.path().join("ledger.xlsx");
+    run("xlsx", Some(&book));
+    assert_eq!(
+        &std::fs::read(&book).unwrap()[..2],
+        b"PK",
+        "an .xlsx is a zip"
+    );
     let csv = String::from_utf8(run("csv", None)).unwrap();
     assert_eq!(csv.lines().count(), 1 + 8, "a header and a row per entry");
     assert!(csv.contains("桶破裂"));

@@ -1,5 +1,5 @@
-//! `export`: a firm's ledger written to a file or stdout as CSV or an EPCIS 2.0 document (the
-//! API's formats), read with the operator's direct access to the database.
+//! `export`: a firm's ledger written to a file or stdout as CSV, an Excel workbook or an EPCIS 2.0
+//! document (the API's formats), read with the operator's direct access to the database.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +17,8 @@ use crate::ledger::{self, LedgerQuery};
 pub(in crate::cli) enum ExportFormat {
     /// The API's CSV (UTF-8 with a byte-order mark; imports back).
     Csv,
+    /// An Excel workbook: a sheet per chemical with its balance as filed (headers in `--lang`).
+    Xlsx,
     /// One EPCIS 2.0 EPCISDocument (docs/epcis.md).
     Epcis,
 }
@@ -27,6 +29,9 @@ pub(in crate::cli) struct ExportArgs {
     firm_id: Uuid,
     #[arg(long, value_enum, default_value = "csv")]
     format: ExportFormat,
+    /// The workbook's language: zh-CN or en.
+    #[arg(long, default_value = "zh-CN")]
+    lang: String,
     /// Where to write (default: standard output).
     #[arg(long)]
     output: Option<PathBuf>,
@@ -50,6 +55,13 @@ pub(in crate::cli) fn run(args: ExportArgs) -> Result<(), String> {
             let rows = ledger::export(&mut conn, &operator, firm_id, listing).map_err(describe)?;
             let names = crate::chemicals::store::names(&mut conn).map_err(describe)?;
             ledger::csv::export(&rows, &names).map_err(describe)?
+        }
+        ExportFormat::Xlsx => {
+            let lang = crate::console::Lang::requested(Some(&args.lang), None).map_err(describe)?;
+            let texts = crate::console::Texts(lang);
+            let clock = crate::domain::time::CHINA;
+            ledger::export_xlsx(&mut conn, &operator, firm_id, listing, texts, clock)
+                .map_err(describe)?
         }
         ExportFormat::Epcis => {
             let document = ledger::epcis::export::export(&mut conn, &operator, firm_id, listing)
