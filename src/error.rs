@@ -90,6 +90,13 @@ pub fn time_field(
 pub enum AppError {
     #[error("request validation failed")]
     Validation(Vec<FieldError>),
+    /// A refused submission of many parts: the field errors, and a line per part (an EPCIS
+    /// document's events) under `report`.
+    #[error("request validation failed")]
+    Refused {
+        errors: Vec<FieldError>,
+        report: serde_json::Value,
+    },
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
     #[error("authentication required")]
@@ -149,7 +156,7 @@ impl AppError {
     /// The stable machine code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Validation(_) => "validation_failed",
+            AppError::Validation(_) | AppError::Refused { .. } => "validation_failed",
             AppError::BadRequest { code, .. } => code,
             AppError::Unauthenticated { code, .. } => code,
             AppError::Forbidden => "forbidden",
@@ -166,7 +173,7 @@ impl AppError {
 
     fn title(&self) -> &'static str {
         match self {
-            AppError::Validation(_) => "The request has invalid fields",
+            AppError::Validation(_) | AppError::Refused { .. } => "The request has invalid fields",
             AppError::BadRequest { .. } => "The request could not be read",
             AppError::Unauthenticated { .. } => "Authentication required",
             AppError::Forbidden => "Not allowed",
@@ -183,7 +190,7 @@ impl AppError {
     /// What the client is told. Internal and availability causes stay in the log.
     fn detail(&self) -> String {
         match self {
-            AppError::Validation(errors) => match errors.as_slice() {
+            AppError::Validation(errors) | AppError::Refused { errors, .. } => match errors.as_slice() {
                 [one] => format!("{}: {}", one.field, one.message),
                 many => format!("{} fields are invalid", many.len()),
             },
@@ -220,12 +227,16 @@ pub struct Problem {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// A line per part of a refused submission of many parts (an EPCIS import's events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<serde_json::Value>,
 }
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -256,7 +267,13 @@ impl ResponseError for AppError {
             detail: self.detail(),
             code,
             errors: match self {
-                AppError::Validation(errors) => Some(errors.clone()),
+                AppError::Validation(errors) | AppError::Refused { errors, .. } => {
+                    Some(errors.clone())
+                }
+                _ => None,
+            },
+            report: match self {
+                AppError::Refused { report, .. } => Some(report.clone()),
                 _ => None,
             },
         };

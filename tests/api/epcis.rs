@@ -668,6 +668,25 @@ fn bad_documents_are_refused_with_the_place_named_and_nothing_filed() {
             r.text
         );
         assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
+        // The refusal still has a line per event.
+        let lines: Vec<(&str, &str)> = r.body["report"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["event_id"].as_str().unwrap(),
+                    e["status"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("urn:uuid:0f4f0d1e-0000-4000-8000-000000000001", "not_filed"),
+                ("urn:uuid:4", "unmapped")
+            ]
+        );
         let r = import(app, &c.seller_clerk, &c.seller, &mixed, true);
         assert_eq!(r.status, 201, "{}", r.text);
         assert_eq!(

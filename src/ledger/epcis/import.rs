@@ -28,7 +28,8 @@ pub struct EventReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// `filed`, `already_filed` (an earlier import filed it), `unmapped` (the registry cannot
-    /// file it: `problems` say why) or `rejected` (it maps, but the ledger refused it).
+    /// file it: `problems` say why), `rejected` (it maps, but the ledger refused it) or, in a
+    /// document refused whole, `not_filed` (it could have been filed).
     pub status: &'static str,
     /// The entries it filed (or had filed), in order.
     pub entries: Vec<Uuid>,
@@ -95,13 +96,39 @@ pub fn import(
         .flat_map(|p| p.report.problems.clone())
         .collect();
     if !partial && !unmapped.is_empty() {
-        return Err(AppError::Validation(unmapped));
+        return Err(refused(pending, unmapped));
     }
     if partial {
         drop_refused(conn, who, firm_id, &mut pending)?;
     }
-    file(conn, who, firm_id, &mut pending, log)?;
-    Ok(report(pending))
+    match file(conn, who, firm_id, &mut pending, log) {
+        Err(AppError::Validation(errors)) => Err(refused(pending, errors)),
+        Err(other) => Err(other),
+        Ok(()) => Ok(report(pending)),
+    }
+}
+
+/// The answer of a document filed not at all: every error, and a line per event — those the
+/// ledger refused `rejected`, those that could have been filed `not_filed`.
+fn refused(mut pending: Vec<Pending>, errors: Vec<FieldError>) -> AppError {
+    for p in pending.iter_mut().filter(|p| p.report.status == "filed") {
+        let prefix = format!("{}/", p.at);
+        let mine: Vec<FieldError> = errors
+            .iter()
+            .filter(|e| e.field.starts_with(&prefix))
+            .cloned()
+            .collect();
+        p.report.status = if mine.is_empty() {
+            "not_filed"
+        } else {
+            "rejected"
+        };
+        p.report.problems.extend(mine);
+    }
+    match serde_json::to_value(report(pending)) {
+        Ok(report) => AppError::Refused { errors, report },
+        Err(_) => AppError::Validation(errors),
+    }
 }
 
 /// The longest eventID kept (GS1's hash ids are under 100 characters).
