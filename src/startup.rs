@@ -48,6 +48,7 @@ impl Application {
         // Each handler asks for the one piece it uses.
         let db = web::Data::new(db);
         let tokens = web::Data::new(tokens);
+        let generations = web::Data::new(crate::auth::Generations::default());
         let metrics = web::Data::new(Metrics::default());
         let custody_rules = web::Data::new(settings.custody);
         let rule_pack = web::Data::new(settings.rule_pack.clone());
@@ -96,6 +97,7 @@ impl Application {
                 .app_data(public_directory.clone())
                 .app_data(alert_settings.clone())
                 .app_data(signer.clone())
+                .app_data(generations.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)

@@ -1,16 +1,20 @@
 //! Who is calling (tokens, passwords, the `AuthUser` extractor) and what they may do (policy).
 //! Signing in is the `sessions` slice, above this floor.
 
+pub mod generations;
 pub mod password;
 pub mod policy;
 pub mod store;
 pub mod token;
 
-use std::future::{ready, Ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
+use crate::db::Db;
 use crate::error::AppError;
+pub use generations::Generations;
 pub use token::Principal;
 use token::TokenKeys;
 
@@ -27,14 +31,34 @@ impl std::ops::Deref for AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = AppError;
-    type Future = Ready<Result<AuthUser, AppError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<AuthUser, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let verified = authenticate(req);
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        let generations = req.app_data::<web::Data<Generations>>().cloned();
+        Box::pin(async move {
+            let (principal, generation) = verified?;
+            // A token whose user signed out, was disabled or got a new password ends here.
+            match (db, generations) {
+                (Some(db), Some(generations)) => {
+                    generations
+                        .check(&db, principal.user_id, generation)
+                        .await?
+                }
+                _ => {
+                    return Err(AppError::internal(
+                        "the token generations are not registered",
+                    ))
+                }
+            }
+            Ok(AuthUser(principal))
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+/// The caller and token generation of a request's valid bearer token (signature and claims).
+fn authenticate(req: &HttpRequest) -> Result<(Principal, i64), AppError> {
     let tokens = req
         .app_data::<web::Data<TokenKeys>>()
         .ok_or_else(|| AppError::internal("token keys not registered"))?;
@@ -54,5 +78,5 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
                 "the Authorization header must be `Bearer <token>`",
             )
         })?;
-    tokens.verify_access(token.trim()).map(AuthUser)
+    tokens.verify(token.trim())
 }

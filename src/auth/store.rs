@@ -76,11 +76,33 @@ pub fn revoke_family(
     Ok(())
 }
 
+/// A user's token generation and whether the account is disabled (`None`: no such user).
+pub fn token_state(
+    conn: &mut DbConnection,
+    user_id: Uuid,
+) -> Result<Option<(i64, bool)>, AppError> {
+    Ok(users::table
+        .filter(users::id.eq(user_id.to_string()))
+        .select((users::token_generation, users::disabled))
+        .first(conn)
+        .optional()?)
+}
+
+/// Ends every access token of the user: the generation they name is no longer its.
+pub fn end_access_tokens(conn: &mut DbConnection, user_id: Uuid) -> Result<(), AppError> {
+    diesel::update(users::table.filter(users::id.eq(user_id.to_string())))
+        .set(users::token_generation.eq(users::token_generation + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every refresh token, console session and access token of the user.
 pub fn revoke_all_for_user(
     conn: &mut DbConnection,
     user_id: Uuid,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
+    end_access_tokens(conn, user_id)?;
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id.to_string()))

@@ -34,6 +34,9 @@ struct Claims {
     aud: String,
     iat: i64,
     exp: i64,
+    /// The user's token generation when issued: a token of an older one is refused.
+    #[serde(default)]
+    gen: i64,
 }
 
 pub struct TokenKeys {
@@ -63,7 +66,8 @@ impl TokenKeys {
         })
     }
 
-    pub fn issue_access(&self, principal: &Principal) -> Result<String, AppError> {
+    /// An access token of `principal` in its user's token `generation`.
+    pub fn issue_access(&self, principal: &Principal, generation: i64) -> Result<String, AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: principal.user_id.to_string(),
@@ -73,12 +77,20 @@ impl TokenKeys {
             aud: AUDIENCE.into(),
             iat: now,
             exp: now + ACCESS_TOKEN_SECONDS,
+            gen: generation,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::internal(format!("token signing failed: {e}")))
     }
 
+    /// The caller a token proves, by its signature and claims alone (whether its generation is
+    /// still the user's is `auth::Generations`'s to say).
     pub fn verify_access(&self, token: &str) -> Result<Principal, AppError> {
+        self.verify(token).map(|(principal, _)| principal)
+    }
+
+    /// The caller and the token generation a token names.
+    pub fn verify(&self, token: &str) -> Result<(Principal, i64), AppError> {
         let invalid =
             || AppError::unauthenticated("invalid_token", "the access token is invalid or expired");
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
@@ -92,11 +104,12 @@ impl TokenKeys {
         if (claims.role == Role::Enterprise) != firm_id.is_some() {
             return Err(invalid());
         }
-        Ok(Principal {
+        let principal = Principal {
             user_id,
             role: claims.role,
             firm_id,
-        })
+        };
+        Ok((principal, claims.gen))
     }
 }
 
@@ -132,8 +145,8 @@ mod tests {
             role: Role::Enterprise,
             firm_id: Some(Uuid::now_v7()),
         };
-        let token = a.issue_access(&who).unwrap();
-        assert_eq!(a.verify_access(&token).unwrap(), who);
+        let token = a.issue_access(&who, 7).unwrap();
+        assert_eq!(a.verify(&token).unwrap(), (who, 7));
         assert!(b.verify_access(&token).is_err());
         assert!(a.verify_access("not.a.token").is_err());
     }

@@ -10,6 +10,7 @@ diesel::table! {
         firm_id -> Nullable<Text>,
         disabled -> Bool,
         created_at -> Timestamp,
+        token_generation -> BigInt,
     }
 }
 

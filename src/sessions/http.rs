@@ -53,9 +53,12 @@ pub async fn logout(
     db: web::Data<Db>,
     who: AuthUser,
     body: Option<web::Json<LogoutRequest>>,
+    generations: web::Data<crate::auth::Generations>,
 ) -> Result<HttpResponse, AppError> {
     let request = body.map(web::Json::into_inner).unwrap_or_default();
+    let user = who.user_id;
     db.run(move |conn| super::logout(conn, &who, request))
         .await?;
+    generations.forget(user);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -157,8 +157,9 @@ fn issue_pair(
             created_at: now,
         },
     )?;
+    let (generation, _) = store::token_state(conn, who.user_id)?.unwrap_or((0, false));
     Ok(TokenPair {
-        access_token: keys.issue_access(who)?,
+        access_token: keys.issue_access(who, generation)?,
         token_type: "Bearer",
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token,
@@ -218,10 +219,13 @@ pub fn logout(
                 match store::find_refresh_token(conn, &digest)? {
                     // Someone else's token is not the caller's to revoke; say nothing about it.
                     Some(row) if row.user_id == who.user_id.to_string() => {
-                        store::revoke_family(conn, &row.family_id, now)
+                        store::revoke_family(conn, &row.family_id, now)?;
                     }
-                    _ => Ok(()),
+                    _ => {}
                 }
+                // Signing out ends the user's access tokens too (every device's: they share
+                // the generation); its other refresh families may sign in again.
+                store::end_access_tokens(conn, who.user_id)
             }
             _ => store::revoke_all_for_user(conn, who.user_id, now),
         }

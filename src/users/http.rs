@@ -56,11 +56,14 @@ pub async fn update(
     who: AuthUser,
     user_id: web::Path<Uuid>,
     body: web::Json<UpdateUserRequest>,
+    generations: web::Data<crate::auth::Generations>,
 ) -> Result<HttpResponse, AppError> {
     let id = user_id.into_inner();
     let user = db
         .run(move |conn| super::update(conn, &who, id, body.into_inner()))
         .await?;
+    // A disabled account or a new password: its tokens end on this server's next request too.
+    generations.forget(id);
     Ok(HttpResponse::Ok().json(user))
 }
 

@@ -155,6 +155,7 @@ pub fn create_account(conn: &mut DbConnection, new: NewUser) -> Result<User, App
         firm_id: new.firm_id.map(|f| f.to_string()),
         disabled: false,
         created_at: time::now(),
+        token_generation: 0,
     };
     write_tx(conn, |conn| {
         if let Some(firm_id) = new.firm_id {

@@ -331,9 +331,12 @@ async fn update(
     let texts = user.texts();
     let outcome = match outcome {
         Ok(_) => {
+            if let Some(generations) = req.app_data::<web::Data<crate::auth::Generations>>() {
+                generations.forget(id);
+            }
             return Ok(crate::activity::after_change(&format!(
                 "/users?done={done_key}"
-            )))
+            )));
         }
         Err(AppError::Conflict {
             code: "cannot_disable_self",

@@ -18,6 +18,8 @@ pub struct UserRow {
     pub firm_id: Option<String>,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    /// Moves on when every access token of the user is to end (docs/architecture.md).
+    pub token_generation: i64,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), AppError> {

@@ -124,8 +124,12 @@ fn logout_revokes_the_refresh_token() {
             &json!({"refresh_token": other}),
         );
         assert_eq!(still.status, 200);
+        // The access tokens of the user ended with the logout: the old one is refused.
+        let old = app.get("/api/v1/me", Some(access));
+        assert_eq!((old.status, old.code()), (401, "invalid_token"));
         // …and ended by a logout without a body.
-        let bare = app.request("POST", "/api/v1/auth/logout", Some(access), None, None);
+        let fresh = still.body["access_token"].as_str().unwrap();
+        let bare = app.request("POST", "/api/v1/auth/logout", Some(fresh), None, None);
         assert_eq!(bare.status, 204);
         let newest = still.body["refresh_token"].as_str().unwrap();
         assert_eq!(
@@ -140,6 +144,61 @@ fn logout_revokes_the_refresh_token() {
         assert_eq!(
             app.post("/api/v1/auth/logout", None, &json!({})).status,
             401
+        );
+    });
+}
+
+#[test]
+fn a_disabled_user_a_new_password_and_a_sign_out_end_every_access_token_at_once() {
+    each_backend(|app| {
+        let regulator = app.regulator();
+        let firm = app.register_firm(&regulator, "吊销测试企业");
+        let (username, id) = app.create_user("enterprise", Some(&firm));
+        let token = app.token_for(&username, PASSWORD);
+        let second_device = app.token_for(&username, PASSWORD);
+        let filing = json!({"kind": "stocktake", "chemical_id": app.chemical(&token, "67-64-1"),
+            "quantity": "1", "occurred_at": "2026-01-01T00:00:00Z"});
+        let ledger = format!("/api/v1/firms/{firm}/ledger");
+        assert_eq!(app.post(&ledger, Some(&token), &filing).status, 201);
+        let admin = app.admin();
+        let user = format!("/api/v1/users/{id}");
+        assert_eq!(
+            app.patch(&user, Some(&admin), &json!({"disabled": true}))
+                .status,
+            200
+        );
+        // Disabled: the clerk files nothing more, on any device, from the next request on.
+        for t in [&token, &second_device] {
+            let r = app.post(&ledger, Some(t), &filing);
+            assert_eq!((r.status, r.code()), (401, "invalid_token"), "{}", r.text);
+        }
+        // Enabled again, the old tokens stay ended; a new sign-in works.
+        assert_eq!(
+            app.patch(&user, Some(&admin), &json!({"disabled": false}))
+                .status,
+            200
+        );
+        assert_eq!(app.get("/api/v1/me", Some(&token)).status, 401);
+        let token = app.token_for(&username, PASSWORD);
+        assert_eq!(app.get("/api/v1/me", Some(&token)).status, 200);
+        // A new password ends the tokens of the old one.
+        let r = app.patch(
+            &user,
+            Some(&admin),
+            &json!({"password": "another-long-password-1"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(app.get("/api/v1/me", Some(&token)).status, 401);
+        let token = app.token_for(&username, "another-long-password-1");
+        // Signing out ends it too.
+        let r = app.request("POST", "/api/v1/auth/logout", Some(&token), None, None);
+        assert_eq!(r.status, 204);
+        assert_eq!(app.post(&ledger, Some(&token), &filing).status, 401);
+        let entries = app.get(&format!("{ledger}?limit=10"), Some(&regulator));
+        assert_eq!(
+            entries.body["items"].as_array().unwrap().len(),
+            1,
+            "one filing only"
         );
     });
 }
