@@ -155,6 +155,26 @@ pub fn client_address(
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
+/// How the deployment tells a client's address (sign-in throttling): registered as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddresses {
+    pub trust_forwarded_for: bool,
+}
+
+impl ClientAddresses {
+    pub fn of(&self, req: &actix_web::HttpRequest) -> IpAddr {
+        let forwarded = req
+            .headers()
+            .get("X-Forwarded-For")
+            .and_then(|v| v.to_str().ok());
+        client_address(
+            req.peer_addr().map(|a| a.ip()),
+            forwarded,
+            self.trust_forwarded_for,
+        )
+    }
+}
+
 /// Whole seconds for a `Retry-After` header: rounded up, at least 1.
 pub fn retry_after_secs(retry_after: Duration) -> u64 {
     let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);

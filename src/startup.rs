@@ -49,6 +49,9 @@ impl Application {
         let db = web::Data::new(db);
         let tokens = web::Data::new(tokens);
         let generations = web::Data::new(crate::auth::Generations::default());
+        let addresses = web::Data::new(crate::ratelimit::ClientAddresses {
+            trust_forwarded_for: settings.trust_forwarded_for,
+        });
         let metrics = web::Data::new(Metrics::default());
         let custody_rules = web::Data::new(settings.custody);
         let rule_pack = web::Data::new(settings.rule_pack.clone());
@@ -98,6 +101,7 @@ impl Application {
                 .app_data(alert_settings.clone())
                 .app_data(signer.clone())
                 .app_data(generations.clone())
+                .app_data(addresses.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)

@@ -121,38 +121,53 @@ pub fn revoke_all_for_user(
     Ok(())
 }
 
-/// Records a failed sign-in and forgets this username's failures older than `forget_before`, so
-/// that the table stays as small as the lockout window needs.
-pub fn record_failure(
-    conn: &mut DbConnection,
-    username: &str,
-    at: NaiveDateTime,
-    forget_before: NaiveDateTime,
-) -> Result<(), AppError> {
-    diesel::delete(
-        login_failures::table
-            .filter(login_failures::username.eq(username))
-            .filter(login_failures::failed_at.lt(forget_before)),
-    )
-    .execute(conn)?;
-    diesel::insert_into(login_failures::table)
-        .values((
-            login_failures::id.eq(Uuid::now_v7().to_string()),
-            login_failures::username.eq(username),
-            login_failures::failed_at.eq(at),
-        ))
+/// Serializes the sign-in throttle's read-then-write (SQLite's write transaction already does).
+pub fn lock_throttle(conn: &mut DbConnection) -> Result<(), AppError> {
+    if let DbConnection::Postgres(c) = conn {
+        // One lock for every sign-in's count: sign-ins are rare, their counts must be exact.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7242016)").execute(c)?;
+    }
+    Ok(())
+}
+
+/// Forgets every failure older than `before` (any key), so that the table holds one window.
+pub fn prune_failures(conn: &mut DbConnection, before: NaiveDateTime) -> Result<(), AppError> {
+    diesel::delete(login_failures::table.filter(login_failures::failed_at.lt(before)))
         .execute(conn)?;
     Ok(())
 }
 
-/// Times of the failed sign-ins for `username` since `since`, newest first.
+/// Records a sign-in attempt under `key` as failed until it succeeds; its row's id.
+pub fn record_failure(
+    conn: &mut DbConnection,
+    key: &str,
+    at: NaiveDateTime,
+) -> Result<String, AppError> {
+    let id = Uuid::now_v7().to_string();
+    diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::id.eq(&id),
+            login_failures::username.eq(key),
+            login_failures::failed_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Takes back attempts that succeeded.
+pub fn forget_failures(conn: &mut DbConnection, ids: &[String]) -> Result<(), AppError> {
+    diesel::delete(login_failures::table.filter(login_failures::id.eq_any(ids))).execute(conn)?;
+    Ok(())
+}
+
+/// Times of the failed sign-ins under `key` since `since`, newest first.
 pub fn recent_failures(
     conn: &mut DbConnection,
-    username: &str,
+    key: &str,
     since: NaiveDateTime,
 ) -> Result<Vec<NaiveDateTime>, AppError> {
     Ok(login_failures::table
-        .filter(login_failures::username.eq(username))
+        .filter(login_failures::username.eq(key))
         .filter(login_failures::failed_at.gt(since))
         .order(login_failures::failed_at.desc())
         .select(login_failures::failed_at)

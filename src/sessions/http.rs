@@ -20,9 +20,12 @@ pub async fn login(
     db: web::Data<Db>,
     tokens: web::Data<TokenKeys>,
     body: web::Json<LoginRequest>,
+    addresses: web::Data<crate::ratelimit::ClientAddresses>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    let address = addresses.of(&req);
     let pair = db
-        .run(move |conn| super::login(conn, &tokens, body.into_inner()))
+        .run(move |conn| super::login(conn, &tokens, body.into_inner(), address))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

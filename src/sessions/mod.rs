@@ -4,8 +4,11 @@
 pub mod http;
 pub mod pages;
 
+use std::net::IpAddr;
+
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::token::{self, TokenKeys, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS};
@@ -15,25 +18,26 @@ use crate::domain::time;
 use crate::error::AppError;
 use crate::users;
 
-/// Failed sign-ins allowed per username within [`LOCKOUT_WINDOW_MINUTES`].
+/// Failed sign-ins allowed per username within [`LOCKOUT_WINDOW_MINUTES`] (from addresses that
+/// have been failing).
 pub const MAX_FAILED_LOGINS: usize = 5;
 pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogoutRequest {
     /// The session to end; without it every session of the caller ends.
     pub refresh_token: Option<String>,
@@ -67,72 +71,120 @@ fn invalid_refresh() -> AppError {
     )
 }
 
-/// Refuses a sign-in when the username has failed too often recently; says when to retry.
-fn check_lockout(
-    conn: &mut DbConnection,
-    username: &str,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let window = Duration::minutes(LOCKOUT_WINDOW_MINUTES);
-    let failures = store::recent_failures(conn, username, now - window)?;
-    if failures.len() < MAX_FAILED_LOGINS {
-        return Ok(());
+/// Failed sign-ins allowed from one client address, whatever the usernames, within the window.
+pub const MAX_ADDRESS_FAILURES: usize = 30;
+/// Longest password verified (a longer one is refused without hashing it).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// The keys a sign-in is counted under: the username's digest (a fixed length, whatever was
+/// sent) and the client's address.
+struct Throttle {
+    user: String,
+    address: String,
+}
+
+impl Throttle {
+    fn new(username: &str, address: IpAddr) -> Throttle {
+        let digest = hex::encode(Sha256::digest(username.as_bytes()));
+        Throttle {
+            user: format!("user:{}", &digest[..32]),
+            address: format!("addr:{address}"),
+        }
     }
-    // Sign-in opens again when the oldest of the last MAX failures leaves the window.
-    let reopens = failures[MAX_FAILED_LOGINS - 1] + window;
+
+    /// Counts one attempt as failed until it succeeds, or refuses it with when to retry: an
+    /// address that failed too often waits; a username that failed too often is closed to every
+    /// address that has been failing, while the right password still passes from one that has
+    /// not. The count and the record are one serialized step, so parallel attempts lock after
+    /// exactly the limit. The ids of the rows to take back on success.
+    fn reserve(
+        &self,
+        conn: &mut DbConnection,
+        now: NaiveDateTime,
+    ) -> Result<Vec<String>, AppError> {
+        let window = Duration::minutes(LOCKOUT_WINDOW_MINUTES);
+        write_tx(conn, |conn| {
+            store::lock_throttle(conn)?;
+            store::prune_failures(conn, now - window)?;
+            let by_address = store::recent_failures(conn, &self.address, now - window)?;
+            if by_address.len() >= MAX_ADDRESS_FAILURES {
+                return Err(locked(&by_address, MAX_ADDRESS_FAILURES, now));
+            }
+            let by_user = store::recent_failures(conn, &self.user, now - window)?;
+            if by_user.len() >= MAX_FAILED_LOGINS && !by_address.is_empty() {
+                return Err(locked(&by_user, MAX_FAILED_LOGINS, now));
+            }
+            Ok(vec![
+                store::record_failure(conn, &self.user, now)?,
+                store::record_failure(conn, &self.address, now)?,
+            ])
+        })
+    }
+}
+
+/// `429` until the oldest of the last `max` failures (newest first) leaves the window.
+fn locked(failures: &[NaiveDateTime], max: usize, now: NaiveDateTime) -> AppError {
+    let reopens = failures[max - 1] + Duration::minutes(LOCKOUT_WINDOW_MINUTES);
     let retry_after_secs = (reopens - now).num_seconds().max(1) as u64;
-    Err(AppError::TooManyRequests { retry_after_secs })
+    AppError::TooManyRequests { retry_after_secs }
 }
 
 pub fn login(
     conn: &mut DbConnection,
     keys: &TokenKeys,
     request: LoginRequest,
+    address: IpAddr,
 ) -> Result<TokenPair, AppError> {
-    let (username, principal) = check_credentials(conn, &request.username, &request.password)?;
+    let (_, principal) = check_credentials(conn, &request.username, &request.password, address)?;
     let now = time::now();
     write_tx(conn, |conn| {
-        store::clear_failures(conn, &username)?;
         issue_pair(conn, keys, &principal, &Uuid::now_v7().to_string(), now)
     })
 }
 
-/// A sign-in's check, for the API and the console alike: throttled per username (`429`), the
-/// same work for an unknown username, a disabled account refused. Gives the normalized username
-/// (whose failures the caller clears with what it issues) and who signed in.
+/// A sign-in's check, for the API and the console alike: throttled by username and by client
+/// address (`429`), the same work for an unknown username, and a disabled account answered
+/// exactly as a wrong password. Gives the normalized username and who signed in; a success
+/// clears the username's failures.
 pub fn check_credentials(
     conn: &mut DbConnection,
     username: &str,
     password: &str,
+    address: IpAddr,
 ) -> Result<(String, Principal), AppError> {
     let now = time::now();
     let username = username.trim().to_ascii_lowercase();
     if username.is_empty() || password.is_empty() {
         return Err(invalid_credentials());
     }
-    check_lockout(conn, &username, now)?;
+    let throttle = Throttle::new(&username, address);
+    let attempt = throttle.reserve(conn, now)?;
     // The hash check runs outside any transaction: it is slow on purpose and must not hold locks.
-    let user = users::store::find_by_username(conn, &username)?;
+    let user = match username.len() <= 64 && password.len() <= MAX_PASSWORD_BYTES {
+        true => users::store::find_by_username(conn, &username)?,
+        false => None,
+    };
     let verified = match &user {
         Some(row) => password::verify(password, &row.password_hash),
         None => {
-            password::verify_against_dummy(password);
+            let checked = if password.len() <= MAX_PASSWORD_BYTES {
+                password
+            } else {
+                ""
+            };
+            password::verify_against_dummy(checked);
             false
         }
     };
-    let Some(user) = user.filter(|_| verified) else {
-        store::record_failure(
-            conn,
-            &username,
-            now,
-            now - Duration::minutes(LOCKOUT_WINDOW_MINUTES),
-        )?;
+    // The attempt stays a failure unless the password is right and the account enabled.
+    let Some(user) = user.filter(|u| verified && !u.disabled) else {
         return Err(invalid_credentials());
     };
-    if user.disabled {
-        return Err(account_disabled());
-    }
     let principal = user.principal()?;
+    write_tx(conn, |conn| {
+        store::forget_failures(conn, &attempt)?;
+        store::clear_failures(conn, &throttle.user)
+    })?;
     Ok((username, principal))
 }
 

@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::store;
 use crate::console::page::{html, see_other};
 use crate::console::session::{self, lang_of, private_cookie, CookiePolicy, SESSION_COOKIE};
 use crate::console::{Chrome, ConsoleUser, Lang, PageError};
@@ -81,7 +80,9 @@ async fn sign_in(
     db: web::Data<Db>,
     policy: web::Data<CookiePolicy>,
     form: web::Form<SignInForm>,
+    addresses: web::Data<crate::ratelimit::ClientAddresses>,
 ) -> Result<HttpResponse, PageError> {
+    let address = addresses.of(&req);
     let lang = lang_of(&req);
     let SignInForm {
         csrf,
@@ -101,12 +102,9 @@ async fn sign_in(
     let typed = username.clone();
     let started = db
         .run(move |conn| {
-            let (username, principal) =
-                crate::sessions::check_credentials(conn, &username, &password)?;
-            let value = write_tx(conn, |conn| {
-                store::clear_failures(conn, &username)?;
-                session::start(conn, principal.user_id)
-            })?;
+            let (_, principal) =
+                crate::sessions::check_credentials(conn, &username, &password, address)?;
+            let value = write_tx(conn, |conn| session::start(conn, principal.user_id))?;
             Ok((value, principal))
         })
         .await;

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{each_backend, ADMIN_PASSWORD, PASSWORD};
+use crate::helpers::{each_backend, each_backend_with, TestApp, ADMIN_PASSWORD, PASSWORD};
 
 #[test]
 fn sign_in_returns_a_bearer_pair_and_me_names_the_user() {
@@ -222,7 +222,8 @@ fn disabled_users_cannot_sign_in_or_refresh() {
             r.text
         );
         let login = app.login(&username, PASSWORD);
-        assert_eq!((login.status, login.code()), (401, "account_disabled"));
+        // A disabled account answers its right password exactly as a wrong one.
+        assert_eq!((login.status, login.code()), (401, "invalid_credentials"));
         let refresh = app.post(
             "/api/v1/auth/refresh",
             None,
@@ -277,5 +278,96 @@ fn a_success_clears_earlier_failures() {
             assert_eq!(app.login(&username, "wrong-password-here").status, 401);
         }
         assert_eq!(app.login(&username, PASSWORD).status, 200);
+    });
+}
+
+/// A sign-in from `address` (the test registry trusts `X-Forwarded-For`): its status.
+fn sign_in_from(app: &TestApp, address: &str, username: &str, password: &str) -> u16 {
+    let body = json!({"username": username, "password": password}).to_string();
+    let r = ureq::post(&format!("{}/api/v1/auth/login", app.base))
+        .set("Content-Type", "application/json")
+        .set("X-Forwarded-For", address)
+        .send_string(&body);
+    match r {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(status, _)) => status,
+        Err(e) => panic!("sign-in: {e}"),
+    }
+}
+
+#[test]
+fn parallel_wrong_passwords_lock_after_exactly_the_limit_and_only_the_failing_addresses() {
+    each_backend_with(
+        |settings| settings.trust_forwarded_for = true,
+        |app| {
+            let (username, _) = app.create_user("regulator", None);
+            let statuses: Vec<u16> = std::thread::scope(|scope| {
+                let tries: Vec<_> = (0..8)
+                    .map(|_| {
+                        scope.spawn(|| sign_in_from(app, "10.0.0.1", &username, "wrong-password-1"))
+                    })
+                    .collect();
+                tries.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            let wrong = statuses.iter().filter(|s| **s == 401).count();
+            let locked = statuses.iter().filter(|s| **s == 429).count();
+            assert_eq!((wrong, locked), (5, 3), "{statuses:?}");
+            // The failing address waits even with the right password; a clean one gets through,
+            // so a regulator is not locked out by someone else's guesses.
+            assert_eq!(sign_in_from(app, "10.0.0.1", &username, PASSWORD), 429);
+            assert_eq!(sign_in_from(app, "10.0.0.2", &username, PASSWORD), 200);
+            // The success cleared the username's failures; the first address still has its own.
+            assert_eq!(
+                sign_in_from(app, "10.0.0.3", &username, "wrong-password-1"),
+                401
+            );
+            assert_eq!(sign_in_from(app, "10.0.0.3", &username, PASSWORD), 200);
+            // One address trying many usernames is slowed too.
+            for i in 0..30 {
+                assert_eq!(
+                    sign_in_from(app, "10.0.0.9", &format!("nobody-{i}"), "guess-1"),
+                    401
+                );
+            }
+            assert_eq!(sign_in_from(app, "10.0.0.9", &username, PASSWORD), 429);
+        },
+    );
+}
+
+#[test]
+fn failed_sign_ins_store_a_bounded_key_and_expire() {
+    use diesel::prelude::*;
+    use precursor_registry::db::schema::login_failures;
+    each_backend(|app| {
+        let huge = "u".repeat(3 * 1024 * 1024);
+        let r = app.login(&huge, "some-password-1");
+        assert_eq!((r.status, r.code()), (401, "invalid_credentials"));
+        let mut conn = app.direct_connection();
+        let keys: Vec<String> = login_failures::table
+            .select(login_failures::username)
+            .load(&mut conn)
+            .unwrap();
+        assert!(
+            !keys.is_empty() && keys.iter().all(|k| k.len() <= 64),
+            "{:?}",
+            keys.iter().map(String::len).collect::<Vec<_>>()
+        );
+        // A failure from an hour ago is gone after the next sign-in.
+        let old = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::id.eq("old-failure"),
+                login_failures::username.eq("user:old"),
+                login_failures::failed_at.eq(old),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(app.login("someone", "some-password-1").status, 401);
+        let left: i64 = login_failures::table
+            .filter(login_failures::id.eq("old-failure"))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(left, 0);
     });
 }
