@@ -9,7 +9,9 @@ mod report;
 use clap::{Parser, Subcommand};
 
 use args::Storage;
-use commands::{demo, export, grades, import, migrate, offline, serve, user, validate, verify};
+use commands::{
+    backup, demo, export, grades, import, migrate, offline, serve, user, validate, verify,
+};
 
 /// The registry of precursor chemicals shared by regulators, enterprises and their association.
 #[derive(Parser)]
@@ -47,6 +49,12 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// File a CSV (the export's columns) into a firm's ledger as one all-or-nothing batch.
     Import(import::ImportArgs),
+    /// Copy the registry while it runs (SQLite: VACUUM INTO; PostgreSQL: pg_dump), then verify
+    /// every chain of the copy.
+    Backup(backup::BackupArgs),
+    /// Put a backup into an empty registry (or, with --force and its server stopped, over one),
+    /// then verify every chain.
+    Restore(backup::RestoreArgs),
     /// Write a firm's whole ledger as CSV, an Excel workbook or an EPCIS 2.0 document (to a file or
     /// stdout).
     Export(export::ExportArgs),
@@ -79,6 +87,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(args),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
         Command::VerifyReceipt(args) => offline::receipt(args),
         Command::VerifyConsistency(args) => offline::consistency(args),
         Command::Monitor(args) => offline::monitor(args),

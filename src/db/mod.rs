@@ -293,3 +293,18 @@ mod tests {
         assert_eq!(super::contains_pattern("50%_\\"), "%50\\%\\_\\\\%");
     }
 }
+
+/// An online, consistent copy of a SQLite database into a new file (`VACUUM INTO`): filings may
+/// go on meanwhile; the copy is the database as of one moment, compacted.
+pub fn copy_sqlite_into(conn: &mut DbConnection, to: &Path) -> Result<(), AppError> {
+    let DbConnection::Sqlite(c) = conn else {
+        return Err(AppError::internal("VACUUM INTO is SQLite's"));
+    };
+    let target = to
+        .to_str()
+        .ok_or_else(|| AppError::internal("the backup path is not UTF-8"))?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(target)
+        .execute(c)?;
+    Ok(())
+}

@@ -92,7 +92,7 @@ pub struct TestApp {
     counter: AtomicU32,
 }
 
-fn fresh_postgres_database(admin_url: &str) -> (String, String) {
+pub fn fresh_postgres_database(admin_url: &str) -> (String, String) {
     let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn =
         PgConnection::establish(admin_url).expect("PRECURSOR_TEST_POSTGRES_URL must be reachable");

@@ -4,6 +4,7 @@ mod accounts;
 mod alerts;
 mod authentication;
 mod authorization;
+mod backup;
 mod catalog;
 mod console;
 mod console_admin;
