@@ -285,15 +285,6 @@ pub fn contains_pattern(text: &str) -> String {
     pattern
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn search_text_never_becomes_a_pattern() {
-        assert_eq!(super::contains_pattern("Ab"), "%ab%");
-        assert_eq!(super::contains_pattern("50%_\\"), "%50\\%\\_\\\\%");
-    }
-}
-
 /// An online, consistent copy of a SQLite database into a new file (`VACUUM INTO`): filings may
 /// go on meanwhile; the copy is the database as of one moment, compacted.
 pub fn copy_sqlite_into(conn: &mut DbConnection, to: &Path) -> Result<(), AppError> {
@@ -307,4 +298,13 @@ pub fn copy_sqlite_into(conn: &mut DbConnection, to: &Path) -> Result<(), AppErr
         .bind::<diesel::sql_types::Text, _>(target)
         .execute(c)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_text_never_becomes_a_pattern() {
+        assert_eq!(super::contains_pattern("Ab"), "%ab%");
+        assert_eq!(super::contains_pattern("50%_\\"), "%50\\%\\_\\\\%");
+    }
 }
