@@ -378,3 +378,47 @@ pub fn credit_code(n: u32) -> String {
     assert!(ALPHABET.contains(&(check as u8)));
     format!("{first17}{check}")
 }
+
+/// Stops a spawned server even when the test fails half-way.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary's `serve` on `127.0.0.1:0` with `args` and `env`; the process and the port
+/// it reports (its log is drained on a thread of its own).
+pub fn serve_binary(args: &[&str], env: &[(&str, &str)]) -> (KillOnDrop, u16) {
+    use std::io::BufRead;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_precursor-registry"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("PRECURSOR_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = KillOnDrop(command.spawn().expect("the binary starts"));
+    let stderr = child.0.stderr.take().expect("its log");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut port = None;
+    for line in lines.by_ref() {
+        let line = line.expect("a log line");
+        if let Some(rest) = line.split("port=").nth(1) {
+            port = rest.split_whitespace().next().and_then(|p| {
+                p.trim_matches(|c: char| !c.is_ascii_digit())
+                    .parse::<u16>()
+                    .ok()
+            });
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, port.expect("the server reports its port"))
+}

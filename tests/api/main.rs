@@ -13,6 +13,7 @@ mod console_ledger;
 mod console_regulator;
 mod console_trace;
 mod counterparties;
+mod crash;
 mod custody;
 mod demo;
 mod epcis;

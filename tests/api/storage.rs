@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::helpers::{backends, settings_for, start, Backend, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{backends, settings_for, start, Backend, KillOnDrop, TestApp, ADMIN_PASSWORD};
 
 fn migration_names(backend: &str) -> BTreeSet<String> {
     std::fs::read_dir(format!(
@@ -209,16 +209,6 @@ fn first_start_without_a_password_prints_one_that_works_and_never_logs_it() {
         login.map(|r| r.status()).map_err(|e| e.to_string()),
         Ok(200)
     );
-}
-
-/// Stops a spawned server even when the test fails half-way.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
