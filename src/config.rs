@@ -71,6 +71,10 @@ pub struct Settings {
     pub transparency_origin: String,
     /// A checkpoint is signed unasked at most this often (when the tree has grown).
     pub checkpoint_interval: chrono::Duration,
+    /// On SIGTERM: how long `/readyz` says not-ready before the server stops accepting.
+    pub drain: std::time::Duration,
+    /// On SIGTERM: how long requests under way may take to finish.
+    pub shutdown_deadline: std::time::Duration,
 }
 
 /// How the alerts worker and the event stream pace themselves.
@@ -133,6 +137,8 @@ impl Settings {
             transparency_key: None,
             transparency_origin: "precursor-registry".into(),
             checkpoint_interval: chrono::Duration::seconds(60),
+            drain: std::time::Duration::from_secs(5),
+            shutdown_deadline: std::time::Duration::from_secs(30),
         }
     }
 

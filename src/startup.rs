@@ -31,6 +31,9 @@ pub struct Prepared {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Said not-ready on SIGTERM, for `drain`, before the server stops accepting.
+    readiness: web::Data<plumbing::ops::Readiness>,
+    drain: std::time::Duration,
     /// The alerts worker (scanner and deliveries); stopped when the server stops.
     alerts: Option<crate::alerts::Worker>,
     /// Signs a checkpoint every interval when the tree has grown; stopped with the server.
@@ -49,6 +52,8 @@ impl Application {
         let db = web::Data::new(db);
         let tokens = web::Data::new(tokens);
         let generations = web::Data::new(crate::auth::Generations::default());
+        let readiness = web::Data::new(plumbing::ops::Readiness::default());
+        let serving = readiness.clone();
         let addresses = web::Data::new(crate::ratelimit::ClientAddresses {
             trust_forwarded_for: settings.trust_forwarded_for,
         });
@@ -102,6 +107,7 @@ impl Application {
                 .app_data(signer.clone())
                 .app_data(generations.clone())
                 .app_data(addresses.clone())
+                .app_data(serving.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -172,8 +178,14 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        // Signals are the binary's to handle (`serve_until_terminated`): it drains first.
+        let server = server
+            .disable_signals()
+            .shutdown_timeout(settings.shutdown_deadline.as_secs());
         Ok(Application {
             port,
+            readiness,
+            drain: settings.drain,
             server: server.run(),
             alerts,
             signing,
@@ -189,6 +201,23 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until SIGTERM or Ctrl-C: then `/readyz` answers 503 for the drain period, the
+    /// server stops accepting, finishes the requests under way (within the shutdown deadline)
+    /// and the workers stop; `Ok` is a clean exit.
+    pub async fn serve_until_terminated(self) -> std::io::Result<()> {
+        let handle = self.handle();
+        let readiness = self.readiness.clone();
+        let drain = self.drain;
+        actix_web::rt::spawn(async move {
+            terminated().await;
+            tracing::info!(target: "precursor_registry", "terminating: not ready, draining");
+            readiness.drain();
+            actix_web::rt::time::sleep(drain).await;
+            handle.stop(true).await;
+        });
+        self.run_until_stopped().await
+    }
+
     /// Serves until stopped, then stops the alerts worker (a delivery under way finishes first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
@@ -202,6 +231,28 @@ impl Application {
         drop(signing);
         result
     }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio_select(term.recv(), actix_web::rt::signal::ctrl_c()).await;
+            return;
+        }
+    }
+    let _ = actix_web::rt::signal::ctrl_c().await;
+}
+
+/// Waits for whichever of two futures ends first.
+async fn tokio_select<A, B>(a: A, b: B)
+where
+    A: std::future::Future,
+    B: std::future::Future,
+{
+    futures_util::future::select(Box::pin(a), Box::pin(b)).await;
 }
 
 /// Storage and keys, plus the first-start work: catalog seed and the `admin` account.

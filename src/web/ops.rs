@@ -28,7 +28,13 @@ pub async fn healthz() -> HttpResponse {
 /// The database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
-pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn readyz(
+    db: web::Data<Db>,
+    readiness: web::Data<Readiness>,
+) -> Result<HttpResponse, AppError> {
+    if readiness.is_draining() {
+        return Err(AppError::Unavailable("shutting down".into()));
+    }
     db.run(|conn| {
         conn.batch_execute("SELECT 1")
             .map_err(|e| AppError::Unavailable(e.to_string()))
@@ -43,4 +49,22 @@ pub async fn metrics(counters: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(counters.render())
+}
+
+/// Whether the server still takes new work: on SIGTERM it says not-ready first, so that a load
+/// balancer sends the next requests elsewhere before the server stops accepting them.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    draining: std::sync::atomic::AtomicBool,
+}
+
+impl Readiness {
+    pub fn drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }

@@ -199,3 +199,111 @@ impl Drop for DropDatabase {
         }
     }
 }
+
+#[test]
+fn sigterm_says_not_ready_first_finishes_what_is_under_way_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap().to_string();
+    let args = [
+        "--data-dir",
+        data_dir.as_str(),
+        "--drain-seconds",
+        "1",
+        "--shutdown-seconds",
+        "30",
+    ];
+    let env = [
+        ("PRECURSOR_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        ("PRECURSOR_JWT_SECRET", JWT),
+    ];
+    let (mut server, port) = serve_binary(&args, &env);
+    let base = format!("http://127.0.0.1:{port}");
+    let admin = token(&base, "admin", ADMIN_PASSWORD);
+    let body = json!({"username": "term.regulator", "password": PASSWORD, "role": "regulator"});
+    assert_eq!(
+        call(&base, "POST", "/api/v1/users", Some(&admin), Some(&body))
+            .unwrap()
+            .0,
+        201
+    );
+    let regulator = token(&base, "term.regulator", PASSWORD);
+    let firm = json!({"name": "停机测试企业", "credit_code": credit_code(700), "region_code": "350902", "address": "宁德", "activities": ["use"]});
+    let (_, firm) = call(
+        &base,
+        "POST",
+        "/api/v1/firms",
+        Some(&regulator),
+        Some(&firm),
+    )
+    .unwrap();
+    let firm = firm["id"].as_str().unwrap().to_string();
+    let body = json!({"username": "term.clerk", "password": PASSWORD, "role": "enterprise", "firm_id": firm});
+    assert_eq!(
+        call(&base, "POST", "/api/v1/users", Some(&admin), Some(&body))
+            .unwrap()
+            .0,
+        201
+    );
+    let clerk = token(&base, "term.clerk", PASSWORD);
+    let (_, chemicals) = call(
+        &base,
+        "GET",
+        "/api/v1/chemicals?q=67-64-1",
+        Some(&clerk),
+        None,
+    )
+    .unwrap();
+    let acetone = chemicals["items"][0]["id"].as_str().unwrap().to_string();
+    let entries: Vec<Value> = (0..1000)
+        .map(|i| json!({"kind": "production", "chemical_id": acetone, "quantity": format!("{}.5", i + 1), "occurred_at": "2026-03-01T08:00:00Z"}))
+        .collect();
+    assert_eq!(call(&base, "GET", "/readyz", None, None).unwrap().0, 200);
+
+    let pid = server.0.id().to_string();
+    let (under_way, ready_while_draining) = std::thread::scope(|scope| {
+        // A batch of 1000 under way when the signal comes.
+        let batch = scope.spawn(|| {
+            call(
+                &base,
+                "POST",
+                &format!("/api/v1/firms/{firm}/ledger/batch"),
+                Some(&clerk),
+                Some(&json!({"entries": entries})),
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let kill = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let ready = call(&base, "GET", "/readyz", None, None).map(|(status, _)| status);
+        (batch.join().unwrap(), ready)
+    });
+    assert_eq!(
+        ready_while_draining,
+        Ok(503),
+        "not ready while draining, still answering"
+    );
+    assert_eq!(
+        under_way.map(|(status, _)| status),
+        Ok(201),
+        "the batch under way was filed"
+    );
+    let exit = server.0.wait().unwrap();
+    assert!(exit.success(), "a clean exit: {exit:?}");
+    // What was acknowledged is there after a restart.
+    let (_again, port) = serve_binary(&args, &env);
+    let base = format!("http://127.0.0.1:{port}");
+    let regulator = token(&base, "term.regulator", PASSWORD);
+    let (_, page) = call(
+        &base,
+        "GET",
+        &format!("/api/v1/firms/{firm}/ledger?limit=1000"),
+        Some(&regulator),
+        None,
+    )
+    .unwrap();
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1000));
+}

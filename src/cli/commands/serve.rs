@@ -55,6 +55,13 @@ pub(in crate::cli) struct ServeArgs {
     /// Alerts: seconds before the first retry of a failed delivery (doubling, at most 1 h).
     #[arg(long, env = "PRECURSOR_ALERT_RETRY_SECONDS", default_value_t = 1)]
     alert_retry_seconds: u64,
+    /// On SIGTERM: seconds `/readyz` answers 503 before the server stops accepting (so that a
+    /// load balancer moves on first).
+    #[arg(long, env = "PRECURSOR_DRAIN_SECONDS", default_value_t = 5)]
+    drain_seconds: u64,
+    /// On SIGTERM: seconds the requests under way may take to finish.
+    #[arg(long, env = "PRECURSOR_SHUTDOWN_SECONDS", default_value_t = 30)]
+    shutdown_seconds: u64,
     /// Alerts: attempts of one webhook delivery before it is given up.
     #[arg(long, env = "PRECURSOR_ALERT_MAX_ATTEMPTS", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -84,6 +91,8 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.alerts.poll_interval = std::time::Duration::from_millis(args.alert_poll_ms.max(1));
     settings.alerts.retry_base = std::time::Duration::from_secs(args.alert_retry_seconds);
     settings.alerts.max_attempts = args.alert_max_attempts;
+    settings.drain = std::time::Duration::from_secs(args.drain_seconds);
+    settings.shutdown_deadline = std::time::Duration::from_secs(args.shutdown_seconds);
     if args.demo {
         let options = DemoOptions {
             end: chrono::Utc::now(),
@@ -111,7 +120,9 @@ fn serve(settings: Settings) -> Result<(), String> {
             backend,
             "precursor-registry listening"
         );
-        app.run_until_stopped().await.map_err(|e| e.to_string())
+        app.serve_until_terminated()
+            .await
+            .map_err(|e| e.to_string())
     })
 }
 
