@@ -27,13 +27,30 @@ impl FieldError {
 
 /// A JSON body that may be left out (no body, or only whitespace, is `T::default()`), but that
 /// must be valid when it is there: malformed JSON is `400`, a wrong or unknown field `422`.
+/// A body's shape error as a field error: an unknown field is named as the field itself
+/// (`unknown_field`), anything else under `field` (`invalid_type`).
+pub fn shape_error(field: &str, e: &serde_json::Error) -> FieldError {
+    let message = e.to_string();
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name.to_string());
+    match unknown {
+        Some(name) if field == "body" || field.is_empty() => {
+            FieldError::new(name, "unknown_field", message)
+        }
+        Some(name) => FieldError::new(format!("{field}.{name}"), "unknown_field", message),
+        None => FieldError::new(field, "invalid_type", message),
+    }
+}
+
 pub fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
-            AppError::field("body", "invalid_type", e.to_string())
+            AppError::Validation(vec![shape_error("body", &e)])
         } else {
             AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
         }

@@ -88,7 +88,7 @@ fn to_audit(row: &AuditRow, findings: &[AuditFindingRow]) -> Result<Audit, AppEr
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct OpenAuditRequest {
     pub firm_id: Option<Uuid>,
     /// routine, spot or follow_up
@@ -229,7 +229,7 @@ pub fn list(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RecordFindingRequest {
     /// critical, major or minor
     pub severity: String,
@@ -308,7 +308,7 @@ pub fn record_finding(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CloseAuditRequest {
     /// Must be "closed".
     pub status: String,

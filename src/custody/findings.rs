@@ -288,7 +288,7 @@ pub fn get(conn: &mut DbConnection, who: &Principal, id: Uuid) -> Result<Finding
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExplanationRequest {
     /// What happened, in the firm's words.
     pub text: String,
@@ -322,7 +322,7 @@ pub fn explain(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DecisionRequest {
     /// resolved or dismissed.
     pub status: String,

@@ -18,7 +18,7 @@ use crate::domain::{time, CustodyRules, FindingStatus, Role};
 use crate::error::AppError;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RunRequest {
     /// One firm, or every firm when absent (regulators only; an enterprise always runs for itself).
     pub firm_id: Option<Uuid>,

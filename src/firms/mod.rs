@@ -23,7 +23,7 @@ const MAX_NAME_CHARS: usize = 200;
 const MAX_ADDRESS_CHARS: usize = 500;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RegisterFirmRequest {
     #[schema(example = "宁德市蕉城区华信化工有限公司")]
     pub name: String,
@@ -93,7 +93,7 @@ impl RegisterFirmRequest {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ChangeFirmStatusRequest {
     /// active, suspended or revoked.
     pub status: String,

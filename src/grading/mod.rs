@@ -88,7 +88,7 @@ pub fn facts(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AssessmentRequest {
     /// The year graded, e.g. "2026".
     pub period: String,
@@ -121,7 +121,7 @@ pub fn assess(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ConfirmRequest {
     pub period: String,
     /// Set to override the computed grade; then `reason` is required.

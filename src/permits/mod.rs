@@ -19,7 +19,7 @@ use crate::paging::{Page, PageOf};
 use store::PermitRow;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RegisterPermitRequest {
     /// production_licence, operation_licence, purchase_permit, purchase_filing, transport_permit, transport_filing or import_export_permit.
     pub kind: String,

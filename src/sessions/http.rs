@@ -55,10 +55,12 @@ pub async fn refresh(
 pub async fn logout(
     db: web::Data<Db>,
     who: AuthUser,
-    body: Option<web::Json<LogoutRequest>>,
+    body: web::Bytes,
     generations: web::Data<crate::auth::Generations>,
 ) -> Result<HttpResponse, AppError> {
-    let request = body.map(web::Json::into_inner).unwrap_or_default();
+    // The body is optional, but one that is there must be valid: a field it does not know is
+    // refused, not read as "no body" (which would end every session).
+    let request: LogoutRequest = crate::error::optional_body(&body)?;
     let user = who.user_id;
     db.run(move |conn| super::logout(conn, &who, request))
         .await?;

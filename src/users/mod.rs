@@ -73,7 +73,7 @@ pub fn parse_username(text: &str) -> Result<String, FieldError> {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub username: String,
     /// At least 12 characters.
@@ -136,7 +136,7 @@ impl CreateUserRequest {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// Disable (true) or re-enable (false) the account. Disabling signs it out everywhere.
     pub disabled: Option<bool>,

@@ -34,7 +34,7 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
             "send the body as application/json",
         ),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
-            AppError::field("body", "invalid_type", e.to_string())
+            AppError::Validation(vec![crate::error::shape_error("body", e)])
         }
         JsonPayloadError::Deserialize(e) => {
             AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))

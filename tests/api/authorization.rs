@@ -723,9 +723,33 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
+            path: |w, c| format!("/api/v1/firms/{}/declarations", w.firm(c)),
+            body: |_, w, c| {
+                let customer = if c == Caller::EnterpriseOther {
+                    &w.own_firm
+                } else {
+                    &w.other_firm
+                };
+                Some(
+                    json!({"customer": {"firm_id": customer}, "chemical_id": w.chemical, "intended_use": "试剂",
+                    "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z"}),
+                )
+            },
+            expect: [401, 403, 403, 403, 201, 404],
+        },
+        Route {
+            method: "GET",
+            path: |w, c| format!("/api/v1/firms/{}/declarations", w.firm(c)),
+            body: no_body,
+            expect: [401, 403, 200, 403, 200, 404],
+        },
+        Route {
+            method: "POST",
             path: |_, _| "/api/v1/auth/logout".into(),
             body: |_, _, _| Some(json!({"refresh_token": "0".repeat(64)})),
-            expect: [401, 204, 204, 204, 204, 204],
+            // Signing out ends the caller's access tokens: the clerk, signed out as
+            // EnterpriseOwn just before, comes back as EnterpriseOther with an ended token.
+            expect: [401, 204, 204, 204, 204, 401],
         },
     ]
 }
@@ -844,5 +868,112 @@ fn csv_import_answers_every_role_with_the_exact_status() {
             let r = app.request("POST", &path, w.token(*caller), Some(csv), Some("text/csv"));
             assert_eq!(r.status, status, "{caller:?}: {}", r.text);
         }
+    });
+}
+
+/// Issue 16: no field of a request vanishes. For every POST and PATCH of the OpenAPI document
+/// with a JSON body, the body the walk above sends for a caller who may send it, plus one field
+/// the route does not know, is refused with `422` naming that field — and nothing was done.
+#[test]
+fn every_json_body_refuses_a_field_it_does_not_know() {
+    each_backend(|app| {
+        let w = world(app);
+        let doc = app.get("/api/v1/openapi.json", None).body;
+        let mut documented = Vec::new();
+        for (path, methods) in doc["paths"].as_object().unwrap() {
+            for method in ["post", "patch"] {
+                let Some(op) = methods.get(method) else {
+                    continue;
+                };
+                if op
+                    .pointer("/requestBody/content/application~1json")
+                    .is_some()
+                {
+                    documented.push(format!("{} {path}", method.to_uppercase()));
+                }
+            }
+        }
+        let routes = routes();
+        let pattern = |path: &str| {
+            // The walk's concrete path back to the document's template: ids become `{…}`.
+            let parts: Vec<String> = path
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .split('/')
+                .map(|p| {
+                    if uuid::Uuid::parse_str(p).is_ok() {
+                        "{}".to_string()
+                    } else {
+                        p.to_string()
+                    }
+                })
+                .collect();
+            parts.join("/")
+        };
+        let mut failures = Vec::new();
+        for route_doc in &documented {
+            let (method, template) = route_doc.split_once(' ').unwrap();
+            let generic: String = template
+                .split('/')
+                .map(|p| if p.starts_with('{') { "{}" } else { p })
+                .collect::<Vec<_>>()
+                .join("/");
+            let found = routes.iter().zip(0..).find(|(r, _)| {
+                r.method == method
+                    && CALLERS
+                        .iter()
+                        .any(|c| pattern(&(r.path)(&w, *c)) == generic)
+            });
+            let Some((route, _)) = found else {
+                // Signing in and refreshing take no token: checked below.
+                if !["/api/v1/auth/login", "/api/v1/auth/refresh"].contains(&template) {
+                    failures.push(format!("{route_doc}: not in the walk"));
+                }
+                continue;
+            };
+            // A caller the route answers with success.
+            let Some((caller, _)) = CALLERS
+                .iter()
+                .zip(route.expect)
+                .find(|(_, s)| (200..300).contains(s))
+            else {
+                continue;
+            };
+            let Some(mut body) = (route.body)(app, &w, *caller) else {
+                continue;
+            };
+            let Some(object) = body.as_object_mut() else {
+                continue;
+            };
+            object.insert("zz_not_a_field".into(), json!(1));
+            let path = (route.path)(&w, *caller);
+            let r = app.request(
+                method,
+                &path,
+                w.token(*caller),
+                Some(&body.to_string()),
+                Some("application/json"),
+            );
+            if r.status != 422 || !r.text.contains("zz_not_a_field") {
+                failures.push(format!(
+                    "{route_doc} as {caller:?}: {} {}",
+                    r.status, r.text
+                ));
+            }
+        }
+        let login = json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD, "zz_not_a_field": 1});
+        let refresh = json!({"refresh_token": "0", "zz_not_a_field": 1});
+        for (path, body) in [
+            ("/api/v1/auth/login", login),
+            ("/api/v1/auth/refresh", refresh),
+        ] {
+            let r = app.post(path, None, &body);
+            if r.status != 422 || !r.text.contains("zz_not_a_field") {
+                failures.push(format!("POST {path}: {} {}", r.status, r.text));
+            }
+        }
+        assert!(documented.len() > 20, "the document lists the routes");
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     });
 }

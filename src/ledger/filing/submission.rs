@@ -77,8 +77,9 @@ impl Submission<'_> {
     pub fn items(&self, conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Parsed, AppError> {
         let requests = match self {
             Submission::Entry(body) => {
-                let request = EntryRequest::deserialize(*body)
-                    .map_err(|e| AppError::field("body", "invalid_type", e.to_string()))?;
+                let request = EntryRequest::deserialize(*body).map_err(|e| {
+                    AppError::Validation(vec![crate::error::shape_error("body", &e)])
+                })?;
                 self.numbered(vec![(Uuid::now_v7(), request)])
             }
             Submission::Batch(body) => self.numbered(batch_requests(body)?),
@@ -228,6 +229,16 @@ fn too_many_entries() -> AppError {
 
 /// The requests of `{entries: [...]}`, each read on its own so that a 422 names every bad one.
 fn batch_requests(body: &serde_json::Value) -> Result<Vec<(Uuid, EntryRequest)>, AppError> {
+    if let Some(other) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "entries"))
+    {
+        return Err(AppError::field(
+            other.clone(),
+            "unknown_field",
+            "a batch holds only `entries`",
+        ));
+    }
     let Some(serde_json::Value::Array(entries)) = body.get("entries") else {
         return Err(AppError::field(
             "entries",
@@ -243,11 +254,7 @@ fn batch_requests(body: &serde_json::Value) -> Result<Vec<(Uuid, EntryRequest)>,
     for (i, value) in entries.iter().enumerate() {
         match EntryRequest::deserialize(value) {
             Ok(r) => requests.push((Uuid::now_v7(), r)),
-            Err(e) => errors.push(FieldError::new(
-                format!("entries[{i}]"),
-                "invalid_type",
-                e.to_string(),
-            )),
+            Err(e) => errors.push(crate::error::shape_error(&format!("entries[{i}]"), &e)),
         }
     }
     if !errors.is_empty() {
