@@ -348,13 +348,10 @@ pub fn explain(
     request: ExplanationRequest,
 ) -> Result<FindingView, AppError> {
     policy::require_role(who, &[Role::Enterprise])?;
-    let text = required_text("text", &request.text, 2000, &mut Vec::new());
-    if text.is_empty() || text.chars().count() > 2000 {
-        return Err(AppError::field(
-            "text",
-            "required",
-            "explain in 1–2000 characters",
-        ));
+    let mut errors = Vec::new();
+    let text = required_text("text", &request.text, 2000, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
     }
     write_tx(conn, |conn| {
         let row = visible(conn, who, id)?;

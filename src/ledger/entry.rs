@@ -106,24 +106,11 @@ impl Errors<'_> {
         ));
     }
 
-    /// Trims an optional text; empty means absent; too long is an error.
+    /// An optional text by the one rule for every field (`crate::error::optional_text`):
+    /// trimmed, empty means absent, control characters or too long are errors.
     fn text(&mut self, field: &str, value: &Option<String>, max: usize) -> Option<String> {
-        let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-        if crate::domain::has_control_characters(value) {
-            self.push(
-                field,
-                "control_characters",
-                "must not contain control characters",
-            );
-        }
-        if value.chars().count() > max {
-            self.push(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            );
-        }
-        Some(value.to_string())
+        let field = format!("{}{field}", self.prefix);
+        crate::error::optional_text(&field, value.as_deref(), max, &mut self.list)
     }
 }
 

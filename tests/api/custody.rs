@@ -622,3 +622,49 @@ fn a_counterparty_sees_a_finding_without_what_the_other_firm_wrote() {
         );
     });
 }
+
+/// Issue 16: a finding's explanation passes the same text rule as every field: NUL, BEL and ESC
+/// are refused with `control_characters` and nothing is stored.
+#[test]
+fn control_characters_in_an_explanation_are_refused_and_not_stored() {
+    each_backend(|app| {
+        let (c, _) = shipped(app);
+        validate(app, &c.regulator, json!({}));
+        let id = findings(app, &c.regulator, "")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let path = format!("/api/v1/custody/findings/{id}");
+        for bad in ["货已发出\u{0}", "货已\u{7}发出", "\u{1b}[2J货已发出"] {
+            let r = app.post(
+                &format!("{path}/explanations"),
+                Some(&c.seller_clerk),
+                &json!({"text": bad}),
+            );
+            assert!(
+                r.has_field_error("text", "control_characters"),
+                "{bad:?}: {}",
+                r.text
+            );
+        }
+        let r = app.post(
+            &format!("{path}/explanations"),
+            Some(&c.seller_clerk),
+            &json!({"text": "长".repeat(2001)}),
+        );
+        assert!(r.has_field_error("text", "too_long"), "{}", r.text);
+        let r = app.post(
+            &format!("{path}/explanations"),
+            Some(&c.seller_clerk),
+            &json!({"text": "  "}),
+        );
+        assert!(r.has_field_error("text", "required"), "{}", r.text);
+        let stored = app.get(&path, Some(&c.regulator));
+        assert_eq!(
+            (stored.body["status"].as_str(), stored.body.get("history")),
+            (Some("open"), None),
+            "{}",
+            stored.text
+        );
+    });
+}
