@@ -848,3 +848,34 @@ fn control_characters_are_refused_not_stored_and_never_a_500() {
         assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
     });
 }
+
+/// Issue 16: `occurred_at` has a floor (docs/ledger.md): an entry dated before
+/// 2000-01-01T00:00:00Z is refused with `too_early`, naming the floor; the floor itself is
+/// accepted.
+#[test]
+fn an_entry_dated_before_the_floor_is_refused() {
+    each_backend(|app| {
+        let c = chain(app);
+        for early in [
+            "0000-01-01T00:00:00Z",
+            "1899-12-31T23:59:59+08:00",
+            "1999-12-31T23:59:59Z",
+            "2000-01-01T07:59:59+08:00",
+        ] {
+            let mut entry = production(&c.acetone, "L1", "1");
+            entry["occurred_at"] = json!(early);
+            let r = file(app, &c.seller_clerk, &c.seller, &entry);
+            assert!(
+                r.has_field_error("occurred_at", "too_early"),
+                "{early}: {}",
+                r.text
+            );
+            assert!(r.text.contains("2000-01-01"), "{}", r.text);
+        }
+        assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
+        let mut entry = production(&c.acetone, "L1", "1");
+        entry["occurred_at"] = json!("2000-01-01T00:00:00Z");
+        let r = file(app, &c.seller_clerk, &c.seller, &entry);
+        assert_eq!(r.status, 201, "{}", r.text);
+    });
+}
