@@ -57,7 +57,9 @@ pub fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> R
     })
 }
 
-/// Checks a free-text field: trimmed, present, not too long.
+/// The one rule for a free-text field of any request: trimmed, present, without control
+/// characters (line breaks and tabs allowed), at most `max_chars` characters. A refused value is
+/// recorded in `errors` (`required`, `control_characters` or `too_long`).
 pub fn required_text(
     field: &str,
     value: &str,
@@ -67,7 +69,27 @@ pub fn required_text(
     let value = value.trim();
     if value.is_empty() {
         errors.push(FieldError::new(field, "required", "is required"));
-    } else if crate::domain::has_control_characters(value) {
+    } else {
+        check_text(field, value, max_chars, errors);
+    }
+    value.to_string()
+}
+
+/// [`required_text`] for a field that may be left out: absent or blank is `None`; anything else
+/// passes the same checks (control characters, length).
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    check_text(field, value, max_chars, errors);
+    Some(value.to_string())
+}
+
+fn check_text(field: &str, value: &str, max_chars: usize, errors: &mut Vec<FieldError>) {
+    if crate::domain::has_control_characters(value) {
         errors.push(FieldError::new(
             field,
             "control_characters",
@@ -80,7 +102,6 @@ pub fn required_text(
             format!("must be at most {max_chars} characters"),
         ));
     }
-    value.to_string()
 }
 
 /// An optional time field of a request: absent or blank is `None`; a bad one is recorded in
@@ -353,5 +374,42 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         AppError::Internal(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(errors: &[FieldError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn every_text_field_has_one_rule() {
+        for bad in ["a\u{0}b", "bell\u{7}", "\u{1b}[31mred", "del\u{7f}"] {
+            let mut errors = Vec::new();
+            required_text("f", bad, 10, &mut errors);
+            assert_eq!(
+                optional_text("g", Some(bad), 10, &mut errors),
+                Some(bad.trim().into())
+            );
+            assert_eq!(
+                codes(&errors),
+                ["control_characters", "control_characters"],
+                "{bad:?}"
+            );
+        }
+        let mut errors = Vec::new();
+        assert_eq!(optional_text("g", Some("  "), 10, &mut errors), None);
+        assert_eq!(optional_text("g", None, 10, &mut errors), None);
+        assert_eq!(
+            required_text("f", " 第一行\n\t第二行 ", 10, &mut errors),
+            "第一行\n\t第二行"
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        required_text("f", " ", 10, &mut errors);
+        optional_text("g", Some(&"长".repeat(11)), 10, &mut errors);
+        assert_eq!(codes(&errors), ["required", "too_long"]);
     }
 }

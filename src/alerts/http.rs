@@ -122,7 +122,7 @@ pub async fn stream(
     let body = super::stream::body(db.get_ref().clone(), opened, settings.get_ref());
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         // Not compressed: a compressor would hold events back until its buffer fills.
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header(("X-Accel-Buffering", "no"))

@@ -13,7 +13,7 @@ use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::Severity;
 use crate::domain::{named_enum, time, Role};
-use crate::error::{required_text, time_field, AppError, FieldError};
+use crate::error::{optional_text, required_text, time_field, AppError, FieldError};
 use crate::firms;
 use crate::paging::{Filters, Page, PageOf};
 use store::{AuditFindingRow, AuditRow};
@@ -258,12 +258,12 @@ pub fn record_finding(
         ));
     }
     let description = required_text("description", &request.description, 2000, &mut errors);
-    let corrective_action = request
-        .corrective_action
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_string);
+    let corrective_action = optional_text(
+        "corrective_action",
+        request.corrective_action.as_deref(),
+        2000,
+        &mut errors,
+    );
     let deadline = time_field("deadline", request.deadline.as_deref(), &mut errors);
     let Some(severity) = severity.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));

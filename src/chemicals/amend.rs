@@ -11,7 +11,7 @@ use super::Chemical;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, CasNumber, Category, Unit};
-use crate::error::{required_text, AppError, FieldError};
+use crate::error::{optional_text, required_text, AppError, FieldError};
 
 /// `POST /chemicals`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -90,11 +90,7 @@ impl NewChemicalRequest {
             errors.push(FieldError::new("unit", "invalid_unit", "must be kg or L"));
         }
         let from = moment("controlled_from", &self.controlled_from, &mut errors);
-        let note = self
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty());
+        let note = optional_text("note", self.note.as_deref(), 500, &mut errors);
         match (category, unit, from, errors.is_empty()) {
             (Some(category), Some(unit), Some(from), true) => Ok((
                 ChemicalRow {
@@ -105,7 +101,7 @@ impl NewChemicalRequest {
                     category: i32::from(category.get()),
                     pharmaceutical: self.pharmaceutical,
                     unit: unit.as_str().to_string(),
-                    note: note.map(str::to_string),
+                    note,
                     controlled_from: Some(time::to_db(from)),
                 },
                 cas,

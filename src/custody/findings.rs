@@ -16,7 +16,8 @@ use crate::domain::{time, Code, FindingStatus, Role, Severity};
 use crate::error::{required_text, AppError, FieldError};
 use crate::paging::{Filters, Page, PageOf};
 
-/// A finding as the API shows it. To an enterprise, only its own entries are listed.
+/// A finding as the API shows it. To an enterprise, only its own entries are listed; to the
+/// finding's counterparty, nothing the other firm wrote or holds (see [`view_as`]).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FindingView {
     pub id: Uuid,
@@ -28,11 +29,14 @@ pub struct FindingView {
     pub counterparty_firm_id: Option<Uuid>,
     pub counterparty_name: Option<String>,
     pub chemical_id: Option<Uuid>,
+    /// The other firm's lot (absent for the finding's counterparty).
     pub lot: Option<String>,
+    /// The quantity in question (absent for the finding's counterparty).
     #[schema(example = "12.500")]
     pub quantity: Option<String>,
     pub entry_ids: Vec<Uuid>,
-    /// In Chinese; `message_en` has the English.
+    /// In Chinese; `message_en` has the English. The finding's counterparty gets a message that
+    /// only names the finding's firm (the full one may name that firm's permit, quota, figures).
     pub message: String,
     pub message_en: String,
     pub first_seen_at: DateTime<Utc>,
@@ -44,7 +48,9 @@ pub struct FindingView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FindingNote {
     pub action: String,
+    /// The explanation or decision note (absent for the finding's counterparty).
     pub text: Option<String>,
+    /// Who took the step (absent for the finding's counterparty).
     pub by_user: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
@@ -72,12 +78,41 @@ fn view(
     view_as(row, own.as_deref(), names)
 }
 
+/// Whether the enterprise of firm `own` sees `row` only as its counterparty: then it sees the
+/// code, severity, status, its own entries and the finding's firm's name — nothing that firm
+/// wrote (lot, explanations, who acted) or holds (its permit number, quota, quantities).
+fn counterparty_only(row: &FindingRow, own: Option<&str>) -> bool {
+    own.is_some_and(|own| own != row.firm_id)
+}
+
+/// The message the finding's counterparty reads instead of the finding's own (zh, en).
+fn counterparty_message(firm_name: &str) -> (String, String) {
+    (
+        format!("涉及{firm_name}的一项发现将贵企业列为交易对方；详情仅该企业和监管部门可见"),
+        format!(
+            "a finding about {firm_name} names your firm as its counterparty; its details are shown to that firm and the regulator only"
+        ),
+    )
+}
+
 /// A finding as the enterprise of firm `own` sees it (`None`: as a regulator sees it).
 fn view_as(
     row: &FindingRow,
     own: Option<&str>,
     names: &HashMap<String, String>,
 ) -> Result<FindingView, AppError> {
+    let firm_name = names.get(&row.firm_id).cloned();
+    let (lot, quantity, message, message_en) = if counterparty_only(row, own) {
+        let (zh, en) = counterparty_message(firm_name.as_deref().unwrap_or_default());
+        (None, None, zh, en)
+    } else {
+        (
+            row.lot.clone(),
+            row.quantity.map(format_thousandths),
+            row.message_zh.clone(),
+            row.message_en.clone(),
+        )
+    };
     let mut entry_ids = Vec::new();
     if own.is_none() || own == Some(row.firm_id.as_str()) {
         entry_ids.extend(ids(&row.entry_ids)?);
@@ -93,18 +128,18 @@ fn view_as(
         status: FindingStatus::parse(&row.status)
             .ok_or_else(|| AppError::internal("stored status"))?,
         firm_id: Uuid::parse_str(&row.firm_id).map_err(|_| AppError::internal("stored firm id"))?,
-        firm_name: names.get(&row.firm_id).cloned(),
+        firm_name,
         counterparty_firm_id: opt_id(&row.counterparty_firm_id)?,
         counterparty_name: row
             .counterparty_firm_id
             .as_ref()
             .and_then(|c| names.get(c).cloned()),
         chemical_id: opt_id(&row.chemical_id)?,
-        lot: row.lot.clone(),
-        quantity: row.quantity.map(format_thousandths),
+        lot,
+        quantity,
         entry_ids,
-        message: row.message_zh.clone(),
-        message_en: row.message_en.clone(),
+        message,
+        message_en,
         first_seen_at: time::from_db(row.first_seen_at),
         history: vec![],
     })
@@ -269,9 +304,20 @@ fn visible(conn: &mut DbConnection, who: &Principal, id: Uuid) -> Result<Finding
 pub fn get(conn: &mut DbConnection, who: &Principal, id: Uuid) -> Result<FindingView, AppError> {
     let row = visible(conn, who, id)?;
     let mut view = views(conn, who, std::slice::from_ref(&row))?.remove(0);
+    let own = who.firm_id.map(|f| f.to_string());
+    let counterparty = counterparty_only(&row, own.as_deref());
     view.history = store::notes(conn, &row.id)?
         .into_iter()
         .map(|(action, text, by, at)| {
+            if counterparty {
+                // The step and when, not its words nor who took it.
+                return Ok(FindingNote {
+                    action,
+                    text: None,
+                    by_user: None,
+                    at: time::from_db(at),
+                });
+            }
             Ok(FindingNote {
                 action,
                 text,
@@ -302,13 +348,10 @@ pub fn explain(
     request: ExplanationRequest,
 ) -> Result<FindingView, AppError> {
     policy::require_role(who, &[Role::Enterprise])?;
-    let text = required_text("text", &request.text, 2000, &mut Vec::new());
-    if text.is_empty() || text.chars().count() > 2000 {
-        return Err(AppError::field(
-            "text",
-            "required",
-            "explain in 1–2000 characters",
-        ));
+    let mut errors = Vec::new();
+    let text = required_text("text", &request.text, 2000, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
     }
     write_tx(conn, |conn| {
         let row = visible(conn, who, id)?;

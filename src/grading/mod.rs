@@ -18,7 +18,7 @@ use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, CustodyRules, Role};
 use crate::domain::{Code, FindingStatus, RegionCode, Severity};
-use crate::error::{AppError, FieldError};
+use crate::error::{optional_text, AppError, FieldError};
 use crate::firms;
 use crate::paging::{Page, PageOf};
 pub use rules::{Assessment, BreakdownItem, Grade, Period};
@@ -218,12 +218,7 @@ pub fn confirm(
             g
         }
     };
-    let reason = request
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_string);
+    let reason = optional_text("reason", request.reason.as_deref(), 2000, &mut errors);
     if override_grade.is_some() && reason.is_none() {
         errors.push(FieldError::new(
             "reason",

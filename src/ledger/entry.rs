@@ -10,6 +10,12 @@ use crate::error::FieldError;
 
 /// How far in the future `occurred_at` may lie (clock skew between a clerk's PC and the server).
 pub const MAX_FUTURE_MINUTES: i64 = 5;
+/// The earliest `occurred_at` the registry accepts (docs/ledger.md): China's precursor
+/// regulations date from 2005 (Decree 445), so nothing the registry keeps happened before 2000;
+/// an earlier date is a typing error (`0000-01-01`), not history.
+pub const EARLIEST_OCCURRED_AT: &str = "2000-01-01T00:00:00Z";
+/// [`EARLIEST_OCCURRED_AT`] in seconds since the Unix epoch.
+const EARLIEST_OCCURRED_AT_SECS: i64 = 946_684_800;
 const MAX_TEXT: usize = 500;
 const MAX_CODE: usize = 64;
 
@@ -41,7 +47,7 @@ pub struct EntryRequest {
     /// Decimal string, at most 3 fractional digits, > 0 (a stocktake may count 0).
     #[schema(example = "250.000")]
     pub quantity: Option<String>,
-    /// Business time; at most 5 minutes in the future.
+    /// Business time; at most 5 minutes in the future, not before 2000-01-01T00:00:00Z.
     pub occurred_at: Option<String>,
     pub counterparty: Option<CounterpartyRequest>,
     /// Sales and purchases: bank_transfer, card, cheque, cash, barter or other (required).
@@ -106,24 +112,11 @@ impl Errors<'_> {
         ));
     }
 
-    /// Trims an optional text; empty means absent; too long is an error.
+    /// An optional text by the one rule for every field (`crate::error::optional_text`):
+    /// trimmed, empty means absent, control characters or too long are errors.
     fn text(&mut self, field: &str, value: &Option<String>, max: usize) -> Option<String> {
-        let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-        if crate::domain::has_control_characters(value) {
-            self.push(
-                field,
-                "control_characters",
-                "must not contain control characters",
-            );
-        }
-        if value.chars().count() > max {
-            self.push(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            );
-        }
-        Some(value.to_string())
+        let field = format!("{}{field}", self.prefix);
+        crate::error::optional_text(&field, value.as_deref(), max, &mut self.list)
     }
 }
 
@@ -260,7 +253,7 @@ fn own_value<'t>(
 }
 
 /// Business time with an offset, stored in UTC to the microsecond; not more than
-/// `MAX_FUTURE_MINUTES` ahead of the server's clock.
+/// `MAX_FUTURE_MINUTES` ahead of the server's clock, not before [`EARLIEST_OCCURRED_AT`].
 fn parse_occurred_at(
     e: &mut Errors<'_>,
     text: Option<&str>,
@@ -283,6 +276,13 @@ fn parse_occurred_at(
                         "occurred_at",
                         "in_future",
                         "lies more than 5 minutes in the future",
+                    );
+                }
+                if t.timestamp() < EARLIEST_OCCURRED_AT_SECS {
+                    e.push(
+                        "occurred_at",
+                        "too_early",
+                        format!("lies before {EARLIEST_OCCURRED_AT}, the earliest date the registry accepts"),
                     );
                 }
                 Some(t)
@@ -571,9 +571,25 @@ mod tests {
         assert_eq!(codes(&r), []);
         r.occurred_at = Some("2026-06-01 00:00".into());
         assert_eq!(codes(&r), [("occurred_at".into(), "invalid_time")]);
+        for early in [
+            "0000-01-01T00:00:00Z",
+            "1999-12-31T23:59:59.999999Z",
+            "2000-01-01T07:59:59+08:00",
+        ] {
+            r.occurred_at = Some(early.into());
+            assert_eq!(codes(&r), [("occurred_at".into(), "too_early")], "{early}");
+        }
+        r.occurred_at = Some(EARLIEST_OCCURRED_AT.into());
+        assert_eq!(codes(&r), []);
         let mut r = sale();
         r.quantity = Some("1.0001".into());
         assert_eq!(codes(&r), [("quantity".into(), "too_many_decimals")]);
+    }
+
+    #[test]
+    fn the_floor_is_what_it_says() {
+        let floor: DateTime<Utc> = EARLIEST_OCCURRED_AT.parse().unwrap();
+        assert_eq!(floor.timestamp(), EARLIEST_OCCURRED_AT_SECS);
     }
 
     #[test]

@@ -82,7 +82,13 @@ pub async fn observe(
         .app_data::<web::Data<TokenKeys>>()
         .and_then(|tokens| bearer_caller(&req, tokens));
     let response = next.call(req).await?.map_into_boxed_body();
-    let response = rewrite_plain_error(response);
+    let mut response = rewrite_plain_error(response);
+    if !may_be_cached(&target) {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
     // A console page's user, which its session extractor marked on the request.
     let caller = caller.or_else(|| response.request().extensions().get::<Principal>().cloned());
     let route = response
@@ -119,6 +125,28 @@ pub async fn observe(
     }
     tracing::info!(method = %method, route = %route, status, elapsed_ms = elapsed.as_millis() as u64, "request");
     Ok(response)
+}
+
+/// Answers that are the same for everyone and carry no firm's data: the public directory, the
+/// transparency log's key, checkpoints and consistency proofs, the OpenAPI document and its page,
+/// the stylesheet and the operations endpoints.
+const PUBLIC_PREFIXES: [&str; 8] = [
+    "/api/v1/public/",
+    "/api/v1/transparency/",
+    "/api/v1/openapi.json",
+    "/docs",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
+
+/// Whether a browser or proxy may keep the answer to `path`. Every other answer — anything under
+/// `/api/v1/` (ledgers in every format, entries, proofs, exports, inventory, shipments, findings,
+/// the trace, and the refusals) and every console page — is `Cache-Control: no-store`, whatever
+/// the handler set.
+fn may_be_cached(path: &str) -> bool {
+    PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
 /// Who sent a valid bearer token, for the activity log (an invalid one is logged as anonymous).

@@ -504,3 +504,167 @@ fn a_bad_run_request_is_refused_and_a_lotless_chemical_can_be_traced() {
             .any(|n| n["id"] == c.seller.as_str() && n["produced"] == "3.000"));
     });
 }
+
+/// Issue 16: a counterparty sees the finding's code, severity and status, its own entries and the
+/// other firm's name — nothing the other firm wrote (explanations, user ids in the history) and
+/// not the other firm's permit number or quota, in the API and in the console.
+#[test]
+fn a_counterparty_sees_a_finding_without_what_the_other_firm_wrote() {
+    each_backend(|app| {
+        let (c, _) = shipped(app);
+        let number = format!("QUOTA-{}", app.next());
+        let r = app.post(
+            &format!("/api/v1/firms/{}/permits", c.buyer),
+            Some(&c.regulator),
+            &json!({"kind": "purchase_filing", "number": number, "chemical_ids": [c.acetone],
+                    "quantity_limit": "7", "valid_from": in_days(-365), "valid_until": in_days(365)}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        file(
+            app,
+            &c.buyer_clerk,
+            &c.buyer,
+            json!({"kind": "purchase", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "10",
+                   "occurred_at": at(3), "counterparty": {"firm_id": c.seller}, "shipment_ref": "R1", "permit_no": number}),
+        );
+        validate(app, &c.regulator, json!({}));
+        let all = findings(app, &c.regulator, "code=PERMIT_EXCEEDED");
+        assert_eq!(all.len(), 1, "{all:?}");
+        let id = all[0]["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            (
+                all[0]["firm_id"].as_str(),
+                all[0]["counterparty_firm_id"].as_str()
+            ),
+            (Some(c.buyer.as_str()), Some(c.seller.as_str()))
+        );
+        let secret = "仓库主管口头批准超额购入";
+        let r = app.post(
+            &format!("/api/v1/custody/findings/{id}/explanations"),
+            Some(&c.buyer_clerk),
+            &json!({"text": secret}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+
+        // The regulator and the firm the finding is about see everything.
+        let path = format!("/api/v1/custody/findings/{id}");
+        for token in [&c.regulator, &c.buyer_clerk] {
+            let full = app.get(&path, Some(token));
+            assert_eq!(full.status, 200, "{}", full.text);
+            assert!(
+                full.text.contains(&number) && full.text.contains("7.000"),
+                "{}",
+                full.text
+            );
+            assert_eq!(full.body["history"][0]["text"], secret);
+            assert!(full.body["history"][0]["by_user"].is_string());
+        }
+        let clerk_id = app.get(&path, Some(&c.regulator)).body["history"][0]["by_user"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // The seller is the counterparty: code, severity, status, the buyer's name, no more.
+        let seen = app.get(&path, Some(&c.seller_clerk));
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        let f = &seen.body;
+        assert_eq!(
+            (
+                f["code"].as_str(),
+                f["severity"].as_str(),
+                f["status"].as_str(),
+                f["firm_name"].as_str()
+            ),
+            (
+                Some("PERMIT_EXCEEDED"),
+                Some("critical"),
+                Some("explained"),
+                Some("福安市制药有限公司")
+            )
+        );
+        assert_eq!(f["history"][0]["action"], "explained");
+        for hidden in [number.as_str(), "7.000", "3.000", secret, clerk_id.as_str()] {
+            assert!(!seen.text.contains(hidden), "{hidden} in {}", seen.text);
+        }
+        assert_eq!((&f["lot"], &f["quantity"]), (&Value::Null, &Value::Null));
+        let listed = app.get(
+            "/api/v1/custody/findings?code=PERMIT_EXCEEDED",
+            Some(&c.seller_clerk),
+        );
+        assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
+        assert!(!listed.text.contains(&number) && !listed.text.contains("7.000"));
+
+        // The console shows the counterparty the same.
+        let (username, _) = app.create_user("enterprise", Some(&c.seller));
+        let mut seller = crate::visitor::Visitor::new(app, "zh-CN");
+        assert_eq!(
+            seller.sign_in(&username, crate::helpers::PASSWORD).status,
+            303
+        );
+        for page in [format!("/findings/{id}"), "/findings".to_string()] {
+            let p = seller.get(&page);
+            assert_eq!(p.status, 200, "{}", p.text);
+            for hidden in [number.as_str(), "7.000", secret] {
+                assert!(!p.text.contains(hidden), "{hidden} in {page}: {}", p.text);
+            }
+        }
+        let (username, _) = app.create_user("enterprise", Some(&c.buyer));
+        let mut buyer = crate::visitor::Visitor::new(app, "zh-CN");
+        assert_eq!(
+            buyer.sign_in(&username, crate::helpers::PASSWORD).status,
+            303
+        );
+        let p = buyer.get(&format!("/findings/{id}"));
+        assert!(
+            p.text.contains(&number) && p.text.contains(secret),
+            "{}",
+            p.text
+        );
+    });
+}
+
+/// Issue 16: a finding's explanation passes the same text rule as every field: NUL, BEL and ESC
+/// are refused with `control_characters` and nothing is stored.
+#[test]
+fn control_characters_in_an_explanation_are_refused_and_not_stored() {
+    each_backend(|app| {
+        let (c, _) = shipped(app);
+        validate(app, &c.regulator, json!({}));
+        let id = findings(app, &c.regulator, "")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let path = format!("/api/v1/custody/findings/{id}");
+        for bad in ["货已发出\u{0}", "货已\u{7}发出", "\u{1b}[2J货已发出"] {
+            let r = app.post(
+                &format!("{path}/explanations"),
+                Some(&c.seller_clerk),
+                &json!({"text": bad}),
+            );
+            assert!(
+                r.has_field_error("text", "control_characters"),
+                "{bad:?}: {}",
+                r.text
+            );
+        }
+        let r = app.post(
+            &format!("{path}/explanations"),
+            Some(&c.seller_clerk),
+            &json!({"text": "长".repeat(2001)}),
+        );
+        assert!(r.has_field_error("text", "too_long"), "{}", r.text);
+        let r = app.post(
+            &format!("{path}/explanations"),
+            Some(&c.seller_clerk),
+            &json!({"text": "  "}),
+        );
+        assert!(r.has_field_error("text", "required"), "{}", r.text);
+        let stored = app.get(&path, Some(&c.regulator));
+        assert_eq!(
+            (stored.body["status"].as_str(), stored.body.get("history")),
+            (Some("open"), None),
+            "{}",
+            stored.text
+        );
+    });
+}

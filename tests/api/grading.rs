@@ -515,3 +515,72 @@ fn a_filing_is_logged_once_with_its_outcome() {
         );
     });
 }
+
+/// Issue 16: one text rule for every field. NUL, BEL and ESC in an override's reason or an
+/// audit finding's corrective action are refused with `control_characters`, and nothing is
+/// stored; an overlong one is `too_long`.
+#[test]
+fn control_characters_in_a_reason_or_a_corrective_action_are_refused_and_not_stored() {
+    each_backend(|app| {
+        let regulator = app.regulator();
+        let firm = app.register_firm(&regulator, "受检企业");
+        let grades = format!("/api/v1/firms/{firm}/grades");
+        let audit = open_audit(app, &regulator, &firm);
+        let findings = format!("/api/v1/audits/{audit}/findings");
+        for bad in ["原因\u{0}", "原因\u{7}响铃", "原因\u{1b}[31m"] {
+            let r = app.post(
+                &grades,
+                Some(&regulator),
+                &json!({"period": year(), "grade": "D", "reason": bad}),
+            );
+            assert!(
+                r.has_field_error("reason", "control_characters"),
+                "{bad:?}: {}",
+                r.text
+            );
+            let r = app.post(
+                &findings,
+                Some(&regulator),
+                &json!({"severity": "minor", "description": "台账缺页", "corrective_action": bad}),
+            );
+            assert!(
+                r.has_field_error("corrective_action", "control_characters"),
+                "{bad:?}: {}",
+                r.text
+            );
+        }
+        let r = app.post(
+            &grades,
+            Some(&regulator),
+            &json!({"period": year(), "grade": "D", "reason": "长".repeat(2001)}),
+        );
+        assert!(r.has_field_error("reason", "too_long"), "{}", r.text);
+        let r = app.post(
+            &findings,
+            Some(&regulator),
+            &json!({"severity": "minor", "description": "台账缺页", "corrective_action": "长".repeat(2001)}),
+        );
+        assert!(
+            r.has_field_error("corrective_action", "too_long"),
+            "{}",
+            r.text
+        );
+        let stored = app.get(&grades, Some(&regulator));
+        assert_eq!(stored.body["items"], json!([]), "{}", stored.text);
+        let stored = app.get(&format!("/api/v1/audits/{audit}"), Some(&regulator));
+        assert_eq!(stored.body["findings"], json!([]), "{}", stored.text);
+
+        let admin = app.admin();
+        let r = app.post(
+            "/api/v1/chemicals",
+            Some(&admin),
+            &json!({"name_en": "Test precursor", "name_zh": "测试前体", "category": 3, "unit": "kg",
+                    "controlled_from": "2026-01-01T00:00:00Z", "note": "公告\u{1b}"}),
+        );
+        assert!(
+            r.has_field_error("note", "control_characters"),
+            "{}",
+            r.text
+        );
+    });
+}

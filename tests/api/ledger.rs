@@ -848,3 +848,90 @@ fn control_characters_are_refused_not_stored_and_never_a_500() {
         assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
     });
 }
+
+/// Issue 16: `occurred_at` has a floor (docs/ledger.md): an entry dated before
+/// 2000-01-01T00:00:00Z is refused with `too_early`, naming the floor; the floor itself is
+/// accepted.
+#[test]
+fn an_entry_dated_before_the_floor_is_refused() {
+    each_backend(|app| {
+        let c = chain(app);
+        for early in [
+            "0000-01-01T00:00:00Z",
+            "1899-12-31T23:59:59+08:00",
+            "1999-12-31T23:59:59Z",
+            "2000-01-01T07:59:59+08:00",
+        ] {
+            let mut entry = production(&c.acetone, "L1", "1");
+            entry["occurred_at"] = json!(early);
+            let r = file(app, &c.seller_clerk, &c.seller, &entry);
+            assert!(
+                r.has_field_error("occurred_at", "too_early"),
+                "{early}: {}",
+                r.text
+            );
+            assert!(r.text.contains("2000-01-01"), "{}", r.text);
+        }
+        assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
+        let mut entry = production(&c.acetone, "L1", "1");
+        entry["occurred_at"] = json!("2000-01-01T00:00:00Z");
+        let r = file(app, &c.seller_clerk, &c.seller, &entry);
+        assert_eq!(r.status, 201, "{}", r.text);
+    });
+}
+
+/// Issue 16: every answer carrying ledger data is `Cache-Control: no-store` (the list in each
+/// format, an entry, its proof, the export, inventory, incoming, outgoing, findings, the trace
+/// and the console's ledger page); the public transparency key is not.
+#[test]
+fn answers_with_ledger_data_are_not_stored_by_caches() {
+    each_backend(|app| {
+        let c = chain(app);
+        let r = file(
+            app,
+            &c.seller_clerk,
+            &c.seller,
+            &production(&c.acetone, "L1", "10"),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let entry = r.body["id"].as_str().unwrap().to_string();
+        let firm = &c.seller;
+        let paths = [
+            format!("/api/v1/firms/{firm}/ledger"),
+            format!("/api/v1/firms/{firm}/ledger?format=csv"),
+            format!("/api/v1/firms/{firm}/ledger?format=xlsx"),
+            format!("/api/v1/firms/{firm}/ledger?format=epcis"),
+            format!("/api/v1/firms/{firm}/ledger/{entry}"),
+            format!("/api/v1/firms/{firm}/ledger/{entry}/proof"),
+            format!("/api/v1/firms/{firm}/ledger/export"),
+            format!("/api/v1/firms/{firm}/ledger/verify"),
+            format!("/api/v1/firms/{firm}/inventory"),
+            format!("/api/v1/firms/{firm}/incoming"),
+            format!("/api/v1/firms/{firm}/outgoing"),
+            "/api/v1/custody/findings".to_string(),
+            format!("/api/v1/custody/trace?chemical_id={}&lot=L1", c.acetone),
+        ];
+        for path in &paths {
+            let r = app.get(path, Some(&c.regulator));
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
+        }
+        // A refusal is no-store too (it may name what exists).
+        let r = app.get(&format!("/api/v1/firms/{firm}/ledger/{entry}"), None);
+        assert_eq!(
+            (r.status, r.header("cache-control")),
+            (401, Some("no-store"))
+        );
+        // The console's ledger page.
+        let (clerk, _) = app.create_user("enterprise", Some(firm));
+        let mut v = crate::visitor::Visitor::new(app, "zh-CN");
+        assert_eq!(v.sign_in(&clerk, crate::helpers::PASSWORD).status, 303);
+        let page = v.get("/ledger");
+        assert_eq!(page.status, 200, "{}", page.text);
+        assert_eq!(page.cache_control.as_deref(), Some("no-store"));
+        // Public, signed and the same for everyone: caches may keep it.
+        let key = app.get("/api/v1/transparency/key", None);
+        assert_eq!(key.status, 200, "{}", key.text);
+        assert_ne!(key.header("cache-control"), Some("no-store"));
+    });
+}

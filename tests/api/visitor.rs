@@ -19,6 +19,7 @@ pub struct Page {
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
     pub csp: Option<String>,
+    pub cache_control: Option<String>,
 }
 
 impl Page {
@@ -130,6 +131,7 @@ impl<'a> Visitor<'a> {
             csp: response
                 .header("content-security-policy")
                 .map(str::to_string),
+            cache_control: response.header("cache-control").map(str::to_string),
             set_cookies,
             text: response.into_string().unwrap_or_default(),
         }
