@@ -53,6 +53,9 @@ impl Application {
         let tokens = web::Data::new(tokens);
         let generations = web::Data::new(crate::auth::Generations::default());
         let readiness = web::Data::new(plumbing::ops::Readiness::default());
+        let metrics_access = web::Data::new(plumbing::ops::MetricsAccess {
+            token: settings.metrics_token.clone(),
+        });
         let serving = readiness.clone();
         let addresses = web::Data::new(crate::ratelimit::ClientAddresses {
             trust_forwarded_for: settings.trust_forwarded_for,
@@ -108,6 +111,7 @@ impl Application {
                 .app_data(generations.clone())
                 .app_data(addresses.clone())
                 .app_data(serving.clone())
+                .app_data(metrics_access.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)

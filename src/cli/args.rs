@@ -37,6 +37,10 @@ impl Storage {
         settings.admin_password = std::env::var("PRECURSOR_ADMIN_PASSWORD")
             .ok()
             .map(Secret::new);
+        settings.metrics_token = std::env::var("PRECURSOR_METRICS_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(Secret::new);
         settings.transparency_key = std::env::var("PRECURSOR_TRANSPARENCY_KEY")
             .ok()
             .map(Secret::new);

@@ -43,12 +43,48 @@ pub async fn readyz(
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 
-/// Prometheus text: requests by route and status, latency histogram.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(counters: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
+/// Prometheus text: requests by route and status, latency histogram. Where the deployment set
+/// `PRECURSOR_METRICS_TOKEN`, only with `Authorization: Bearer <that token>`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain", body = String), (status = 401, body = Problem)))]
+pub async fn metrics(
+    counters: web::Data<Metrics>,
+    access: web::Data<MetricsAccess>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    access.admit(&req)?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(counters.render())
+        .body(counters.render()))
+}
+
+/// Who may read `/metrics`: anyone, or whoever presents the configured token.
+#[derive(Debug, Default)]
+pub struct MetricsAccess {
+    pub token: Option<crate::config::Secret>,
+}
+
+impl MetricsAccess {
+    fn admit(&self, req: &actix_web::HttpRequest) -> Result<(), AppError> {
+        let Some(token) = &self.token else {
+            return Ok(());
+        };
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        use subtle::ConstantTimeEq;
+        if bool::from(given.as_bytes().ct_eq(token.expose().as_bytes())) {
+            Ok(())
+        } else {
+            Err(AppError::unauthenticated(
+                "metrics_token_required",
+                "send `Authorization: Bearer <the metrics token>`",
+            ))
+        }
+    }
 }
 
 /// Whether the server still takes new work: on SIGTERM it says not-ready first, so that a load

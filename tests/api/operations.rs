@@ -223,3 +223,31 @@ fn the_docs_page_is_served_from_the_binary() {
         assert!(!r.text.contains("https://"), "no CDN");
     });
 }
+
+#[test]
+fn metrics_answer_only_to_the_configured_token() {
+    each_backend_with(
+        |settings| {
+            settings.metrics_token = Some(precursor_registry::config::Secret::new(
+                "metrics-token-for-tests",
+            ));
+        },
+        |app| {
+            let open = app.get("/metrics", None);
+            assert_eq!((open.status, open.code()), (401, "metrics_token_required"));
+            assert_eq!(app.get("/metrics", Some("another-token")).status, 401);
+            let r = app.get("/metrics", Some("metrics-token-for-tests"));
+            assert_eq!(r.status, 200);
+            assert!(
+                r.text.contains("http_requests_total") || r.text.contains("# TYPE"),
+                "{}",
+                r.text
+            );
+            assert_eq!(
+                app.get("/healthz", None).status,
+                200,
+                "the other probes stay open"
+            );
+        },
+    );
+}
