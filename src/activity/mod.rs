@@ -3,6 +3,7 @@
 
 pub mod http;
 
+use actix_web::HttpMessage;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,21 @@ pub struct ActivityRow {
     /// The concrete path acted on.
     pub target: String,
     pub status: i32,
+}
+
+/// The id of a request, given by the front door to every request and answered as
+/// `X-Request-Id`: a state-changing request's activity row has it as its id.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestId(pub Uuid);
+
+impl RequestId {
+    /// The id of `req`, or a new one where the front door gave none.
+    pub fn of(req: &actix_web::HttpRequest) -> Uuid {
+        req.extensions()
+            .get::<RequestId>()
+            .map(|r| r.0)
+            .unwrap_or_else(Uuid::now_v7)
+    }
 }
 
 /// Put on a response whose activity row the handler already wrote in its own transaction, so
@@ -60,7 +76,7 @@ impl ActivityRow {
     /// The successful outcome (201) of `req` by `who`, to be written with the change it records.
     pub fn created(req: &actix_web::HttpRequest, who: &crate::auth::Principal) -> ActivityRow {
         ActivityRow {
-            id: Uuid::now_v7().to_string(),
+            id: RequestId::of(req).to_string(),
             at: time::now(),
             user_id: Some(who.user_id.to_string()),
             role: Some(who.role.as_str().to_string()),

@@ -73,6 +73,10 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
+    // Every request gets an id: answered as X-Request-Id, the id of its activity row.
+    let request_id = uuid::Uuid::now_v7();
+    req.extensions_mut()
+        .insert(crate::activity::RequestId(request_id));
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let db = req.app_data::<web::Data<Db>>().cloned();
     let method = req.method().to_string();
@@ -83,6 +87,11 @@ pub async fn observe(
         .and_then(|tokens| bearer_caller(&req, tokens));
     let response = next.call(req).await?.map_into_boxed_body();
     let mut response = rewrite_plain_error(response);
+    if let Ok(value) = header::HeaderValue::from_str(&request_id.to_string()) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
     if !may_be_cached(&target) {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
@@ -107,7 +116,7 @@ pub async fn observe(
         .is_some();
     if let (true, false, Some(db)) = (changes_state, already_logged, db) {
         let row = crate::activity::ActivityRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: request_id.to_string(),
             at: crate::domain::time::now(),
             user_id: caller.as_ref().map(|c| c.user_id.to_string()),
             role: caller.as_ref().map(|c| c.role.as_str().to_string()),

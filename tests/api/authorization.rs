@@ -977,3 +977,63 @@ fn every_json_body_refuses_a_field_it_does_not_know() {
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     });
 }
+
+/// Issue 16: every state-changing request is in the activity log — who, when, what, its
+/// outcome — under the request's id (`X-Request-Id`). Walks every POST, PATCH and DELETE of the
+/// routes above as a caller who may make it.
+#[test]
+fn every_state_changing_request_leaves_one_activity_row_under_its_request_id() {
+    use diesel::prelude::*;
+    use precursor_registry::db::schema::activity_log;
+    each_backend(|app| {
+        let w = world(app);
+        let mut conn = app.direct_connection();
+        let mut failures = Vec::new();
+        let mut walked = 0;
+        for route in routes().iter().filter(|r| r.method != "GET") {
+            let Some((caller, _)) = CALLERS
+                .iter()
+                .zip(route.expect)
+                .find(|(_, s)| (200..300).contains(s))
+            else {
+                continue;
+            };
+            let path = (route.path)(&w, *caller);
+            let body = (route.body)(app, &w, *caller).map(|b| b.to_string());
+            let content_type = body.as_ref().map(|_| "application/json");
+            let r = app.request(
+                route.method,
+                &path,
+                w.token(*caller),
+                body.as_deref(),
+                content_type,
+            );
+            let Some(request_id) = r.header("x-request-id").map(str::to_string) else {
+                failures.push(format!("{} {path}: no X-Request-Id", route.method));
+                continue;
+            };
+            walked += 1;
+            let rows: Vec<(Option<String>, String, String, i32)> = activity_log::table
+                .filter(activity_log::id.eq(&request_id))
+                .select((
+                    activity_log::role,
+                    activity_log::action,
+                    activity_log::target,
+                    activity_log::status,
+                ))
+                .load(&mut conn)
+                .unwrap();
+            match rows.as_slice() {
+                [(Some(_), action, target, status)]
+                    if action.starts_with(&format!("{} /", route.method))
+                        && path.starts_with(target.as_str())
+                        && *status == i32::from(r.status) => {}
+                other => {
+                    failures.push(format!("{} {path} ({}): {other:?}", route.method, r.status))
+                }
+            }
+        }
+        assert!(walked >= 20, "{walked} state-changing routes walked");
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    });
+}
