@@ -82,6 +82,7 @@ fn main() {
     let n = env_usize("BENCH_REQUESTS", 300);
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::new(dir.path());
+    settings.filing_rate_limit_per_minute = 0;
     settings.bind = "127.0.0.1:0".into();
     settings.admin_password = Some(Secret::new("bench-admin-password"));
     let prepared = precursor_registry::startup::prepare(&settings).unwrap();

@@ -71,6 +71,8 @@ pub struct Settings {
     pub transparency_origin: String,
     /// A checkpoint is signed unasked at most this often (when the tree has grown).
     pub checkpoint_interval: chrono::Duration,
+    /// Filing requests one user may make per minute (0: no limit).
+    pub filing_rate_limit_per_minute: u32,
     /// When set, `/metrics` answers only to `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
     /// On SIGTERM: how long `/readyz` says not-ready before the server stops accepting.
@@ -139,6 +141,7 @@ impl Settings {
             transparency_key: None,
             transparency_origin: "precursor-registry".into(),
             checkpoint_interval: chrono::Duration::seconds(60),
+            filing_rate_limit_per_minute: 600,
             metrics_token: None,
             drain: std::time::Duration::from_secs(5),
             shutdown_deadline: std::time::Duration::from_secs(30),

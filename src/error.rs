@@ -241,7 +241,7 @@ impl AppError {
                 format!("too many failed attempts; try again in {retry_after_secs} s")
             }
             AppError::RateLimited { retry_after_secs } => {
-                format!("too many requests from this address; try again in {retry_after_secs} s")
+                format!("too many requests from this client; try again in {retry_after_secs} s")
             }
             AppError::MethodNotAllowed => "this method is not supported on this resource".into(),
             AppError::TooLarge { limit_bytes } => format!(

@@ -122,6 +122,54 @@ impl RateLimiter {
     }
 }
 
+/// A [`FixedWindow`] per minute over any key (a user), shared by the HTTP workers; a limit of 0
+/// means no limit.
+#[derive(Debug)]
+pub struct KeyedLimiter<K> {
+    inner: Option<Mutex<FixedWindow<K>>>,
+}
+
+impl<K: Hash + Eq> KeyedLimiter<K> {
+    pub fn per_minute(limit: u32) -> KeyedLimiter<K> {
+        KeyedLimiter {
+            inner: (limit > 0).then(|| {
+                Mutex::new(FixedWindow::new(
+                    limit,
+                    Duration::from_secs(60),
+                    MAX_CLIENTS,
+                ))
+            }),
+        }
+    }
+
+    pub fn check(&self, key: K, now: Instant) -> Decision {
+        match &self.inner {
+            None => Decision::Allowed,
+            Some(inner) => inner
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .check(key, now),
+        }
+    }
+}
+
+/// Filings per user and minute (each request counts once, a batch of 1000 as much as one entry):
+/// a clerk's or a system's runaway loop is slowed, nobody's normal day. Kept per app server.
+#[derive(Debug)]
+pub struct FilingRate(pub KeyedLimiter<uuid::Uuid>);
+
+impl FilingRate {
+    /// Counts one filing request of `user`; `429 rate_limited` with `Retry-After` over the limit.
+    pub fn admit(&self, user: uuid::Uuid) -> Result<(), crate::error::AppError> {
+        match self.0.check(user, Instant::now()) {
+            Decision::Allowed => Ok(()),
+            Decision::Limited { retry_after } => Err(crate::error::AppError::RateLimited {
+                retry_after_secs: retry_after_secs(retry_after),
+            }),
+        }
+    }
+}
+
 /// The key a client is counted under: an IPv4 address as it is (also when written as an
 /// IPv4-mapped IPv6 address); an IPv6 address by its /64 network, which one subscriber usually
 /// holds whole.

@@ -53,6 +53,9 @@ impl Application {
         let tokens = web::Data::new(tokens);
         let generations = web::Data::new(crate::auth::Generations::default());
         let readiness = web::Data::new(plumbing::ops::Readiness::default());
+        let filing_rate = web::Data::new(crate::ratelimit::FilingRate(
+            crate::ratelimit::KeyedLimiter::per_minute(settings.filing_rate_limit_per_minute),
+        ));
         let metrics_access = web::Data::new(plumbing::ops::MetricsAccess {
             token: settings.metrics_token.clone(),
         });
@@ -112,6 +115,7 @@ impl Application {
                 .app_data(addresses.clone())
                 .app_data(serving.clone())
                 .app_data(metrics_access.clone())
+                .app_data(filing_rate.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)

@@ -60,6 +60,14 @@ fn filed_response(filed: Filed) -> HttpResponse {
     response
 }
 
+/// Counts a filing request against its user's rate (every way of filing shares one count).
+fn admit_filing(req: &HttpRequest, who: &AuthUser) -> Result<(), AppError> {
+    match req.app_data::<web::Data<crate::ratelimit::FilingRate>>() {
+        Some(rate) => rate.admit(who.user_id),
+        None => Ok(()),
+    }
+}
+
 /// What the three filing routes share; they differ only in their body and how it is read.
 async fn file<B, S>(
     db: &Db,
@@ -73,6 +81,7 @@ where
     B: Send + 'static,
     S: FnOnce(&B) -> Submission<'_> + Send + 'static,
 {
+    admit_filing(req, &who)?;
     let key = idempotency_key(req)?;
     let log = crate::activity::ActivityRow::created(req, &who);
     let filed = db
@@ -101,7 +110,7 @@ pub struct Receipts {
 #[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger", tag = "ledger", params(("firm_id" = Uuid, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     request_body = EntryRequest,
-    responses((status = 201, body = LedgerEntry), (status = 403, body = Problem), (status = 404, body = Problem),
+    responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, body = LedgerEntry), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "firm not active", body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn file_one(
@@ -122,7 +131,7 @@ pub async fn file_one(
 #[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/batch", tag = "ledger", params(("firm_id" = Uuid, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     request_body = BatchRequest,
-    responses((status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem),
+    responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn file_batch(
@@ -146,7 +155,7 @@ pub async fn file_batch(
         ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     request_body(description = "a CSV (UTF-8), or an Excel workbook such as `GET /ledger/template.xlsx`",
         content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-    responses((status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn import(
     db: web::Data<Db>,
@@ -406,7 +415,7 @@ async fn body_within(mut payload: web::Payload, limit: usize) -> Result<web::Byt
 /// eventID) files nothing again. At most 20 MiB.
 #[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/epcis", tag = "ledger", params(("firm_id" = Uuid, Path), EpcisImportQuery),
     request_body(content = Object, content_type = "application/ld+json", description = "an EPCIS 2.0 EPCISDocument (GS1's JSON Schema)"),
-    responses((status = 201, description = "entries filed; a line per event", body = super::epcis::import::ImportReport),
+    responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, description = "entries filed; a line per event", body = super::epcis::import::ImportReport),
         (status = 200, description = "nothing new filed; a line per event", body = super::epcis::import::ImportReport),
         (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 413, description = "larger than 20 MiB", body = Problem),
@@ -421,6 +430,7 @@ pub async fn import_epcis(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
+    admit_filing(&req, &who)?;
     let partial = query.partial.unwrap_or(false);
     let body = body_within(payload, super::epcis::MAX_DOCUMENT_BYTES).await?;
     let document: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {

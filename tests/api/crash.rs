@@ -66,6 +66,8 @@ fn acknowledged_filings_survive_kill_9_during_32_concurrent_filers() {
             data_dir.as_str(),
             "--workers",
             "4",
+            "--filing-rate-limit-per-minute",
+            "0",
             "--max-connections",
             "16",
         ];

@@ -117,6 +117,8 @@ pub fn settings_for(
     // Each request sees the board as it is now.
     settings.board_max_age = std::time::Duration::ZERO;
     settings.max_connections = 8;
+    // Tests file as fast as they can; the filing rate has its own test.
+    settings.filing_rate_limit_per_minute = 0;
     let mut cleanup = None;
     if let Backend::Postgres(admin_url) = backend {
         let (url, name) = fresh_postgres_database(admin_url);

@@ -251,3 +251,33 @@ fn metrics_answer_only_to_the_configured_token() {
         },
     );
 }
+
+#[test]
+fn a_user_filing_too_fast_waits_and_others_do_not() {
+    each_backend_with(
+        |settings| settings.filing_rate_limit_per_minute = 3,
+        |app| {
+            let c = crate::ledger::chain(app);
+            let entry = serde_json::json!({"kind": "stocktake", "chemical_id": c.acetone, "quantity": "1",
+                "occurred_at": "2026-01-01T00:00:00Z"});
+            let path = format!("/api/v1/firms/{}/ledger", c.seller);
+            for _ in 0..3 {
+                assert_eq!(app.post(&path, Some(&c.seller_clerk), &entry).status, 201);
+            }
+            let r = app.post(&path, Some(&c.seller_clerk), &entry);
+            assert_eq!((r.status, r.code()), (429, "rate_limited"), "{}", r.text);
+            assert_eq!(r.header("content-type"), Some("application/problem+json"));
+            let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+            assert!((1..=60).contains(&retry));
+            // A batch counts as one request of the same user; another user files on.
+            let batch = app.post(
+                &format!("{path}/batch"),
+                Some(&c.seller_clerk),
+                &serde_json::json!({"entries": [entry]}),
+            );
+            assert_eq!(batch.status, 429);
+            let other = format!("/api/v1/firms/{}/ledger", c.buyer);
+            assert_eq!(app.post(&other, Some(&c.buyer_clerk), &entry).status, 201);
+        },
+    );
+}

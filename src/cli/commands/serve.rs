@@ -55,6 +55,13 @@ pub(in crate::cli) struct ServeArgs {
     /// Alerts: seconds before the first retry of a failed delivery (doubling, at most 1 h).
     #[arg(long, env = "PRECURSOR_ALERT_RETRY_SECONDS", default_value_t = 1)]
     alert_retry_seconds: u64,
+    /// Filing requests one user may make per minute (a batch counts once; 0: no limit).
+    #[arg(
+        long,
+        env = "PRECURSOR_FILING_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 600
+    )]
+    filing_rate_limit_per_minute: u32,
     /// On SIGTERM: seconds `/readyz` answers 503 before the server stops accepting (so that a
     /// load balancer moves on first).
     #[arg(long, env = "PRECURSOR_DRAIN_SECONDS", default_value_t = 5)]
@@ -92,6 +99,7 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.alerts.retry_base = std::time::Duration::from_secs(args.alert_retry_seconds);
     settings.alerts.max_attempts = args.alert_max_attempts;
     settings.drain = std::time::Duration::from_secs(args.drain_seconds);
+    settings.filing_rate_limit_per_minute = args.filing_rate_limit_per_minute;
     settings.shutdown_deadline = std::time::Duration::from_secs(args.shutdown_seconds);
     if args.demo {
         let options = DemoOptions {
