@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use precursor_registry::db::DatabaseUrl;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::{
     backends, fresh_postgres_database, settings_for, start, Backend, TestApp, PASSWORD,
@@ -24,15 +24,6 @@ fn registry(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn ledger(app: &TestApp, token: &str, firm: &str) -> Vec<Value> {
-    let r = app.get(
-        &format!("/api/v1/firms/{firm}/ledger?limit=1000"),
-        Some(token),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body["items"].as_array().unwrap().clone()
 }
 
 #[test]
@@ -164,11 +155,11 @@ fn an_online_backup_restores_into_an_empty_registry_with_the_same_ledgers() {
         // The seller's ledger is whole; the buyer's is what had been filed at the moment of the
         // copy: a prefix of the running registry's, entry for entry.
         assert_eq!(
-            ledger(&restored, &after, &c.seller),
-            ledger(&app, &before, &c.seller)
+            restored.entries(&after, &c.seller),
+            app.entries(&before, &c.seller)
         );
-        let running = ledger(&app, &before, &c.buyer);
-        let copied = ledger(&restored, &after, &c.buyer);
+        let running = app.entries(&before, &c.buyer);
+        let copied = restored.entries(&after, &c.buyer);
         assert!(copied.len() <= running.len());
         assert_eq!(copied[..], running[..copied.len()]);
         let verify = restored.get(

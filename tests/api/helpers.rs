@@ -342,6 +342,16 @@ impl TestApp {
         r.body["id"].as_str().unwrap().to_string()
     }
 
+    /// A firm's ledger (up to 1000 entries) as `token` sees it.
+    pub fn entries(&self, token: &str, firm: &str) -> Vec<Value> {
+        let r = self.get(
+            &format!("/api/v1/firms/{firm}/ledger?limit=1000"),
+            Some(token),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["items"].as_array().cloned().unwrap_or_default()
+    }
+
     /// The catalog id of the chemical with this CAS number.
     pub fn chemical(&self, token: &str, cas: &str) -> String {
         let r = self.get(&format!("/api/v1/chemicals?q={cas}"), Some(token));

@@ -69,13 +69,9 @@ fn with_key(
     }
 }
 
+/// The firm's whole ledger (up to 1000 entries) as `token` sees it.
 fn entries(app: &TestApp, token: &str, firm: &str) -> Vec<Value> {
-    let r = app.get(
-        &format!("/api/v1/firms/{firm}/ledger?limit=1000"),
-        Some(token),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body["items"].as_array().unwrap().clone()
+    app.entries(token, firm)
 }
 
 fn balance(
