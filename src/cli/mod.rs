@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+pub mod config_file;
 mod progress;
 mod report;
 
@@ -10,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use args::Storage;
 use commands::{
-    backup, demo, export, grades, import, migrate, offline, serve, user, validate, verify,
+    backup, config, demo, export, grades, import, migrate, offline, serve, user, validate, verify,
 };
 
 /// The registry of precursor chemicals shared by regulators, enterprises and their association.
@@ -22,9 +23,15 @@ use commands::{
         PRECURSOR_JWT_SECRET       signing key for access tokens (default: generated, kept in <data-dir>/jwt_secret)\n  \
         PRECURSOR_ADMIN_PASSWORD   password of `admin` on first start (default: generated and printed once)\n  \
         PRECURSOR_TRANSPARENCY_KEY seed of the checkpoint key, 64 hex digits (default: generated, kept in <data-dir>/transparency_key)\n  \
-        PRECURSOR_LOG              log filter, e.g. info or precursor_registry=debug (default: info)"
+        PRECURSOR_METRICS_TOKEN    when set, /metrics answers only to `Authorization: Bearer <token>`\n  \
+        PRECURSOR_LOG              log filter, e.g. info or precursor_registry=debug (default: info)\n\n\
+        Every other setting may also be given in a configuration file (--config); `config show` prints them."
 )]
 pub struct Cli {
+    /// A TOML file of settings (keys as the environment's without `PRECURSOR_`, in lower case);
+    /// default `./precursor-registry.toml` if present. Flags and the environment win over it.
+    #[arg(long, global = true, env = "PRECURSOR_CONFIG")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,6 +76,11 @@ enum Command {
     /// Watch a registry's checkpoints: each must be signed by the known key and extend the
     /// last one seen; a rollback or fork exits 1 with the evidence kept.
     Monitor(offline::MonitorArgs),
+    /// The effective configuration: `config show`.
+    Config {
+        #[command(subcommand)]
+        command: config::ConfigCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -93,6 +105,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::VerifyConsistency(args) => offline::consistency(args),
         Command::Monitor(args) => offline::monitor(args),
         Command::VerifyExport(args) => offline::export(args),
+        Command::Config { command } => config::run(command),
         Command::User { command } => user::run(command),
     }
 }

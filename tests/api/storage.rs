@@ -262,3 +262,107 @@ fn the_server_keeps_serving_when_its_log_pipe_closes() {
         "the server is still running"
     );
 }
+
+fn config_show(file: &std::path::Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_precursor-registry"));
+    command.args(["config", "show", "--config"]).arg(file);
+    for var in [
+        "PRECURSOR_PUBLIC_DIRECTORY",
+        "PRECURSOR_MAX_CONNECTIONS",
+        "DATABASE_URL",
+        "PRECURSOR_DATABASE_URL",
+    ] {
+        command.env_remove(var);
+    }
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_configuration_file_sets_what_flags_and_the_environment_do_not_and_bad_keys_stop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("registry.toml");
+    std::fs::write(&file, "public_directory = true\nmax_connections = 3\ndatabase_url = \"postgres://registry:s3cret@db.example/registry\"\n").unwrap();
+    let out = config_show(&file, &[("PRECURSOR_MAX_CONNECTIONS", "5")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = |key: &str| {
+        shown
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap_or("")
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("public_directory"), "true file");
+    assert_eq!(
+        line("max_connections"),
+        "5 environment",
+        "the environment wins over the file"
+    );
+    assert_eq!(
+        line("database_url"),
+        "postgres://registry:****@db.example/registry file",
+        "the password is masked"
+    );
+    assert_eq!(line("rule_pack"), "cn default");
+    assert_eq!(line("jwt_secret"), "(not set) environment only");
+    assert!(!shown.contains("s3cret"));
+
+    // The file's setting takes effect on a running server; the environment still wins.
+    std::fs::write(&file, "public_directory = true\n").unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let config = file.to_str().unwrap();
+    let env = [("PRECURSOR_ADMIN_PASSWORD", ADMIN_PASSWORD)];
+    let (_server, port) =
+        crate::helpers::serve_binary(&["--data-dir", data, "--config", config], &env);
+    let status = |port: u16| match ureq::get(&format!(
+        "http://127.0.0.1:{port}/api/v1/public/grades"
+    ))
+    .call()
+    {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(s, _)) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(
+        status(port),
+        200,
+        "the file switched the public directory on"
+    );
+    drop(_server);
+    let off = [
+        ("PRECURSOR_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        ("PRECURSOR_PUBLIC_DIRECTORY", "false"),
+    ];
+    let (_server, port) =
+        crate::helpers::serve_binary(&["--data-dir", data, "--config", config], &off);
+    assert_eq!(status(port), 404, "the environment wins over the file");
+
+    // Refusals name the key.
+    for (text, said) in [
+        ("colour = \"red\"\n", "unknown key `colour`"),
+        ("jwt_secret = \"x\"\n", "PRECURSOR_JWT_SECRET"),
+        ("bind = [1, 2]\n", "`bind` must be a string"),
+        ("max_connections = \"many\"\n", "key `max_connections`"),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_precursor-registry"))
+            .args(["serve", "--config", config, "--data-dir", data])
+            .env_remove("PRECURSOR_MAX_CONNECTIONS")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{text}: {err}");
+    }
+}

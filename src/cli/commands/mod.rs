@@ -1,6 +1,7 @@
 //! One module per command: its flags and what it does.
 
 pub(super) mod backup;
+pub(super) mod config;
 pub(super) mod demo;
 pub(super) mod export;
 pub(super) mod grades;
