@@ -1,7 +1,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use precursor_registry::cli::{self, Cli};
 
 fn main() -> ExitCode {
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         .init();
     // The configuration file fills the environment before the command line is read.
     let args: Vec<String> = std::env::args().collect();
-    if let Err(message) = cli::config_file::prepare(&args) {
+    if let Err(message) = cli::config_file::prepare(&args, &Cli::command()) {
         eprintln!("error: {message}");
         return ExitCode::FAILURE;
     }

@@ -10,10 +10,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use clap::CommandFactory;
-
-use super::Cli;
-
 pub const DEFAULT_FILE: &str = "precursor-registry.toml";
 const PREFIX: &str = "PRECURSOR_";
 /// Read from the environment only, so that they never sit in a file beside the binary.
@@ -40,11 +36,11 @@ pub fn origins() -> Origins {
     ORIGINS.get().cloned().unwrap_or_default()
 }
 
-/// Every key a file may hold: each option's environment variable, and the few read elsewhere.
-pub fn known_keys() -> BTreeSet<String> {
+/// Every key a file may hold: each option's environment variable (of `command`, the whole
+/// command line's definition), and the few read elsewhere.
+pub fn known_keys(command: &clap::Command) -> BTreeSet<String> {
     let mut keys: BTreeSet<String> = OTHER_KEYS.iter().map(|k| k.to_string()).collect();
-    let command = Cli::command();
-    let mut commands = vec![&command];
+    let mut commands = vec![command];
     while let Some(c) = commands.pop() {
         for arg in c.get_arguments() {
             if let Some(name) = arg.get_env().and_then(|e| e.to_str()) {
@@ -79,11 +75,11 @@ fn chosen(args: &[String]) -> Option<PathBuf> {
 }
 
 /// The file's settings as (key, text), every key checked.
-pub fn read(path: &Path) -> Result<Vec<(String, String)>, String> {
+pub fn read(path: &Path, command: &clap::Command) -> Result<Vec<(String, String)>, String> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
     let table: toml::Table = text.parse().map_err(|e| format!("{shown}: {e}"))?;
-    let known = known_keys();
+    let known = known_keys(command);
     let mut pairs = Vec::with_capacity(table.len());
     for (key, value) in table {
         if SECRETS.contains(&key.as_str()) {
@@ -115,10 +111,10 @@ pub fn read(path: &Path) -> Result<Vec<(String, String)>, String> {
 
 /// Reads the configuration file (if any) into the environment where it is unset. Call first,
 /// before any thread starts.
-pub fn prepare(args: &[String]) -> Result<(), String> {
+pub fn prepare(args: &[String], command: &clap::Command) -> Result<(), String> {
     let mut origins = Origins::default();
     if let Some(path) = chosen(args) {
-        for (key, value) in read(&path)? {
+        for (key, value) in read(&path, command)? {
             let var = format!("{PREFIX}{}", key.to_ascii_uppercase());
             if std::env::var_os(&var).is_none() {
                 std::env::set_var(&var, value);

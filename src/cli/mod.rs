@@ -105,7 +105,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::VerifyConsistency(args) => offline::consistency(args),
         Command::Monitor(args) => offline::monitor(args),
         Command::VerifyExport(args) => offline::export(args),
-        Command::Config { command } => config::run(command),
+        Command::Config { command } => {
+            config::run(command, &<Cli as clap::CommandFactory>::command())
+        }
         Command::User { command } => user::run(command),
     }
 }

@@ -1,10 +1,9 @@
 //! `config show`: every setting the registry would run with, where it came from (the
 //! environment, the configuration file or the default), secrets masked.
 
-use clap::{CommandFactory, Subcommand};
+use clap::Subcommand;
 
 use crate::cli::config_file::{self, SECRETS};
-use crate::cli::Cli;
 
 #[derive(Subcommand)]
 pub(in crate::cli) enum ConfigCommand {
@@ -12,17 +11,17 @@ pub(in crate::cli) enum ConfigCommand {
     Show,
 }
 
-pub(in crate::cli) fn run(command: ConfigCommand) -> Result<(), String> {
+/// `cli` is the whole command line's definition, whose options are the settings.
+pub(in crate::cli) fn run(command: ConfigCommand, cli: &clap::Command) -> Result<(), String> {
     match command {
-        ConfigCommand::Show => show(),
+        ConfigCommand::Show => show(cli),
     }
 }
 
 /// Each option's default, by key.
-fn defaults() -> std::collections::BTreeMap<String, String> {
+fn defaults(cli: &clap::Command) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();
-    let command = Cli::command();
-    let mut commands = vec![&command];
+    let mut commands = vec![cli];
     while let Some(c) = commands.pop() {
         for arg in c.get_arguments() {
             let Some(key) = arg
@@ -63,7 +62,7 @@ fn masked(key: &str, value: &str) -> String {
     }
 }
 
-fn show() -> Result<(), String> {
+fn show(cli: &clap::Command) -> Result<(), String> {
     use std::fmt::Write as _;
     let origins = config_file::origins();
     let mut out = String::new();
@@ -75,7 +74,7 @@ fn show() -> Result<(), String> {
             config_file::DEFAULT_FILE
         ),
     };
-    let mut defaults = defaults();
+    let mut defaults = defaults(cli);
     // Read outside clap, with their defaults in config::Settings.
     for (key, value) in [
         ("transparency_origin", "precursor-registry"),
@@ -84,7 +83,7 @@ fn show() -> Result<(), String> {
     ] {
         defaults.insert(key.to_string(), value.to_string());
     }
-    for key in config_file::known_keys() {
+    for key in config_file::known_keys(cli) {
         let var = format!("PRECURSOR_{}", key.to_ascii_uppercase());
         let (value, source) = match std::env::var(&var) {
             Ok(v) if origins.from_file.contains(&key) => (masked(&key, &v), "file"),
