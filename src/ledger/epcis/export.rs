@@ -144,7 +144,7 @@ fn counterparty_party(row: &LedgerRow, party: impl Fn(&str) -> String) -> Option
         return Some(party(firm));
     }
     let code = row.counterparty_credit_code.as_deref()?;
-    Some(format!("urn:precursor-registry:credit-code:{code}"))
+    Some(format!("{}{code}", mapping::CREDIT_CODE_URN))
 }
 
 /// The counterparty in the entry request's own shape (what import reads back).

@@ -229,8 +229,13 @@ fn lookup(conn: &mut DbConnection, firm_id: Uuid, events: &[Value]) -> Result<Lo
                 let text = party.get("source").or_else(|| party.get("destination"));
                 let key = text.and_then(Value::as_str).map(Gs1Key::parse);
                 if let Some(Ok(Gs1Key::Party { gln } | Gs1Key::Location { gln, .. })) = key {
-                    keys.push(format!("https://id.gs1.org/417/{}", gln.as_str()));
-                    keys.push(format!("https://id.gs1.org/414/{}", gln.as_str()));
+                    // The GLN as a registered party, and as a site without extension.
+                    let site = Gs1Key::Location {
+                        gln: gln.clone(),
+                        extension: "0".into(),
+                    };
+                    keys.push(Gs1Key::Party { gln }.to_link());
+                    keys.push(site.to_link());
                 }
             }
         }

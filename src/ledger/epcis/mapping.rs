@@ -20,6 +20,8 @@ pub const NS: &str = "urn:precursor-registry:epcis:";
 pub const CLASS_URN: &str = "urn:precursor-registry:class:";
 /// A registered firm without a party GLN.
 pub const FIRM_URN: &str = "urn:precursor-registry:firm:";
+/// An outside organization, by its unified social credit code.
+pub const CREDIT_CODE_URN: &str = "urn:precursor-registry:credit-code:";
 const SHIPMENT_URN: &str = "urn:precursor-registry:shipment:";
 const PERMIT_URN: &str = "urn:precursor-registry:permit:";
 const TRANSPORT_URN: &str = "urn:precursor-registry:transport-permit:";
