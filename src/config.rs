@@ -79,6 +79,8 @@ pub struct Settings {
     pub drain: std::time::Duration,
     /// On SIGTERM: how long requests under way may take to finish.
     pub shutdown_deadline: std::time::Duration,
+    /// Single-entry filings that arrive together share one transaction (docs/ledger.md).
+    pub group_commit: crate::db::group::GroupSettings,
 }
 
 /// How the alerts worker and the event stream pace themselves.
@@ -142,6 +144,11 @@ impl Settings {
             transparency_origin: "precursor-registry".into(),
             checkpoint_interval: chrono::Duration::seconds(60),
             filing_rate_limit_per_minute: 600,
+            group_commit: crate::db::group::GroupSettings {
+                writers: 1,
+                max_group: 128,
+                wait: Duration::ZERO,
+            },
             metrics_token: None,
             drain: std::time::Duration::from_secs(5),
             shutdown_deadline: std::time::Duration::from_secs(30),

@@ -23,6 +23,18 @@ struct Inner {
     requests: BTreeMap<(String, String, u16), u64>,
     /// (method, route pattern) → latency
     latency: BTreeMap<(String, String), Histogram>,
+    /// Writes per group commit (`db::group`): how much each commit carries.
+    group_sizes: GroupSizes,
+}
+
+/// Upper bounds of the group-size histogram's buckets.
+const GROUP_BUCKETS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+#[derive(Default)]
+struct GroupSizes {
+    buckets: [u64; GROUP_BUCKETS.len()],
+    count: u64,
+    sum: u64,
 }
 
 #[derive(Default)]
@@ -51,6 +63,21 @@ impl Metrics {
         }
         histogram.count += 1;
         histogram.sum += seconds;
+    }
+
+    /// One group commit of `writes` writes.
+    pub fn observe_group(&self, writes: usize) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let sizes = &mut inner.group_sizes;
+        for (bucket, bound) in sizes.buckets.iter_mut().zip(GROUP_BUCKETS) {
+            if writes as u64 <= bound {
+                *bucket += 1;
+            }
+        }
+        sizes.count += 1;
+        sizes.sum += writes as u64;
     }
 
     pub fn render(&self) -> String {
@@ -95,8 +122,27 @@ impl Metrics {
                 h.count
             );
         }
+        render_group_sizes(&mut out, &inner.group_sizes);
         out
     }
+}
+
+fn render_group_sizes(out: &mut String, sizes: &GroupSizes) {
+    out.push_str("# HELP ledger_group_commit_writes Filings committed together, per commit.\n");
+    out.push_str("# TYPE ledger_group_commit_writes histogram\n");
+    for (bucket, bound) in sizes.buckets.iter().zip(GROUP_BUCKETS) {
+        let _ = writeln!(
+            out,
+            "ledger_group_commit_writes_bucket{{le=\"{bound}\"}} {bucket}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "ledger_group_commit_writes_bucket{{le=\"+Inf\"}} {}",
+        sizes.count
+    );
+    let _ = writeln!(out, "ledger_group_commit_writes_sum {}", sizes.sum);
+    let _ = writeln!(out, "ledger_group_commit_writes_count {}", sizes.count);
 }
 
 fn escape(label: &str) -> String {
@@ -125,5 +171,20 @@ mod tests {
         assert!(text.contains(
             "http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/firms\"} 3"
         ));
+    }
+
+    #[test]
+    fn group_sizes_fall_in_cumulative_buckets() {
+        let m = Metrics::default();
+        for writes in [1, 3, 3, 40] {
+            m.observe_group(writes);
+        }
+        let text = m.render();
+        assert!(text.contains("ledger_group_commit_writes_bucket{le=\"1\"} 1"));
+        assert!(text.contains("ledger_group_commit_writes_bucket{le=\"4\"} 3"));
+        assert!(text.contains("ledger_group_commit_writes_bucket{le=\"32\"} 3"));
+        assert!(text.contains("ledger_group_commit_writes_bucket{le=\"64\"} 4"));
+        assert!(text.contains("ledger_group_commit_writes_sum 47"));
+        assert!(text.contains("ledger_group_commit_writes_count 4"));
     }
 }

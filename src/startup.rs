@@ -64,6 +64,12 @@ impl Application {
             trust_forwarded_for: settings.trust_forwarded_for,
         });
         let metrics = web::Data::new(Metrics::default());
+        let filings = web::Data::new(crate::db::group::GroupCommit::start(
+            db.get_ref().clone(),
+            settings.group_commit,
+            crate::ledger::store::lock_firms,
+            metrics.clone().into_inner(),
+        )?);
         let custody_rules = web::Data::new(settings.custody);
         let rule_pack = web::Data::new(settings.rule_pack.clone());
         let board = web::Data::new(crate::shipments::board::BoardCache::new(
@@ -116,6 +122,7 @@ impl Application {
                 .app_data(serving.clone())
                 .app_data(metrics_access.clone())
                 .app_data(filing_rate.clone())
+                .app_data(filings.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)

@@ -1,6 +1,7 @@
 //! Storage plumbing: one connection type over SQLite and PostgreSQL, the pool, migrations,
 //! and the few places where the two backends must be told apart.
 
+pub mod group;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

@@ -9,6 +9,7 @@ use super::proof::{ExportQuery, InclusionProof, LedgerExport, ProofQuery};
 use super::{Inventory, LedgerEntry, LedgerFormat, LedgerQuery, Receipt, VerifyReport};
 use crate::auth::AuthUser;
 use crate::console::{Lang, Texts};
+use crate::db::group::GroupCommit;
 use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::paging::PageOf;
@@ -113,18 +114,28 @@ pub struct Receipts {
     responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, body = LedgerEntry), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "firm not active", body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
+///
+/// Filings that arrive together are committed together (group commit, `db::group`): each is
+/// checked and chained in its own savepoint and answered after the shared commit.
 pub async fn file_one(
-    db: web::Data<Db>,
+    filings: web::Data<GroupCommit>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
-    file(&db, who, firm_id.into_inner(), &req, body, |b| {
-        Submission::Entry(b)
+    admit_filing(&req, &who)?;
+    let key = idempotency_key(&req)?;
+    let log = crate::activity::ActivityRow::created(&req, &who);
+    let (firm_id, body) = (firm_id.into_inner(), body.into_inner());
+    let filed = web::block(move || {
+        filings.run(&firm_id.to_string(), move |conn| {
+            let submission = Submission::Entry(&body);
+            filing::file(conn, &who, firm_id, submission, key.as_deref(), Some(log))
+        })
     })
-    .await
+    .await??;
+    Ok(filed_response(filed))
 }
 
 /// File up to 1000 entries at once, all or nothing; a 422 names each bad item by index.

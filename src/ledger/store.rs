@@ -54,6 +54,19 @@ pub fn lock_firm(conn: &mut DbConnection, firm_id: Uuid) -> Result<(), AppError>
     Ok(())
 }
 
+/// Locks several firms' chains at once, in one order for everyone (the database's order of their
+/// ids): a group commit holds many firms, and two groups that took them in different orders could
+/// deadlock.
+pub fn lock_firms(conn: &mut DbConnection, firm_ids: &[&str]) -> Result<(), AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        let ids: Vec<&str> = firm_ids.to_vec();
+        diesel::sql_query("SELECT id FROM firms WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind::<diesel::sql_types::Array<Text>, _>(ids)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The last (seq, hash) of a firm's chain, if it has entries.
 pub fn head(conn: &mut DbConnection, firm_id: Uuid) -> Result<Option<(i64, String)>, AppError> {
     Ok(ledger_entries::table

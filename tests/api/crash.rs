@@ -1,4 +1,4 @@
-//! kill -9 of the server while 32 clerks file: after a restart every acknowledged entry is there,
+//! kill -9 of the server while 32 clerks file (their filings committed in groups): after a restart every acknowledged entry is there,
 //! unchanged, and every chain verifies — on both backends.
 
 use std::sync::Mutex;
@@ -134,6 +134,26 @@ fn acknowledged_filings_survive_kill_9_during_32_concurrent_filers() {
                 });
             }
             std::thread::sleep(std::time::Duration::from_millis(1500));
+            // The kill falls among groups of filings committed together (group commit).
+            let metrics = ureq::get(&format!("{base}/metrics"))
+                .call()
+                .unwrap()
+                .into_string()
+                .unwrap();
+            let value = |name: &str| -> u64 {
+                metrics
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+                    .unwrap()
+            };
+            let (commits, filings) = (
+                value("ledger_group_commit_writes_count "),
+                value("ledger_group_commit_writes_sum "),
+            );
+            assert!(
+                filings > commits,
+                "filings shared commits: {filings} in {commits}"
+            );
             server.0.kill().unwrap(); // SIGKILL: no shutdown, no flush
             server.0.wait().unwrap();
         });

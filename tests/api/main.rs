@@ -19,6 +19,7 @@ mod demo;
 mod epcis;
 mod firms;
 mod grading;
+mod group_commit;
 mod helpers;
 mod ledger;
 mod ledger_model;

@@ -69,6 +69,17 @@ pub(in crate::cli) struct ServeArgs {
     /// On SIGTERM: seconds the requests under way may take to finish.
     #[arg(long, env = "PRECURSOR_SHUTDOWN_SECONDS", default_value_t = 30)]
     shutdown_seconds: u64,
+    /// Group commit: single-entry filings committed together at most (0: each its own commit).
+    #[arg(long, env = "PRECURSOR_GROUP_COMMIT_MAX", default_value_t = 128)]
+    group_commit_max: usize,
+    /// Group commit: microseconds a writer waits for more filings once the queue is empty.
+    #[arg(long, env = "PRECURSOR_GROUP_COMMIT_WAIT_US", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    group_commit_wait_us: u64,
+    /// Group commit: writer threads, each with its own groups (firms are spread over them).
+    #[arg(long, env = "PRECURSOR_GROUP_COMMIT_WRITERS", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    group_commit_writers: u64,
     /// Alerts: attempts of one webhook delivery before it is given up.
     #[arg(long, env = "PRECURSOR_ALERT_MAX_ATTEMPTS", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -101,6 +112,11 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.drain = std::time::Duration::from_secs(args.drain_seconds);
     settings.filing_rate_limit_per_minute = args.filing_rate_limit_per_minute;
     settings.shutdown_deadline = std::time::Duration::from_secs(args.shutdown_seconds);
+    settings.group_commit = crate::db::group::GroupSettings {
+        writers: args.group_commit_writers as usize,
+        max_group: args.group_commit_max,
+        wait: std::time::Duration::from_micros(args.group_commit_wait_us),
+    };
     if args.demo {
         let options = DemoOptions {
             end: chrono::Utc::now(),

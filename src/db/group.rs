@@ -1,0 +1,206 @@
+//! Group commit: small writes that arrive together share one transaction and so one commit (one
+//! fsync of SQLite's WAL, one WAL flush of PostgreSQL) instead of one each. Each write runs in its
+//! own savepoint, so a refused one fails alone, and each writer is answered only after the
+//! commit: what was acknowledged is as durable as before.
+//!
+//! A writer thread per shard takes what is queued (up to `max_group`, waiting at most `wait` for
+//! more), orders it by key (the firm, on PostgreSQL locked in that order by `prelude`, so groups
+//! on several servers never deadlock) and runs it.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+
+use super::{write_tx, Db, DbConnection};
+use crate::error::AppError;
+use crate::metrics::Metrics;
+
+/// How writes are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupSettings {
+    /// Writer threads (each with its own group); keys are spread over them by hash.
+    pub writers: usize,
+    /// Writes in one group at most; 0 turns grouping off (each write its own transaction).
+    pub max_group: usize,
+    /// How long a writer waits for more once it has a first write and the queue is empty.
+    pub wait: Duration,
+}
+
+impl GroupSettings {
+    pub fn off() -> GroupSettings {
+        GroupSettings {
+            writers: 1,
+            max_group: 0,
+            wait: Duration::ZERO,
+        }
+    }
+}
+
+/// Runs before a group's writes, inside its transaction, with the group's keys in order.
+pub type Prelude = fn(&mut DbConnection, &[&str]) -> Result<(), AppError>;
+
+/// Answers one writer once its group's fate is known: `None` if it committed.
+type Deliver = Box<dyn FnOnce(Option<&AppError>) + Send>;
+
+struct Write {
+    key: String,
+    /// Runs the write in its savepoint; says whether it succeeded, and how to answer.
+    run: Box<dyn FnOnce(&mut DbConnection) -> (bool, Deliver) + Send>,
+}
+
+/// The queues of the writer threads; cloned into every HTTP worker.
+pub struct GroupCommit {
+    db: Db,
+    shards: Vec<Sender<Write>>,
+}
+
+impl GroupCommit {
+    pub fn start(
+        db: Db,
+        settings: GroupSettings,
+        prelude: Prelude,
+        metrics: Arc<Metrics>,
+    ) -> Result<GroupCommit, String> {
+        let mut shards = Vec::new();
+        if settings.max_group > 0 {
+            for n in 0..settings.writers.max(1) {
+                let (queue, writes) = mpsc::channel();
+                let (db, metrics) = (db.clone(), metrics.clone());
+                std::thread::Builder::new()
+                    .name(format!("group-commit-{n}"))
+                    .spawn(move || writer(db, writes, settings, prelude, &metrics))
+                    .map_err(|e| format!("cannot start the group-commit writer: {e}"))?;
+                shards.push(queue);
+            }
+        }
+        Ok(GroupCommit { db, shards })
+    }
+
+    /// Runs `work` in a group with the writes queued beside it (blocking: call it off the async
+    /// executor). Its result is returned once the group has committed; an error of `work` rolls
+    /// back only `work`.
+    pub fn run<T, F>(&self, key: &str, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        if self.shards.is_empty() {
+            return write_tx(&mut *self.db.get()?, work);
+        }
+        let (answer, answered) = mpsc::sync_channel(1);
+        let run = Box::new(move |conn: &mut DbConnection| {
+            let result = work(conn);
+            let ok = result.is_ok();
+            let deliver: Deliver = Box::new(move |failed: Option<&AppError>| {
+                let _ = answer.send(match failed {
+                    Some(e) => Err(AppError::Unavailable(format!("not stored: {e}"))),
+                    None => result,
+                });
+            });
+            (ok, deliver)
+        });
+        let shard = &self.shards[shard_of(key, self.shards.len())];
+        shard
+            .send(Write {
+                key: key.to_string(),
+                run,
+            })
+            .map_err(|_| AppError::Unavailable("the registry is shutting down".into()))?;
+        // A group that failed before this write ran drops it, and with it `answer`.
+        answered.recv().unwrap_or_else(|_| {
+            Err(AppError::Unavailable(
+                "not stored: its group failed; try again".into(),
+            ))
+        })
+    }
+}
+
+fn shard_of(key: &str, shards: usize) -> usize {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    (hasher.finish() % shards as u64) as usize
+}
+
+fn writer(
+    db: Db,
+    writes: Receiver<Write>,
+    settings: GroupSettings,
+    prelude: Prelude,
+    metrics: &Metrics,
+) {
+    while let Ok(first) = writes.recv() {
+        let group = gather(first, &writes, settings);
+        metrics.observe_group(group.len());
+        // A panicking write must not take the writer with it: the group is lost (its writers
+        // are answered with an error), the connection is discarded by the pool, the next goes on.
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit(&db, group, prelude)));
+        if outcome.is_err() {
+            tracing::error!("a write panicked; its group was rolled back");
+        }
+    }
+}
+
+/// The first write and whatever else is queued, up to the group's size, waiting at most
+/// `settings.wait` for more.
+fn gather(first: Write, writes: &Receiver<Write>, settings: GroupSettings) -> Vec<Write> {
+    let mut group = vec![first];
+    let deadline = Instant::now() + settings.wait;
+    while group.len() < settings.max_group {
+        match writes.try_recv() {
+            Ok(write) => group.push(write),
+            Err(TryRecvError::Disconnected) => break,
+            Err(TryRecvError::Empty) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match writes.recv_timeout(left) {
+                    Ok(write) => group.push(write),
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        }
+    }
+    group
+}
+
+/// One transaction for the group, one savepoint per write; then every writer is answered.
+fn commit(db: &Db, mut group: Vec<Write>, prelude: Prelude) {
+    // Stable: one key's writes keep their order.
+    group.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut keys: Vec<String> = group.iter().map(|w| w.key.clone()).collect();
+    keys.dedup();
+    let mut delivers = Vec::with_capacity(group.len());
+    let outcome = db.get().and_then(|mut conn| {
+        write_tx(&mut *conn, |conn| {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            prelude(conn, &keys)?;
+            for write in group.drain(..) {
+                let mut deliver = None;
+                let _ = conn.transaction::<(), AppError, _>(|conn| {
+                    let (ok, answer) = (write.run)(conn);
+                    deliver = Some(answer);
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(AppError::Internal(
+                            "refused: roll back its savepoint".into(),
+                        ))
+                    }
+                });
+                delivers.extend(deliver);
+            }
+            Ok(())
+        })
+    });
+    if let Err(e) = &outcome {
+        tracing::error!(error = %e, writes = delivers.len(), "a group of writes failed to commit");
+    }
+    for deliver in delivers {
+        deliver(outcome.as_ref().err());
+    }
+}
