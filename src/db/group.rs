@@ -45,10 +45,12 @@ pub type Prelude = fn(&mut DbConnection, &[&str]) -> Result<(), AppError>;
 /// Answers one writer once its group's fate is known: `None` if it committed.
 type Deliver = Box<dyn FnOnce(Option<&AppError>) + Send>;
 
+/// Runs a write in its savepoint; says whether it succeeded, and how to answer its writer.
+type Run = Box<dyn FnOnce(&mut DbConnection) -> (bool, Deliver) + Send>;
+
 struct Write {
     key: String,
-    /// Runs the write in its savepoint; says whether it succeeded, and how to answer.
-    run: Box<dyn FnOnce(&mut DbConnection) -> (bool, Deliver) + Send>,
+    run: Run,
 }
 
 /// The queues of the writer threads; cloned into every HTTP worker.
@@ -176,7 +178,7 @@ fn commit(db: &Db, mut group: Vec<Write>, prelude: Prelude) {
     keys.dedup();
     let mut delivers = Vec::with_capacity(group.len());
     let outcome = db.get().and_then(|mut conn| {
-        write_tx(&mut *conn, |conn| {
+        write_tx(&mut conn, |conn| {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             prelude(conn, &keys)?;
             for write in group.drain(..) {
