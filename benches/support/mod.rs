@@ -25,6 +25,11 @@ pub struct Server {
 }
 
 pub fn start(url: Option<DatabaseUrl>) -> Server {
+    start_with(url, |_| {})
+}
+
+/// As [`start`], with some settings changed.
+pub fn start_with(url: Option<DatabaseUrl>, configure: impl FnOnce(&mut Settings)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::new(dir.path());
     settings.bind = "127.0.0.1:0".into();
@@ -32,6 +37,7 @@ pub fn start(url: Option<DatabaseUrl>) -> Server {
     settings.database_url = url;
     // Benchmarks file as fast as they can.
     settings.filing_rate_limit_per_minute = 0;
+    configure(&mut settings);
     let url = settings.database_url();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
