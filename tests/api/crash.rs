@@ -13,7 +13,7 @@ const JWT: &str = "a-jwt-secret-for-the-crash-test-0123456789";
 const FILERS: usize = 32;
 const FIRMS: usize = 4;
 
-fn call(
+pub fn call(
     base: &str,
     method: &str,
     path: &str,
@@ -36,7 +36,7 @@ fn call(
     }
 }
 
-fn token(base: &str, username: &str, password: &str) -> String {
+pub fn token(base: &str, username: &str, password: &str) -> String {
     let (status, body) = call(
         base,
         "POST",
@@ -210,7 +210,7 @@ fn acknowledged_filings_survive_kill_9_during_32_concurrent_filers() {
 }
 
 /// Drops the test's PostgreSQL database at the end.
-struct DropDatabase(String, String);
+pub struct DropDatabase(pub String, pub String);
 
 impl Drop for DropDatabase {
     fn drop(&mut self) {

@@ -27,6 +27,7 @@ mod operations;
 mod permits;
 mod public_directory;
 mod rule_packs;
+mod servers;
 mod shipments;
 mod storage;
 mod transparency;
