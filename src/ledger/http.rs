@@ -69,6 +69,7 @@ fn admit_filing(admission: &FilingAdmission, who: &AuthUser) -> Result<(), AppEr
 }
 
 /// What the three filing routes share; they differ only in their body and how it is read.
+#[allow(clippy::too_many_arguments)] // each piece is an extractor's, passed on as it came
 async fn file<B, S>(
     db: &Db,
     who: AuthUser,
@@ -460,6 +461,7 @@ async fn body_within(mut payload: web::Payload, limit: usize) -> Result<web::Byt
         (status = 413, description = "larger than 20 MiB", body = Problem),
         (status = 422, description = "not an EPCIS 2.0 document (each error names its JSON pointer), or an event the registry cannot file", body = Problem)),
     security(("bearer" = [])))]
+#[allow(clippy::too_many_arguments)] // an extractor each
 pub async fn import_epcis(
     db: web::Data<Db>,
     who: AuthUser,
