@@ -376,6 +376,28 @@ mod tests {
     }
 
     #[test]
+    fn filing_is_counted_per_address_across_users_and_a_refusal_costs_the_user_nothing() {
+        let rate = FilingRate::per_minute(2, 3);
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let here: IpAddr = "203.0.113.7".parse().unwrap();
+        let there: IpAddr = "198.51.100.1".parse().unwrap();
+        assert!(rate.admit(a, here).is_ok());
+        assert!(rate.admit(b, here).is_ok());
+        assert!(rate.admit(b, here).is_ok());
+        // The address's three are used, whoever asks.
+        assert!(matches!(
+            rate.admit(a, here),
+            Err(crate::error::AppError::RateLimited { .. })
+        ));
+        // `a` has used one of its two: from elsewhere it files once more, then its own limit.
+        assert!(rate.admit(a, there).is_ok());
+        assert!(rate.admit(a, there).is_err());
+        // Off is off.
+        let open = FilingRate::per_minute(0, 0);
+        assert!((0..100).all(|_| open.admit(a, here).is_ok()));
+    }
+
+    #[test]
     fn retry_after_rounds_up_to_whole_seconds() {
         assert_eq!(retry_after_secs(Duration::from_millis(40_001)), 41);
         assert_eq!(retry_after_secs(Duration::from_secs(40)), 40);
