@@ -32,6 +32,8 @@ pub fn start(url: Option<DatabaseUrl>) -> Server {
     settings.database_url = url;
     // Benchmarks file as fast as they can.
     settings.filing_rate_limit_per_minute = 0;
+    // No background validation competing with what is measured.
+    settings.continuous.every = std::time::Duration::ZERO;
     let url = settings.database_url();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
