@@ -83,6 +83,8 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::new(dir.path());
     settings.filing_rate_limit_per_minute = 0;
+    // No background validation competing with what is measured.
+    settings.continuous.every = std::time::Duration::ZERO;
     settings.bind = "127.0.0.1:0".into();
     settings.admin_password = Some(Secret::new("bench-admin-password"));
     let prepared = precursor_registry::startup::prepare(&settings).unwrap();

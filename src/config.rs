@@ -73,6 +73,13 @@ pub struct Settings {
     pub checkpoint_interval: chrono::Duration,
     /// Filing requests one user may make per minute (0: no limit).
     pub filing_rate_limit_per_minute: u32,
+    /// Filing requests one client address may make per minute, whoever signs them (0: no
+    /// limit). The address is told as for the public directory (`trust_forwarded_for`).
+    pub filing_rate_limit_per_address_per_minute: u32,
+    /// The earliest `occurred_at` an entry may have (docs/ledger.md); 2000-01-01 by default.
+    pub occurred_at_floor: crate::domain::time::OccurredAtFloor,
+    /// The background validation (docs/custody.md).
+    pub continuous: ContinuousValidation,
     /// When set, `/metrics` answers only to `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
     /// On SIGTERM: how long `/readyz` says not-ready before the server stops accepting.
@@ -102,6 +109,33 @@ pub struct AlertSettings {
     pub stream_poll: Duration,
     /// A comment line on an idle event stream after this long.
     pub stream_keepalive: Duration,
+}
+
+/// How the continuous validation paces itself (issue 15, docs/custody.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContinuousValidation {
+    /// At most one background run this often, once something was filed or changed; zero turns
+    /// the continuous validation off.
+    pub every: Duration,
+    /// A background run at least this often even when nothing changed: time alone makes
+    /// findings (a dispatch becomes overdue).
+    pub idle: Duration,
+    /// How often the runner looks (for changes, and at the lease).
+    pub poll: Duration,
+    /// How long the lease lasts past its last renewal (at least twice the longest run): a server
+    /// that dies holding it is replaced after this.
+    pub lease: Duration,
+}
+
+impl Default for ContinuousValidation {
+    fn default() -> ContinuousValidation {
+        ContinuousValidation {
+            every: Duration::from_secs(30),
+            idle: Duration::from_secs(300),
+            poll: Duration::from_secs(1),
+            lease: Duration::from_secs(30),
+        }
+    }
 }
 
 impl Default for AlertSettings {
@@ -149,6 +183,9 @@ impl Settings {
                 max_group: 128,
                 wait: Duration::ZERO,
             },
+            filing_rate_limit_per_address_per_minute: 0,
+            occurred_at_floor: crate::domain::time::OccurredAtFloor::default(),
+            continuous: ContinuousValidation::default(),
             metrics_token: None,
             drain: std::time::Duration::from_secs(5),
             shutdown_deadline: std::time::Duration::from_secs(30),

@@ -153,20 +153,75 @@ impl<K: Hash + Eq> KeyedLimiter<K> {
     }
 }
 
-/// Filings per user and minute (each request counts once, a batch of 1000 as much as one entry):
-/// a clerk's or a system's runaway loop is slowed, nobody's normal day. Kept per app server.
+/// Filings per minute, per user and per client address (each request counts once, a batch of
+/// 1000 as much as one entry): a clerk's or a system's runaway loop is slowed, and so is a flood
+/// from one address across many accounts — nobody's normal day. Kept per app server.
 #[derive(Debug)]
-pub struct FilingRate(pub KeyedLimiter<uuid::Uuid>);
+pub struct FilingRate {
+    per_user: KeyedLimiter<uuid::Uuid>,
+    per_address: KeyedLimiter<IpAddr>,
+}
 
 impl FilingRate {
-    /// Counts one filing request of `user`; `429 rate_limited` with `Retry-After` over the limit.
-    pub fn admit(&self, user: uuid::Uuid) -> Result<(), crate::error::AppError> {
-        match self.0.check(user, Instant::now()) {
-            Decision::Allowed => Ok(()),
-            Decision::Limited { retry_after } => Err(crate::error::AppError::RateLimited {
-                retry_after_secs: retry_after_secs(retry_after),
-            }),
+    /// Limits per minute (0: that limit is off).
+    pub fn per_minute(per_user: u32, per_address: u32) -> FilingRate {
+        FilingRate {
+            per_user: KeyedLimiter::per_minute(per_user),
+            per_address: KeyedLimiter::per_minute(per_address),
         }
+    }
+
+    /// Counts one filing request of `user` from `address` (its IPv6 addresses by /64);
+    /// `429 rate_limited` with `Retry-After` over either limit. The address is counted first: a
+    /// request it refuses costs the user nothing.
+    pub fn admit(&self, user: uuid::Uuid, address: IpAddr) -> Result<(), crate::error::AppError> {
+        let now = Instant::now();
+        let refused = |retry_after| crate::error::AppError::RateLimited {
+            retry_after_secs: retry_after_secs(retry_after),
+        };
+        if let Decision::Limited { retry_after } = self.per_address.check(client_key(address), now)
+        {
+            return Err(refused(retry_after));
+        }
+        match self.per_user.check(user, now) {
+            Decision::Allowed => Ok(()),
+            Decision::Limited { retry_after } => Err(refused(retry_after)),
+        }
+    }
+}
+
+/// What a filing route asks for to count its request: the deployment's filing rates and the
+/// client's address (told by [`ClientAddresses`]). An extractor, so that the handler names it.
+pub struct FilingAdmission {
+    rate: actix_web::web::Data<FilingRate>,
+    address: IpAddr,
+}
+
+impl FilingAdmission {
+    /// Counts the request of `user` (see [`FilingRate::admit`]).
+    pub fn admit(&self, user: uuid::Uuid) -> Result<(), crate::error::AppError> {
+        self.rate.admit(user, self.address)
+    }
+}
+
+impl actix_web::FromRequest for FilingAdmission {
+    type Error = crate::error::AppError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let rate = req.app_data::<actix_web::web::Data<FilingRate>>().cloned();
+        let addresses = req
+            .app_data::<actix_web::web::Data<ClientAddresses>>()
+            .map(|a| *a.get_ref());
+        std::future::ready(match (rate, addresses) {
+            (Some(rate), Some(addresses)) => Ok(FilingAdmission {
+                rate,
+                address: addresses.of(req),
+            }),
+            _ => Err(crate::error::AppError::internal(
+                "the filing rates are not registered",
+            )),
+        })
     }
 }
 
@@ -318,6 +373,28 @@ mod tests {
             client_address(None, None, false),
             IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
         );
+    }
+
+    #[test]
+    fn filing_is_counted_per_address_across_users_and_a_refusal_costs_the_user_nothing() {
+        let rate = FilingRate::per_minute(2, 3);
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let here: IpAddr = "203.0.113.7".parse().unwrap();
+        let there: IpAddr = "198.51.100.1".parse().unwrap();
+        assert!(rate.admit(a, here).is_ok());
+        assert!(rate.admit(b, here).is_ok());
+        assert!(rate.admit(b, here).is_ok());
+        // The address's three are used, whoever asks.
+        assert!(matches!(
+            rate.admit(a, here),
+            Err(crate::error::AppError::RateLimited { .. })
+        ));
+        // `a` has used one of its two: from elsewhere it files once more, then its own limit.
+        assert!(rate.admit(a, there).is_ok());
+        assert!(rate.admit(a, there).is_err());
+        // Off is off.
+        let open = FilingRate::per_minute(0, 0);
+        assert!((0..100).all(|_| open.admit(a, here).is_ok()));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Application {
     alerts: Option<crate::alerts::Worker>,
     /// Signs a checkpoint every interval when the tree has grown; stopped with the server.
     signing: Option<crate::transparency::worker::Signing>,
+    /// Validates in the background (one server of the database at a time); stopped with the
+    /// server, giving its lease up.
+    continuous: Option<crate::custody::continuous::Runner>,
 }
 
 impl Application {
@@ -53,8 +56,9 @@ impl Application {
         let tokens = web::Data::new(tokens);
         let generations = web::Data::new(crate::auth::Generations::default());
         let readiness = web::Data::new(plumbing::ops::Readiness::default());
-        let filing_rate = web::Data::new(crate::ratelimit::FilingRate(
-            crate::ratelimit::KeyedLimiter::per_minute(settings.filing_rate_limit_per_minute),
+        let filing_rate = web::Data::new(crate::ratelimit::FilingRate::per_minute(
+            settings.filing_rate_limit_per_minute,
+            settings.filing_rate_limit_per_address_per_minute,
         ));
         let metrics_access = web::Data::new(plumbing::ops::MetricsAccess {
             token: settings.metrics_token.clone(),
@@ -70,6 +74,7 @@ impl Application {
             crate::ledger::store::lock_firms,
             metrics.clone().into_inner(),
         )?);
+        let occurred_at_floor = web::Data::new(settings.occurred_at_floor);
         let custody_rules = web::Data::new(settings.custody);
         let rule_pack = web::Data::new(settings.rule_pack.clone());
         let board = web::Data::new(crate::shipments::board::BoardCache::new(
@@ -104,6 +109,11 @@ impl Application {
         } else {
             None
         };
+        let continuous = crate::custody::continuous::Runner::start(
+            db.get_ref().clone(),
+            settings.continuous,
+            settings.custody,
+        )?;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
@@ -123,6 +133,7 @@ impl Application {
                 .app_data(metrics_access.clone())
                 .app_data(filing_rate.clone())
                 .app_data(filings.clone())
+                .app_data(occurred_at_floor.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(4 * 1024 * 1024)
@@ -204,6 +215,7 @@ impl Application {
             server: server.run(),
             alerts,
             signing,
+            continuous,
         })
     }
 
@@ -239,9 +251,11 @@ impl Application {
             server,
             alerts,
             signing,
+            continuous,
             ..
         } = self;
         let result = server.await;
+        drop(continuous);
         drop(alerts);
         drop(signing);
         result

@@ -194,7 +194,7 @@ proptest! {
     fn entry_bodies(body in json_value()) {
         let now = Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap();
         if let Ok(request) = serde_json::from_value::<EntryRequest>(body) {
-            if let Err(errors) = request.parse("", now) {
+            if let Err(errors) = request.parse("", now, precursor_registry::domain::time::OccurredAtFloor::default()) {
                 prop_assert!(errors.iter().all(|e| !e.code.is_empty()));
             }
         }

@@ -38,6 +38,8 @@ pub fn start_with(url: Option<DatabaseUrl>, configure: impl FnOnce(&mut Settings
     // Benchmarks file as fast as they can.
     settings.filing_rate_limit_per_minute = 0;
     configure(&mut settings);
+    // No background validation competing with what is measured.
+    settings.continuous.every = std::time::Duration::ZERO;
     let url = settings.database_url();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -8,6 +8,7 @@ use clap::Args;
 use crate::config::{Secret, Settings};
 use crate::db::{ConnectionManager, DatabaseUrl, Db};
 use crate::domain::rule_pack::{self, RulePack};
+use crate::domain::time::OccurredAtFloor;
 use crate::domain::CustodyRules;
 
 /// A connection of its own pool (the pool lives as long as the connection).
@@ -22,12 +23,18 @@ pub(super) struct Storage {
     /// Default: `<data-dir>/registry.db`.
     #[arg(long, env = "PRECURSOR_DATABASE_URL")]
     database_url: Option<String>,
+    /// The earliest `occurred_at` a ledger entry may have, for every way of filing: a date (its
+    /// start, UTC) or an RFC 3339 time. Earlier is refused as `too_early`.
+    #[arg(long, env = "PRECURSOR_OCCURRED_AT_FLOOR", default_value = "2000-01-01",
+          value_parser = OccurredAtFloor::parse)]
+    occurred_at_floor: OccurredAtFloor,
 }
 
 impl Storage {
     /// The deployment settings these flags and the environment's secrets describe.
     pub(super) fn settings(&self) -> Result<Settings, String> {
         let mut settings = Settings::new(self.data_dir.clone());
+        settings.occurred_at_floor = self.occurred_at_floor;
         let url = self
             .database_url
             .clone()

@@ -1,9 +1,12 @@
 //! Chain of custody: the validator (pure: `model` and `validator`), a run that records its
-//! findings (`run`), the life of those findings (`findings`), and the lot trace (`trace`).
+//! findings (`run`), the life of those findings (`findings`), and the lot trace (`trace`); the
+//! background runner (`continuous`, its lease in `lease`).
 
+pub mod continuous;
 pub mod drawing;
 pub mod findings;
 pub mod http;
+pub mod lease;
 pub mod model;
 pub mod pages;
 pub mod rules_view;

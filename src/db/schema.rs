@@ -431,6 +431,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    continuous_validation (id) {
+        id -> Integer,
+        holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_run_at -> Nullable<Timestamp>,
+        last_run_id -> Nullable<Text>,
+        seen -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -464,4 +475,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkpoints,
     gs1_identifiers,
     epcis_events,
+    continuous_validation,
 );

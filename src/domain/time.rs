@@ -35,6 +35,36 @@ pub fn parse_moment(text: &str) -> Option<Result<DateTime<Utc>, chrono::ParseErr
     parse_rfc3339(text)
 }
 
+/// The earliest business time a ledger entry may have (docs/ledger.md): the deployment's
+/// setting (`PRECURSOR_OCCURRED_AT_FLOOR`), 2000-01-01T00:00:00Z unless set. An earlier date is
+/// a typing error (`0000-01-01`), not history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OccurredAtFloor(pub DateTime<Utc>);
+
+impl Default for OccurredAtFloor {
+    fn default() -> OccurredAtFloor {
+        // 2000-01-01T00:00:00Z: China's precursor regulations date from 2005 (Decree 445).
+        OccurredAtFloor(DateTime::from_timestamp(946_684_800, 0).unwrap_or(DateTime::UNIX_EPOCH))
+    }
+}
+
+impl OccurredAtFloor {
+    /// A date (`2020-01-01`, its start in UTC) or an RFC 3339 time.
+    pub fn parse(text: &str) -> Result<OccurredAtFloor, String> {
+        match parse_moment(text) {
+            Some(Ok(t)) => Ok(OccurredAtFloor(t)),
+            _ => Err(format!(
+                "{text:?} is not a date (2000-01-01) or an RFC 3339 time"
+            )),
+        }
+    }
+
+    /// As the refusal names it: `2000-01-01T00:00:00Z`.
+    pub fn shown(&self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    }
+}
+
 /// China Standard Time: Asia/Shanghai keeps UTC+8 all year (the console's default clock).
 pub const CHINA: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
     Some(offset) => offset,

@@ -5,17 +5,16 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::time::OccurredAtFloor;
 use crate::domain::{time, CreditCode, EntryKind, Payment, Quantity, ResidentId};
 use crate::error::FieldError;
 
 /// How far in the future `occurred_at` may lie (clock skew between a clerk's PC and the server).
 pub const MAX_FUTURE_MINUTES: i64 = 5;
-/// The earliest `occurred_at` the registry accepts (docs/ledger.md): China's precursor
-/// regulations date from 2005 (Decree 445), so nothing the registry keeps happened before 2000;
-/// an earlier date is a typing error (`0000-01-01`), not history.
+/// The default floor of `occurred_at` (docs/ledger.md; the deployment may set another,
+/// [`OccurredAtFloor`]): China's precursor regulations date from 2005 (Decree 445), so nothing
+/// the registry keeps happened before 2000; an earlier date is a typing error (`0000-01-01`).
 pub const EARLIEST_OCCURRED_AT: &str = "2000-01-01T00:00:00Z";
-/// [`EARLIEST_OCCURRED_AT`] in seconds since the Unix epoch.
-const EARLIEST_OCCURRED_AT_SECS: i64 = 946_684_800;
 const MAX_TEXT: usize = 500;
 const MAX_CODE: usize = 64;
 
@@ -47,7 +46,8 @@ pub struct EntryRequest {
     /// Decimal string, at most 3 fractional digits, > 0 (a stocktake may count 0).
     #[schema(example = "250.000")]
     pub quantity: Option<String>,
-    /// Business time; at most 5 minutes in the future, not before 2000-01-01T00:00:00Z.
+    /// Business time; at most 5 minutes in the future, not before the deployment's floor
+    /// (2000-01-01T00:00:00Z unless set).
     pub occurred_at: Option<String>,
     pub counterparty: Option<CounterpartyRequest>,
     /// Sales and purchases: bank_transfer, card, cheque, cash, barter or other (required).
@@ -121,8 +121,14 @@ impl Errors<'_> {
 }
 
 impl EntryRequest {
-    /// Parses every field, reporting all problems at once under `prefix`.
-    pub fn parse(&self, prefix: &str, now: DateTime<Utc>) -> Result<NewEntry, Vec<FieldError>> {
+    /// Parses every field, reporting all problems at once under `prefix`; `occurred_at` lies
+    /// between `floor` and `now` (give or take the clock skew allowed).
+    pub fn parse(
+        &self,
+        prefix: &str,
+        now: DateTime<Utc>,
+        floor: OccurredAtFloor,
+    ) -> Result<NewEntry, Vec<FieldError>> {
         let mut e = Errors {
             prefix,
             list: Vec::new(),
@@ -138,7 +144,7 @@ impl EntryRequest {
         let is_reversal = kind == Some(EntryKind::Reversal);
         let chemical_id = parse_chemical_id(&mut e, self.chemical_id.as_deref(), is_reversal);
         let quantity = parse_quantity(&mut e, self.quantity.as_deref(), kind);
-        let occurred_at = parse_occurred_at(&mut e, self.occurred_at.as_deref(), now);
+        let occurred_at = parse_occurred_at(&mut e, self.occurred_at.as_deref(), now, floor);
         let lot = e.text("lot", &self.lot, MAX_CODE);
         if is_reversal && lot.is_some() {
             e.push(
@@ -253,11 +259,12 @@ fn own_value<'t>(
 }
 
 /// Business time with an offset, stored in UTC to the microsecond; not more than
-/// `MAX_FUTURE_MINUTES` ahead of the server's clock, not before [`EARLIEST_OCCURRED_AT`].
+/// `MAX_FUTURE_MINUTES` ahead of the server's clock, not before the floor.
 fn parse_occurred_at(
     e: &mut Errors<'_>,
     text: Option<&str>,
     now: DateTime<Utc>,
+    floor: OccurredAtFloor,
 ) -> Option<DateTime<Utc>> {
     match text.map(str::trim) {
         None | Some("") => {
@@ -278,11 +285,14 @@ fn parse_occurred_at(
                         "lies more than 5 minutes in the future",
                     );
                 }
-                if t.timestamp() < EARLIEST_OCCURRED_AT_SECS {
+                if t < floor.0 {
                     e.push(
                         "occurred_at",
                         "too_early",
-                        format!("lies before {EARLIEST_OCCURRED_AT}, the earliest date the registry accepts"),
+                        format!(
+                            "lies before {}, the earliest date the registry accepts",
+                            floor.shown()
+                        ),
                     );
                 }
                 Some(t)
@@ -533,7 +543,7 @@ mod tests {
     }
 
     fn codes(r: &EntryRequest) -> Vec<(String, &'static str)> {
-        match r.parse("", now()) {
+        match r.parse("", now(), OccurredAtFloor::default()) {
             Ok(_) => vec![],
             Err(errors) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
         }
@@ -541,7 +551,7 @@ mod tests {
 
     #[test]
     fn a_good_sale_parses_into_utc() {
-        let entry = sale().parse("", now()).unwrap();
+        let entry = sale().parse("", now(), OccurredAtFloor::default()).unwrap();
         assert_eq!(entry.quantity.unwrap().thousandths(), 250_500);
         assert_eq!(entry.occurred_at.to_rfc3339(), "2026-05-31T00:30:00+00:00");
     }
@@ -589,7 +599,31 @@ mod tests {
     #[test]
     fn the_floor_is_what_it_says() {
         let floor: DateTime<Utc> = EARLIEST_OCCURRED_AT.parse().unwrap();
-        assert_eq!(floor.timestamp(), EARLIEST_OCCURRED_AT_SECS);
+        assert_eq!(OccurredAtFloor::default().0, floor);
+        assert_eq!(OccurredAtFloor::default().shown(), EARLIEST_OCCURRED_AT);
+    }
+
+    #[test]
+    fn a_deployment_s_floor_is_kept_on_both_sides() {
+        let floor = OccurredAtFloor::parse("2024-12-01").unwrap();
+        assert_eq!(floor.shown(), "2024-12-01T00:00:00Z");
+        let mut r = sale();
+        r.occurred_at = Some("2024-11-30T23:59:59.999999Z".into());
+        match r.parse("", now(), floor) {
+            Err(errors) => {
+                assert_eq!(errors.len(), 1);
+                assert_eq!(errors[0].code, "too_early");
+                assert!(errors[0].message.contains("2024-12-01T00:00:00Z"));
+            }
+            Ok(_) => panic!("an entry before the floor was accepted"),
+        }
+        r.occurred_at = Some("2024-12-01T08:00:00+08:00".into());
+        assert!(r.parse("", now(), floor).is_ok());
+        assert!(OccurredAtFloor::parse("yesterday").is_err());
+        assert_eq!(
+            OccurredAtFloor::parse("2024-12-01T08:00:00+08:00").unwrap(),
+            floor
+        );
     }
 
     #[test]
@@ -602,7 +636,12 @@ mod tests {
             note: Some("录入错误".into()),
             ..Default::default()
         };
-        assert_eq!(r.parse("", now()).unwrap().reverses, Some(target));
+        assert_eq!(
+            r.parse("", now(), OccurredAtFloor::default())
+                .unwrap()
+                .reverses,
+            Some(target)
+        );
         let mut moving = r.clone();
         moving.quantity = Some("5".into());
         assert_eq!(
@@ -618,7 +657,9 @@ mod tests {
     fn batch_prefixes_name_the_item() {
         let mut r = sale();
         r.kind = "gift".into();
-        let errors = r.parse("entries[7].", now()).unwrap_err();
+        let errors = r
+            .parse("entries[7].", now(), OccurredAtFloor::default())
+            .unwrap_err();
         assert_eq!(errors[0].field, "entries[7].kind");
     }
 
@@ -630,7 +671,12 @@ mod tests {
         r.payment = Some("bitcoin".into());
         assert_eq!(codes(&r), [("payment".into(), "unknown_payment")]);
         r.payment = Some("cash".into());
-        assert_eq!(r.parse("", now()).unwrap().payment, Some(Payment::Cash));
+        assert_eq!(
+            r.parse("", now(), OccurredAtFloor::default())
+                .unwrap()
+                .payment,
+            Some(Payment::Cash)
+        );
     }
 
     fn to_person(id: &str) -> EntryRequest {
@@ -646,7 +692,9 @@ mod tests {
 
     #[test]
     fn an_individual_is_named_and_identified_by_a_valid_number() {
-        let good = to_person("11010519491231002x").parse("", now()).unwrap();
+        let good = to_person("11010519491231002x")
+            .parse("", now(), OccurredAtFloor::default())
+            .unwrap();
         match good.counterparty {
             Some(Counterparty::Individual { resident_id, .. }) => {
                 assert_eq!(resident_id.as_str(), "11010519491231002X")

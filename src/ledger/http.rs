@@ -11,8 +11,10 @@ use crate::auth::AuthUser;
 use crate::console::{Lang, Texts};
 use crate::db::group::GroupCommit;
 use crate::db::Db;
+use crate::domain::time::OccurredAtFloor;
 use crate::error::{AppError, Problem};
 use crate::paging::PageOf;
+use crate::ratelimit::FilingAdmission;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -61,20 +63,21 @@ fn filed_response(filed: Filed) -> HttpResponse {
     response
 }
 
-/// Counts a filing request against its user's rate (every way of filing shares one count).
-fn admit_filing(req: &HttpRequest, who: &AuthUser) -> Result<(), AppError> {
-    match req.app_data::<web::Data<crate::ratelimit::FilingRate>>() {
-        Some(rate) => rate.admit(who.user_id),
-        None => Ok(()),
-    }
+/// Counts a filing request against its user's and its address's rates (every way of filing
+/// shares one count).
+fn admit_filing(admission: &FilingAdmission, who: &AuthUser) -> Result<(), AppError> {
+    admission.admit(who.user_id)
 }
 
 /// What the three filing routes share; they differ only in their body and how it is read.
+#[allow(clippy::too_many_arguments)] // each piece is an extractor's, passed on as it came
 async fn file<B, S>(
     db: &Db,
     who: AuthUser,
     firm_id: Uuid,
     req: &HttpRequest,
+    admission: &FilingAdmission,
+    floor: OccurredAtFloor,
     body: B,
     submission: S,
 ) -> Result<HttpResponse, AppError>
@@ -82,13 +85,21 @@ where
     B: Send + 'static,
     S: FnOnce(&B) -> Submission<'_> + Send + 'static,
 {
-    admit_filing(req, &who)?;
+    admit_filing(admission, &who)?;
     let key = idempotency_key(req)?;
     let log = crate::activity::ActivityRow::created(req, &who);
     let filed = db
         .run(move |conn| {
             let submission = submission(&body);
-            filing::file(conn, &who, firm_id, submission, key.as_deref(), Some(log))
+            filing::file(
+                conn,
+                &who,
+                firm_id,
+                submission,
+                floor,
+                key.as_deref(),
+                Some(log),
+            )
         })
         .await?;
     Ok(filed_response(filed))
@@ -122,16 +133,26 @@ pub async fn file_one(
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
+    admission: FilingAdmission,
+    floor: web::Data<OccurredAtFloor>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    admit_filing(&req, &who)?;
+    admit_filing(&admission, &who)?;
     let key = idempotency_key(&req)?;
     let log = crate::activity::ActivityRow::created(&req, &who);
-    let (firm_id, body) = (firm_id.into_inner(), body.into_inner());
+    let (firm_id, body, floor) = (firm_id.into_inner(), body.into_inner(), **floor);
     let filed = web::block(move || {
         filings.run(&firm_id.to_string(), move |conn| {
             let submission = Submission::Entry(&body);
-            filing::file(conn, &who, firm_id, submission, key.as_deref(), Some(log))
+            filing::file(
+                conn,
+                &who,
+                firm_id,
+                submission,
+                floor,
+                key.as_deref(),
+                Some(log),
+            )
         })
     })
     .await??;
@@ -150,12 +171,21 @@ pub async fn file_batch(
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
+    admission: FilingAdmission,
+    floor: web::Data<OccurredAtFloor>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    file(&db, who, firm_id.into_inner(), &req, body, |b| {
-        Submission::Batch(b)
-    })
+    file(
+        &db,
+        who,
+        firm_id.into_inner(),
+        &req,
+        &admission,
+        **floor,
+        body,
+        |b| Submission::Batch(b),
+    )
     .await
 }
 
@@ -173,17 +203,28 @@ pub async fn import(
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
+    admission: FilingAdmission,
+    floor: web::Data<OccurredAtFloor>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let is_xlsx = header_text(&req, header::CONTENT_TYPE)
         .is_some_and(|t| t.starts_with(crate::workbook::CONTENT_TYPE));
-    file(&db, who, firm_id.into_inner(), &req, body, move |b| {
-        if is_xlsx {
-            Submission::Xlsx(b)
-        } else {
-            Submission::Csv(b)
-        }
-    })
+    file(
+        &db,
+        who,
+        firm_id.into_inner(),
+        &req,
+        &admission,
+        **floor,
+        body,
+        move |b| {
+            if is_xlsx {
+                Submission::Xlsx(b)
+            } else {
+                Submission::Csv(b)
+            }
+        },
+    )
     .await
 }
 
@@ -432,25 +473,29 @@ async fn body_within(mut payload: web::Payload, limit: usize) -> Result<web::Byt
         (status = 413, description = "larger than 20 MiB", body = Problem),
         (status = 422, description = "not an EPCIS 2.0 document (each error names its JSON pointer), or an event the registry cannot file", body = Problem)),
     security(("bearer" = [])))]
+#[allow(clippy::too_many_arguments)] // an extractor each
 pub async fn import_epcis(
     db: web::Data<Db>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     query: web::Query<EpcisImportQuery>,
     req: HttpRequest,
+    admission: FilingAdmission,
+    floor: web::Data<OccurredAtFloor>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let firm_id = firm_id.into_inner();
-    admit_filing(&req, &who)?;
+    admit_filing(&admission, &who)?;
     let partial = query.partial.unwrap_or(false);
     let body = body_within(payload, super::epcis::MAX_DOCUMENT_BYTES).await?;
     let document: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
         AppError::bad_request("malformed_json", format!("the body is not JSON: {e}"))
     })?;
     let log = crate::activity::ActivityRow::created(&req, &who);
+    let floor = **floor;
     let report = db
         .run(move |conn| {
-            super::epcis::import::import(conn, &who, firm_id, &document, partial, Some(log))
+            super::epcis::import::import(conn, &who, firm_id, &document, partial, floor, Some(log))
         })
         .await?;
     let status = if report.filed > 0 { 201 } else { 200 };

@@ -479,7 +479,12 @@ mod tests {
             Some("2026-01-05T09:30:00+08:00")
         );
         let now = "2026-06-01T00:00:00Z".parse().unwrap();
-        assert!(r.request.parse("", now).is_ok(), "the example is valid");
+        assert!(
+            r.request
+                .parse("", now, crate::domain::time::OccurredAtFloor::default())
+                .is_ok(),
+            "the example is valid"
+        );
         let mut book = Xlsx::new(Cursor::new(bytes.as_slice())).unwrap();
         let range = book.worksheet_range_at(0).unwrap().unwrap();
         assert_eq!(range.get((0, 0)), Some(&Data::String("类型".into())));

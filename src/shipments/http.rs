@@ -114,15 +114,26 @@ pub async fn receipt(
     who: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
     req: HttpRequest,
+    floor: web::Data<crate::domain::time::OccurredAtFloor>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let (firm_id, dispatch_id) = path.into_inner();
+    let floor = **floor;
     let request: ReceiptRequest = crate::error::optional_body(&body)?;
     let log = ActivityRow::created(&req, &who);
     let rules = **rules;
     let confirmation = db
         .run(move |conn| {
-            super::confirm_receipt(conn, &who, firm_id, dispatch_id, request, &rules, log)
+            super::confirm_receipt(
+                conn,
+                &who,
+                firm_id,
+                dispatch_id,
+                request,
+                &rules,
+                floor,
+                log,
+            )
         })
         .await?;
     let mut response = HttpResponse::Created().json(confirmation);

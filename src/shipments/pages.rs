@@ -169,16 +169,18 @@ async fn confirm(
     rules: web::Data<CustodyRules>,
     dispatch_id: web::Path<Uuid>,
     req: HttpRequest,
+    floor: web::Data<crate::domain::time::OccurredAtFloor>,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
     let ConfirmForm { csrf, quantity } = form.into_inner();
+    let floor = **floor;
     let request = ReceiptRequest {
         quantity: Some(quantity.trim().to_string()).filter(|q| !q.is_empty()),
         ..ReceiptRequest::default()
     };
     let action =
         move |conn: &mut DbConnection, who: &Principal, firm, id, rules: &CustodyRules, log| {
-            let done = super::confirm_receipt(conn, who, firm, id, request, rules, log)?;
+            let done = super::confirm_receipt(conn, who, firm, id, request, rules, floor, log)?;
             let seq = done.entry["seq"].as_i64().unwrap_or_default();
             let kind = if done.quantity_differs {
                 "differs"

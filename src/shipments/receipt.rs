@@ -9,6 +9,7 @@ use crate::activity::ActivityRow;
 use crate::auth::{policy, Principal};
 use crate::db::DbConnection;
 use crate::domain::quantity::format_thousandths;
+use crate::domain::time::OccurredAtFloor;
 use crate::domain::{time, CustodyRules};
 use crate::error::AppError;
 use crate::ledger::entry::{CounterpartyRequest, EntryRequest};
@@ -50,6 +51,7 @@ pub struct ReceiptConfirmation {
 
 /// `POST /firms/{id}/incoming/{dispatch_id}/receipt` (own enterprise). A dispatch not addressed
 /// to the firm is `404`; one already received answers `409` naming the receipt.
+#[allow(clippy::too_many_arguments)]
 pub fn confirm_receipt(
     conn: &mut DbConnection,
     who: &Principal,
@@ -57,6 +59,7 @@ pub fn confirm_receipt(
     dispatch_id: Uuid,
     request: ReceiptRequest,
     rules: &CustodyRules,
+    floor: OccurredAtFloor,
     log: ActivityRow,
 ) -> Result<ReceiptConfirmation, AppError> {
     policy::file_for_firm(who, firm_id)?;
@@ -67,6 +70,7 @@ pub fn confirm_receipt(
         who,
         firm_id,
         Submission::Entry(&entry),
+        floor,
         None,
         Some(log),
         |conn| super::lookup::open_dispatch(conn, firm_id, dispatch_id, rules).map(|_| ()),

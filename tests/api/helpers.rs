@@ -119,6 +119,9 @@ pub fn settings_for(
     settings.max_connections = 8;
     // Tests file as fast as they can; the filing rate has its own test.
     settings.filing_rate_limit_per_minute = 0;
+    // No background validation unless a test asks for it: runs of their own would change what
+    // a test's manual run reports as new.
+    settings.continuous.every = std::time::Duration::ZERO;
     let mut cleanup = None;
     if let Backend::Postgres(admin_url) = backend {
         let (url, name) = fresh_postgres_database(admin_url);

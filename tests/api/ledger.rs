@@ -1,7 +1,7 @@
 use diesel::RunQueryDsl;
 use serde_json::{json, Value};
 
-use crate::helpers::{each_backend, TestApp};
+use crate::helpers::{each_backend, each_backend_with, TestApp};
 
 /// Two firms (a seller and its buyer), an enterprise clerk for each, and the catalog ids used.
 pub struct Chain {
@@ -874,6 +874,65 @@ fn an_entry_dated_before_the_floor_is_refused() {
         let r = file(app, &c.seller_clerk, &c.seller, &entry);
         assert_eq!(r.status, 201, "{}", r.text);
     });
+}
+
+/// Issue 16: the floor is the deployment's setting (`PRECURSOR_OCCURRED_AT_FLOOR`): a day
+/// before a later floor is refused on every way of filing (one entry, a batch, a receipt), the
+/// floor itself is accepted.
+#[test]
+fn a_deployment_s_own_floor_is_kept_on_both_sides() {
+    let floor = precursor_registry::domain::time::OccurredAtFloor::parse("2024-12-01").unwrap();
+    each_backend_with(
+        |settings| settings.occurred_at_floor = floor,
+        |app| {
+            let c = chain(app);
+            let mut entry = production(&c.acetone, "L1", "5");
+            entry["occurred_at"] = json!("2024-12-01T07:59:59.999+08:00");
+            let r = file(app, &c.seller_clerk, &c.seller, &entry);
+            assert!(r.has_field_error("occurred_at", "too_early"), "{}", r.text);
+            assert!(r.text.contains("2024-12-01T00:00:00Z"), "{}", r.text);
+            let batch = app.post(
+                &format!("{}/batch", ledger(&c.seller)),
+                Some(&c.seller_clerk),
+                &json!({"entries": [entry]}),
+            );
+            assert!(
+                batch.has_field_error("entries[0].occurred_at", "too_early"),
+                "{}",
+                batch.text
+            );
+            assert!(entries(app, &c.seller_clerk, &c.seller).is_empty());
+            entry["occurred_at"] = json!("2024-12-01T08:00:00+08:00");
+            let r = file(app, &c.seller_clerk, &c.seller, &entry);
+            assert_eq!(r.status, 201, "{}", r.text);
+            // A receipt confirmed with a time before the floor is refused as well.
+            let sale = app.post(
+                &ledger(&c.seller),
+                Some(&c.seller_clerk),
+                &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "5",
+                        "occurred_at": chrono::Utc::now().to_rfc3339(), "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-FLOOR"}),
+            );
+            assert_eq!(sale.status, 201, "{}", sale.text);
+            let receipt = format!(
+                "/api/v1/firms/{}/incoming/{}/receipt",
+                c.buyer,
+                sale.body["id"].as_str().unwrap()
+            );
+            let r = app.post(
+                &receipt,
+                Some(&c.buyer_clerk),
+                &json!({"received_at": "2024-11-30T00:00:00Z"}),
+            );
+            assert_eq!(r.status, 422, "{}", r.text);
+            assert!(r.text.contains("too_early"), "{}", r.text);
+            let r = app.post(
+                &receipt,
+                Some(&c.buyer_clerk),
+                &json!({"received_at": chrono::Utc::now().to_rfc3339()}),
+            );
+            assert_eq!(r.status, 201, "{}", r.text);
+        },
+    );
 }
 
 /// Issue 16: every answer carrying ledger data is `Cache-Control: no-store` (the list in each

@@ -281,3 +281,52 @@ fn a_user_filing_too_fast_waits_and_others_do_not() {
         },
     );
 }
+
+/// Issue 16: one client address has a filing budget whoever signs (two clerks of two firms
+/// share it); `429 rate_limited` with `Retry-After` as problem+json. Behind a trusted proxy the
+/// address is the forwarded one, which has a budget of its own.
+#[test]
+fn one_address_filing_too_fast_waits_whoever_signs() {
+    each_backend_with(
+        |settings| {
+            settings.filing_rate_limit_per_address_per_minute = 3;
+            settings.trust_forwarded_for = true;
+        },
+        |app| {
+            let c = crate::ledger::chain(app);
+            let entry = serde_json::json!({"kind": "stocktake", "chemical_id": c.acetone, "quantity": "1",
+                "occurred_at": "2026-01-01T00:00:00Z"});
+            let seller = format!("/api/v1/firms/{}/ledger", c.seller);
+            let buyer = format!("/api/v1/firms/{}/ledger", c.buyer);
+            for _ in 0..2 {
+                assert_eq!(app.post(&seller, Some(&c.seller_clerk), &entry).status, 201);
+            }
+            assert_eq!(app.post(&buyer, Some(&c.buyer_clerk), &entry).status, 201);
+            // The per-user limit is off here: it is the address that refuses both clerks.
+            for (path, clerk) in [(&buyer, &c.buyer_clerk), (&seller, &c.seller_clerk)] {
+                let r = app.post(path, Some(clerk), &entry);
+                assert_eq!((r.status, r.code()), (429, "rate_limited"), "{}", r.text);
+                assert_eq!(r.header("content-type"), Some("application/problem+json"));
+                let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+                assert!((1..=60).contains(&retry));
+            }
+            // Another client, as the deployment's own proxy tells it, files on.
+            let from = |address: &str| {
+                let response = ureq::post(&format!("{}{buyer}", app.base))
+                    .set("Authorization", &format!("Bearer {}", c.buyer_clerk))
+                    .set("X-Forwarded-For", address)
+                    .send_json(entry.clone());
+                match response {
+                    Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
+                    Err(e) => panic!("{e}"),
+                }
+            };
+            assert_eq!(from("203.0.113.9"), 201);
+            assert_eq!(
+                from("198.51.100.1, 127.0.0.1"),
+                429,
+                "the last address counts"
+            );
+        },
+    );
+}

@@ -44,7 +44,15 @@ pub(in crate::cli) fn run(args: ImportArgs) -> Result<(), String> {
     } else {
         Submission::Csv(&bytes)
     };
-    match filing::file(&mut conn, &who, firm_id, submission, None, None) {
+    match filing::file(
+        &mut conn,
+        &who,
+        firm_id,
+        submission,
+        settings.occurred_at_floor,
+        None,
+        None,
+    ) {
         Ok(Filed::New { rows, .. }) => {
             match (rows.first(), rows.last()) {
                 (Some(first), Some(last)) => println!(

@@ -62,6 +62,27 @@ pub(in crate::cli) struct ServeArgs {
         default_value_t = 600
     )]
     filing_rate_limit_per_minute: u32,
+    /// Filing requests one client address may make per minute, whoever signs them (0: no
+    /// limit). Behind a proxy, set --trust-forwarded-for too, or every filer shares its address.
+    #[arg(
+        long,
+        env = "PRECURSOR_FILING_RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+        default_value_t = 0
+    )]
+    filing_rate_limit_per_address_per_minute: u32,
+    /// Continuous validation: at most one background run of the custody validation every this
+    /// many seconds once something was filed or changed (0 turns it off).
+    #[arg(
+        long,
+        env = "PRECURSOR_CONTINUOUS_VALIDATION_SECONDS",
+        default_value_t = 30
+    )]
+    continuous_validation_seconds: u64,
+    /// Continuous validation: a background run at least every this many seconds even when
+    /// nothing changed (findings that come with time: an overdue dispatch).
+    #[arg(long, env = "PRECURSOR_CONTINUOUS_VALIDATION_IDLE_SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    continuous_validation_idle_seconds: u64,
     /// On SIGTERM: seconds `/readyz` answers 503 before the server stops accepting (so that a
     /// load balancer moves on first).
     #[arg(long, env = "PRECURSOR_DRAIN_SECONDS", default_value_t = 5)]
@@ -111,6 +132,11 @@ pub(in crate::cli) fn run(args: ServeArgs) -> Result<(), String> {
     settings.alerts.max_attempts = args.alert_max_attempts;
     settings.drain = std::time::Duration::from_secs(args.drain_seconds);
     settings.filing_rate_limit_per_minute = args.filing_rate_limit_per_minute;
+    settings.filing_rate_limit_per_address_per_minute =
+        args.filing_rate_limit_per_address_per_minute;
+    settings.continuous.every = std::time::Duration::from_secs(args.continuous_validation_seconds);
+    settings.continuous.idle =
+        std::time::Duration::from_secs(args.continuous_validation_idle_seconds);
     settings.shutdown_deadline = std::time::Duration::from_secs(args.shutdown_seconds);
     settings.group_commit = crate::db::group::GroupSettings {
         writers: args.group_commit_writers as usize,

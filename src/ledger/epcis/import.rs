@@ -13,6 +13,7 @@ use super::store::{self, EventRow};
 use crate::activity::ActivityRow;
 use crate::auth::{policy, Principal};
 use crate::db::DbConnection;
+use crate::domain::time::OccurredAtFloor;
 use crate::domain::{gs1::Gs1Key, EntryKind, Unit};
 use crate::error::{AppError, FieldError};
 use crate::identifiers::{self, Registry};
@@ -69,6 +70,7 @@ pub fn import(
     firm_id: Uuid,
     document: &Value,
     partial: bool,
+    floor: OccurredAtFloor,
     log: Option<ActivityRow>,
 ) -> Result<ImportReport, AppError> {
     policy::file_for_firm(who, firm_id)?;
@@ -99,9 +101,9 @@ pub fn import(
         return Err(refused(pending, unmapped));
     }
     if partial {
-        drop_refused(conn, who, firm_id, &mut pending)?;
+        drop_refused(conn, who, firm_id, &mut pending, floor)?;
     }
-    match file(conn, who, firm_id, &mut pending, log) {
+    match file(conn, who, firm_id, &mut pending, floor, log) {
         Err(AppError::Validation(errors)) => Err(refused(pending, errors)),
         Err(other) => Err(other),
         Ok(()) => Ok(report(pending)),
@@ -471,13 +473,14 @@ fn drop_refused(
     who: &Principal,
     firm_id: Uuid,
     pending: &mut [Pending],
+    floor: OccurredAtFloor,
 ) -> Result<(), AppError> {
     for _ in 0..=pending.len() {
         let items: Vec<Prepared> = pending.iter().flat_map(|p| p.prepared.clone()).collect();
         if items.is_empty() {
             return Ok(());
         }
-        let errors = match filing::check(conn, who, firm_id, Submission::Prepared(&items)) {
+        let errors = match filing::check(conn, who, firm_id, Submission::Prepared(&items), floor) {
             Ok(_) => return Ok(()),
             Err(AppError::Validation(errors)) => errors,
             Err(other) => return Err(other),
@@ -510,6 +513,7 @@ fn file(
     who: &Principal,
     firm_id: Uuid,
     pending: &mut [Pending],
+    floor: OccurredAtFloor,
     log: Option<ActivityRow>,
 ) -> Result<(), AppError> {
     let items: Vec<Prepared> = pending.iter().flat_map(|p| p.prepared.clone()).collect();
@@ -536,6 +540,7 @@ fn file(
         who,
         firm_id,
         Submission::Prepared(&items),
+        floor,
         None,
         log,
         |_| Ok(()),

@@ -14,7 +14,7 @@ use super::store::{self, LedgerRow};
 use crate::activity::ActivityRow;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
-use crate::domain::time;
+use crate::domain::time::{self, OccurredAtFloor};
 use crate::error::{AppError, FieldError};
 use crate::firms;
 use chaining::ChainHead;
@@ -24,26 +24,29 @@ use validate::LedgerState;
 
 /// Files into `firm_id`'s ledger in one transaction: all or nothing, and at most once per
 /// idempotency key. The submission is parsed after the key is checked, so that a retry is
-/// answered even if the rules changed meanwhile.
+/// answered even if the rules changed meanwhile; no entry may have happened before `floor`.
 pub fn file(
     conn: &mut DbConnection,
     who: &Principal,
     firm_id: Uuid,
     submission: Submission<'_>,
+    floor: OccurredAtFloor,
     key: Option<&str>,
     log: Option<ActivityRow>,
 ) -> Result<Filed, AppError> {
-    file_if(conn, who, firm_id, submission, key, log, |_| Ok(()))
+    file_if(conn, who, firm_id, submission, floor, key, log, |_| Ok(()))
 }
 
 /// As [`file`], once `still_due` agrees inside the transaction, after the firm's filers are
 /// serialized: a check that must not race with another filing of the firm (a receipt confirms a
 /// dispatch only while nothing else has received it).
+#[allow(clippy::too_many_arguments)]
 pub fn file_if(
     conn: &mut DbConnection,
     who: &Principal,
     firm_id: Uuid,
     submission: Submission<'_>,
+    floor: OccurredAtFloor,
     key: Option<&str>,
     log: Option<ActivityRow>,
     still_due: impl FnOnce(&mut DbConnection) -> Result<(), AppError>,
@@ -53,6 +56,7 @@ pub fn file_if(
         who,
         firm_id,
         submission,
+        floor,
         key,
         log,
         still_due,
@@ -68,6 +72,7 @@ pub fn file_then(
     who: &Principal,
     firm_id: Uuid,
     submission: Submission<'_>,
+    floor: OccurredAtFloor,
     key: Option<&str>,
     log: Option<ActivityRow>,
     still_due: impl FnOnce(&mut DbConnection) -> Result<(), AppError>,
@@ -85,7 +90,7 @@ pub fn file_then(
             }
         }
         still_due(conn)?;
-        let Parsed { items, errors } = submission.items(conn, time::from_db(now))?;
+        let Parsed { items, errors } = submission.items(conn, time::from_db(now), floor)?;
         validate::firm_may_file(&firm, &items)?;
         let rows = check_and_chain(conn, who, &firm, &items, errors, time::from_db(now))?;
         let leaves = store::insert(conn, &rows)?;
@@ -109,11 +114,12 @@ pub fn check(
     who: &Principal,
     firm_id: Uuid,
     submission: Submission<'_>,
+    floor: OccurredAtFloor,
 ) -> Result<usize, AppError> {
     policy::file_for_firm(who, firm_id)?;
     let now = time::from_db(time::now());
     let firm = firms::require(conn, firm_id)?;
-    let Parsed { items, errors } = submission.items(conn, now)?;
+    let Parsed { items, errors } = submission.items(conn, now, floor)?;
     validate::firm_may_file(&firm, &items)?;
     Ok(check_and_chain(conn, who, &firm, &items, errors, now)?.len())
 }
@@ -154,8 +160,17 @@ pub fn import_csv(
     who: &Principal,
     firm_id: Uuid,
     csv_bytes: &[u8],
+    floor: OccurredAtFloor,
     key: Option<&str>,
     log: Option<ActivityRow>,
 ) -> Result<Filed, AppError> {
-    file(conn, who, firm_id, Submission::Csv(csv_bytes), key, log)
+    file(
+        conn,
+        who,
+        firm_id,
+        Submission::Csv(csv_bytes),
+        floor,
+        key,
+        log,
+    )
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::idempotency::Idempotency;
 use crate::auth::Principal;
 use crate::db::DbConnection;
+use crate::domain::time::OccurredAtFloor;
 use crate::error::{AppError, FieldError};
 use crate::ledger::entry::{EntryRequest, NewEntry};
 use crate::ledger::{csv, xlsx, LedgerRow};
@@ -74,7 +75,12 @@ impl Submission<'_> {
 
     /// Reads the requests and parses them into items (each with its id); the database checks
     /// still run on the good ones, so that one answer lists every problem of every item.
-    pub fn items(&self, conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Parsed, AppError> {
+    pub fn items(
+        &self,
+        conn: &mut DbConnection,
+        now: DateTime<Utc>,
+        floor: OccurredAtFloor,
+    ) -> Result<Parsed, AppError> {
         let requests = match self {
             Submission::Entry(body) => {
                 let request = EntryRequest::deserialize(*body).map_err(|e| {
@@ -105,7 +111,7 @@ impl Submission<'_> {
             Submission::Prepared(_) => MAX_PREPARED,
             _ => MAX_BATCH,
         };
-        Self::parse(self.is_batch(), max, requests, now)
+        Self::parse(self.is_batch(), max, requests, now, floor)
     }
 
     /// The body of a new filing's answer, which a retry will get again (as the filer sees it).
@@ -180,6 +186,7 @@ impl Submission<'_> {
         max: usize,
         requests: Vec<Request>,
         now: DateTime<Utc>,
+        floor: OccurredAtFloor,
     ) -> Result<Parsed, AppError> {
         if batch && requests.is_empty() {
             return Err(AppError::field(
@@ -203,7 +210,7 @@ impl Submission<'_> {
             request,
         } in requests
         {
-            match request.parse(&prefix, now) {
+            match request.parse(&prefix, now, floor) {
                 Ok(entry) => items.push(Item { id, prefix, entry }),
                 Err(mut e) => errors.append(&mut e),
             }
@@ -300,7 +307,14 @@ mod tests {
 
     fn fields(submission: Submission<'_>, requests: Vec<(Uuid, EntryRequest)>) -> Vec<String> {
         let requests = submission.numbered(requests);
-        let parsed = Submission::parse(submission.is_batch(), MAX_BATCH, requests, now()).unwrap();
+        let parsed = Submission::parse(
+            submission.is_batch(),
+            MAX_BATCH,
+            requests,
+            now(),
+            OccurredAtFloor::default(),
+        )
+        .unwrap();
         parsed.errors.into_iter().map(|e| e.field).collect()
     }
 
@@ -323,13 +337,19 @@ mod tests {
     #[test]
     fn a_batch_is_never_empty_and_keeps_the_ids_it_was_given() {
         let body = serde_json::Value::Null;
-        let empty = Submission::parse(true, MAX_BATCH, vec![], now());
+        let empty = Submission::parse(true, MAX_BATCH, vec![], now(), OccurredAtFloor::default());
         assert!(matches!(empty, Err(AppError::Validation(ref e)) if e[0].field == "entries"));
         let (id, mut request) = bad_quantity();
         request.quantity = Some("1.5".into());
         let batch = Submission::Batch(&body);
-        let parsed =
-            Submission::parse(true, MAX_BATCH, batch.numbered(vec![(id, request)]), now()).unwrap();
+        let parsed = Submission::parse(
+            true,
+            MAX_BATCH,
+            batch.numbered(vec![(id, request)]),
+            now(),
+            OccurredAtFloor::default(),
+        )
+        .unwrap();
         assert_eq!((parsed.items[0].id, parsed.errors.len()), (id, 0));
     }
 }

@@ -16,6 +16,7 @@ use crate::console::form::{given, Problems};
 use crate::console::page::html;
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};
 use crate::db::{Db, DbConnection};
+use crate::domain::time::OccurredAtFloor;
 use crate::error::AppError;
 use crate::ledger::filing::{self, Filed, Submission};
 
@@ -216,6 +217,7 @@ pub async fn file(
     user: ConsoleUser,
     db: web::Data<Db>,
     req: HttpRequest,
+    floor: web::Data<OccurredAtFloor>,
     form: web::Form<EntryForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
@@ -224,6 +226,7 @@ pub async fn file(
     let principal = user.principal.clone();
     let log = crate::activity::ActivityRow::created(&req, &principal);
     let sent = form.clone();
+    let floor = **floor;
     let outcome = db
         .run(move |conn| {
             let body = entry_body(conn, &sent)?;
@@ -233,6 +236,7 @@ pub async fn file(
                 &principal,
                 firm,
                 Submission::Entry(&body),
+                floor,
                 key.as_deref(),
                 Some(log),
             )

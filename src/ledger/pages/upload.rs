@@ -14,6 +14,7 @@ use crate::console::form::given;
 use crate::console::page::html;
 use crate::console::{Chrome, ConsoleUser, PageError, Texts};
 use crate::db::{Db, DbConnection};
+use crate::domain::time::OccurredAtFloor;
 use crate::domain::EntryKind;
 use crate::error::{AppError, FieldError};
 use crate::ledger::csv;
@@ -183,9 +184,11 @@ fn file_problem(errors: &[FieldError], texts: Texts) -> Option<String> {
 pub async fn preview(
     user: ConsoleUser,
     db: web::Data<Db>,
+    floor: web::Data<OccurredAtFloor>,
     parts: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let firm = user.own_firm()?;
+    let floor = **floor;
     let texts = user.texts();
     let (csrf, bytes) = match read_form(parts).await {
         Ok(read) => read,
@@ -195,7 +198,7 @@ pub async fn preview(
     let principal = user.principal.clone();
     let outcome = db
         .run(move |conn| {
-            let checked = filing::check(conn, &principal, firm, Submission::Csv(&bytes));
+            let checked = filing::check(conn, &principal, firm, Submission::Csv(&bytes), floor);
             let errors = match &checked {
                 Ok(_) => Vec::new(),
                 Err(AppError::Validation(errors)) => errors.clone(),
@@ -267,9 +270,11 @@ pub async fn file(
     user: ConsoleUser,
     db: web::Data<Db>,
     req: HttpRequest,
+    floor: web::Data<OccurredAtFloor>,
     form: web::Form<Confirmed>,
 ) -> Result<HttpResponse, PageError> {
     let Confirmed { csrf, key, csv } = form.into_inner();
+    let floor = **floor;
     user.check_csrf(&csrf)?;
     let firm = user.own_firm()?;
     let principal = user.principal.clone();
@@ -283,6 +288,7 @@ pub async fn file(
                 &principal,
                 firm,
                 Submission::Csv(csv.as_bytes()),
+                floor,
                 key.as_deref(),
                 Some(log),
             );

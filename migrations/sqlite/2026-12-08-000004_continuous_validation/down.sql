@@ -1,0 +1,1 @@
+DROP TABLE continuous_validation;
