@@ -32,6 +32,11 @@ pub fn start(url: Option<DatabaseUrl>) -> Server {
     settings.database_url = url;
     // Benchmarks file as fast as they can.
     settings.filing_rate_limit_per_minute = 0;
+    start_with(settings, dir)
+}
+
+/// Starts a registry with these settings (its data directory `dir`, kept while it runs).
+pub fn start_with(settings: Settings, dir: tempfile::TempDir) -> Server {
     let url = settings.database_url();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
