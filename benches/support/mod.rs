@@ -40,6 +40,11 @@ pub fn start_with(url: Option<DatabaseUrl>, configure: impl FnOnce(&mut Settings
     configure(&mut settings);
     // No background validation competing with what is measured.
     settings.continuous.every = std::time::Duration::ZERO;
+    start_settings(settings, dir)
+}
+
+/// Starts a registry with these settings (its data directory `dir`, kept while it runs).
+pub fn start_settings(settings: Settings, dir: tempfile::TempDir) -> Server {
     let url = settings.database_url();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

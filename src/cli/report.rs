@@ -88,7 +88,12 @@ pub(super) fn grades(current: &[PublicGrade], summary: &GradeSummary) {
 }
 
 /// What the demo made — including the accounts, whose passwords are shown only here.
-pub(super) fn demo(report: &DemoReport, supervision: &SupervisionReport, took: Duration) -> String {
+/// A country (`supervision` none) had no supervision year: its validation is run apart.
+pub(super) fn demo(
+    report: &DemoReport,
+    supervision: Option<&SupervisionReport>,
+    took: Duration,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -98,14 +103,24 @@ pub(super) fn demo(report: &DemoReport, supervision: &SupervisionReport, took: D
         report.entries,
         took.as_secs_f64()
     );
-    let _ = writeln!(
-        out,
-        "  {} custody findings, {} closed inspections with {} findings, {} confirmed grades",
-        supervision.custody_findings,
-        supervision.audits,
-        supervision.audit_findings,
-        supervision.grades
-    );
+    match supervision {
+        Some(supervision) => {
+            let _ = writeln!(
+                out,
+                "  {} custody findings, {} closed inspections with {} findings, {} confirmed grades",
+                supervision.custody_findings,
+                supervision.audits,
+                supervision.audit_findings,
+                supervision.grades
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  no supervision year for a country (run `validate` for its findings)"
+            );
+        }
+    }
     let _ = writeln!(out, "\nAccounts (passwords are shown only now):");
     for a in &report.accounts {
         let firm = a.firm_id.map(|f| format!("  firm {f}")).unwrap_or_default();

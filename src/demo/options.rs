@@ -10,6 +10,9 @@ use crate::error::AppError;
 pub const DEFAULT_SEED: u64 = 350_900;
 /// The most firms a demo may have (about 460 entries per firm and year are held in memory).
 pub const MAX_FIRMS: usize = 10_000;
+/// The most firms a country may have: generated province by province, only a province's
+/// traffic is held in memory at a time.
+pub const MAX_COUNTRY_FIRMS: usize = 200_000;
 /// Ningde keeps China Standard Time: business days are counted in local dates.
 pub(super) const UTC_OFFSET_HOURS: i64 = 8;
 
@@ -74,6 +77,44 @@ pub(super) fn validate(options: &DemoOptions) -> Result<(), AppError> {
             "firms",
             "out_of_range",
             format!("must be {}–{MAX_FIRMS}", MIN_FIRMS),
+        ));
+    }
+    if !(1..=120).contains(&options.months) {
+        errors.push(crate::error::FieldError::new(
+            "months",
+            "out_of_range",
+            "must be 1–120",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// A country: up to [`MAX_COUNTRY_FIRMS`] firms in provinces of at most `province_firms`
+/// (twice [`MIN_FIRMS`]–[`MAX_FIRMS`], so that splitting evenly leaves no province too small).
+pub(super) fn validate_country(
+    options: &DemoOptions,
+    province_firms: usize,
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    if !(2 * MIN_FIRMS..=MAX_FIRMS).contains(&province_firms) {
+        errors.push(crate::error::FieldError::new(
+            "province_firms",
+            "out_of_range",
+            format!("must be {}–{MAX_FIRMS}", 2 * MIN_FIRMS),
+        ));
+    }
+    if !(province_firms.max(MIN_FIRMS)..=MAX_COUNTRY_FIRMS).contains(&options.firms) {
+        errors.push(crate::error::FieldError::new(
+            "firms",
+            "out_of_range",
+            format!(
+                "must be {}–{MAX_COUNTRY_FIRMS}",
+                province_firms.max(MIN_FIRMS)
+            ),
         ));
     }
     if !(1..=120).contains(&options.months) {

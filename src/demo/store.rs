@@ -18,8 +18,8 @@ use crate::firms::store::FirmRow;
 use crate::ledger::store::LedgerRow;
 use crate::permits::store::PermitRow;
 
-/// Ledger rows written per transaction.
-const ROWS_PER_TRANSACTION: usize = 5000;
+/// Ledger rows written per transaction (one COPY on PostgreSQL).
+const ROWS_PER_TRANSACTION: usize = 20_000;
 
 /// The catalog's chemicals that have a CAS number and a category, by CAS.
 pub(super) fn catalog(conn: &mut DbConnection) -> Result<Vec<plan::CatalogEntry>, AppError> {
@@ -156,12 +156,16 @@ pub(super) fn ledger(
         entries += rows.len();
         pending.extend(rows);
         if pending.len() >= ROWS_PER_TRANSACTION {
-            write_tx(conn, |conn| crate::ledger::store::insert(conn, &pending))?;
+            write_tx(conn, |conn| {
+                crate::ledger::store::insert_bulk(conn, &pending)
+            })?;
             pending.clear();
         }
     }
     if !pending.is_empty() {
-        write_tx(conn, |conn| crate::ledger::store::insert(conn, &pending))?;
+        write_tx(conn, |conn| {
+            crate::ledger::store::insert_bulk(conn, &pending)
+        })?;
     }
     Ok((entries, chainer.ids))
 }

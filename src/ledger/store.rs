@@ -94,6 +94,24 @@ pub fn insert(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<Vec<u64>, A
     append_to_tree(conn, rows)
 }
 
+/// Stores many new entries at once, as [`insert`] does: on PostgreSQL with one `COPY` for the
+/// entries and one for their leaves (several times the rate of multi-row INSERTs), on SQLite
+/// with [`insert`].
+pub fn insert_bulk(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<(), AppError> {
+    match conn {
+        DbConnection::Postgres(c) => {
+            diesel::copy_from(ledger_entries::table)
+                .from_insertable(rows)
+                .execute(c)?;
+            append_to_tree(conn, rows)?;
+        }
+        DbConnection::Sqlite(_) => {
+            insert(conn, rows)?;
+        }
+    }
+    Ok(())
+}
+
 /// Appends entries already stored to the tree, in order; their leaf indexes.
 pub fn append_to_tree(conn: &mut DbConnection, rows: &[LedgerRow]) -> Result<Vec<u64>, AppError> {
     let leaves: Vec<Leaf> = rows
@@ -325,12 +343,15 @@ pub fn all_for_firm(conn: &mut DbConnection, firm_id: Uuid) -> Result<Vec<Ledger
     list(conn, firm_id, &EntryFilter::default(), 0, None)
 }
 
-/// Firms that have ledger entries, for verifying every chain.
+/// Firms that have ledger entries, for verifying every chain: one probe of the ledger's key
+/// per registered firm, not a `DISTINCT` over every entry.
 pub fn firms_with_entries(conn: &mut DbConnection) -> Result<Vec<String>, AppError> {
-    Ok(ledger_entries::table
-        .select(ledger_entries::firm_id)
-        .distinct()
-        .order(ledger_entries::firm_id.asc())
+    Ok(firms::table
+        .filter(diesel::dsl::exists(
+            ledger_entries::table.filter(ledger_entries::firm_id.eq(firms::id)),
+        ))
+        .select(firms::id)
+        .order(firms::id.asc())
         .load(conn)?)
 }
 

@@ -45,6 +45,9 @@ pub struct Loaded {
     pub refusals: HashMap<String, RefusalRow>,
 }
 
+/// How many firm ids one `IN (…)` list binds.
+const PARTY_CHUNK: usize = 1000;
+
 /// Runs inside the caller's transaction (a snapshot for a list, the filing's for a receipt).
 pub fn load(conn: &mut DbConnection, firm_id: &str) -> Result<Loaded, AppError> {
     let mut rows: Vec<LedgerRow> = le::table
@@ -57,12 +60,23 @@ pub fn load(conn: &mut DbConnection, firm_id: &str) -> Result<Loaded, AppError> 
         .filter(le::counterparty_firm_id.is_not_null())
         .select(LedgerRow::as_select())
         .load(conn)?;
-    rows.extend(
-        le::table
-            .filter(le::reverses.is_not_null())
-            .select(LedgerRow::as_select())
-            .load(conn)?,
-    );
+    // A reversal is filed by the firm whose entry it reverses: only the reversals of the firms
+    // in these shipments can concern them (not every reversal of the country).
+    let parties: Vec<String> = rows
+        .iter()
+        .flat_map(|r| std::iter::once(r.firm_id.clone()).chain(r.counterparty_firm_id.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in parties.chunks(PARTY_CHUNK) {
+        rows.extend(
+            le::table
+                .filter(le::firm_id.eq_any(chunk))
+                .filter(le::reverses.is_not_null())
+                .select(LedgerRow::as_select())
+                .load(conn)?,
+        );
+    }
     let refused: Vec<RefusalRow> = refusals::table
         .filter(
             refusals::seller_firm_id

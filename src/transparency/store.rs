@@ -20,6 +20,26 @@ const CHUNK: usize = 500;
 /// The lowest level kept in `merkle_nodes`; lower ones are computed from the leaves.
 const STORED_FROM: u8 = 4;
 
+/// From this many leaves on, PostgreSQL appends with `COPY` (bulk loads); fewer (filings) with
+/// INSERTs.
+const COPY_FROM: usize = 2000;
+
+#[derive(Insertable)]
+#[diesel(table_name = merkle_leaves, treat_none_as_default_value = false)]
+struct LeafRow<'a> {
+    leaf_index: i64,
+    entry_id: &'a str,
+    hash: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = merkle_nodes, treat_none_as_default_value = false)]
+struct NodeRow {
+    level: i32,
+    idx: i64,
+    hash: String,
+}
+
 /// A leaf to append: the entry it is and its leaf hash.
 pub struct Leaf<'a> {
     pub entry_id: &'a str,
@@ -71,17 +91,28 @@ pub fn append(conn: &mut DbConnection, leaves: &[Leaf<'_>]) -> Result<Vec<u64>, 
         let index = frontier.size();
         let completed = frontier.append(leaf.hash);
         for (level, idx, hash) in completed.into_iter().filter(|n| n.0 >= STORED_FROM) {
-            nodes.push((
-                merkle_nodes::level.eq(i32::from(level)),
-                merkle_nodes::idx.eq(db_int(idx)?),
-                merkle_nodes::hash.eq(hex_of(&hash)),
-            ));
+            nodes.push(NodeRow {
+                level: i32::from(level),
+                idx: db_int(idx)?,
+                hash: hex_of(&hash),
+            });
         }
-        rows.push((
-            merkle_leaves::leaf_index.eq(db_int(index)?),
-            merkle_leaves::entry_id.eq(leaf.entry_id),
-            merkle_leaves::hash.eq(hex_of(&leaf.hash)),
-        ));
+        rows.push(LeafRow {
+            leaf_index: db_int(index)?,
+            entry_id: leaf.entry_id,
+            hash: hex_of(&leaf.hash),
+        });
+    }
+    if leaves.len() >= COPY_FROM {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::copy_from(merkle_nodes::table)
+                .from_insertable(&nodes)
+                .execute(pg)?;
+            diesel::copy_from(merkle_leaves::table)
+                .from_insertable(&rows)
+                .execute(pg)?;
+            return finish(conn, size, &frontier);
+        }
     }
     for chunk in nodes.chunks(CHUNK) {
         match conn {
@@ -103,6 +134,11 @@ pub fn append(conn: &mut DbConnection, leaves: &[Leaf<'_>]) -> Result<Vec<u64>, 
                 .execute(c)?,
         };
     }
+    finish(conn, size, &frontier)
+}
+
+/// Moves the head to the frontier's size; the leaf indexes appended since `size`.
+fn finish(conn: &mut DbConnection, size: u64, frontier: &Frontier) -> Result<Vec<u64>, AppError> {
     diesel::update(merkle_head::table)
         .set(merkle_head::tree_size.eq(db_int(frontier.size())?))
         .execute(conn)?;

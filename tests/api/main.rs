@@ -17,6 +17,7 @@ mod counterparties;
 mod crash;
 mod custody;
 mod demo;
+mod demo_country;
 mod epcis;
 mod firms;
 mod grading;

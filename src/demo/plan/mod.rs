@@ -10,6 +10,8 @@ mod supply;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 
 use super::rng::Rng;
@@ -63,4 +65,31 @@ fn traded_chemicals(catalog: &[CatalogEntry]) -> Result<Vec<Chem>, String> {
         }
     }
     Ok(chems)
+}
+
+/// Makes a province's identifiers unique in a country generated province by province: credit
+/// codes against those `taken` by earlier provinces (redrawn on a clash), firm numbers (which
+/// waybill numbers carry) counted on from `first_no`, and permit numbers of provinces after the
+/// first marked with the province's number (`〔2025〕0070012号`: province 7, number 12).
+pub fn join_country(
+    plan: &mut Plan,
+    rng: &mut Rng,
+    province: u32,
+    first_no: u32,
+    taken: &mut HashSet<String>,
+) {
+    for firm in &mut plan.firms {
+        firm.no += first_no;
+        if !taken.insert(firm.credit_code.clone()) {
+            let head = firm.credit_code[..2].to_string();
+            let region = firm.credit_code[2..8].to_string();
+            firm.credit_code = names::credit_code(rng, &head, &region, taken);
+        }
+    }
+    if province > 0 {
+        let mark = format!("〕{province:03}");
+        for permit in &mut plan.permits {
+            permit.number = permit.number.replacen('〕', &mark, 1);
+        }
+    }
 }
