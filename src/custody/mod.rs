@@ -19,4 +19,6 @@ pub use run::run_validation;
 pub use validator::validate;
 
 #[cfg(test)]
+mod scope_tests;
+#[cfg(test)]
 mod tests;

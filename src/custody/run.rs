@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::model::Finding;
 use super::store::{self, FindingRow, Note, RunRow};
-use super::validator::validate;
+use super::validator::{scope, validate};
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, CustodyRules, FindingStatus, Role};
@@ -118,15 +118,20 @@ pub fn run_validation(
 ) -> Result<(RunSummary, RunTimings), AppError> {
     let started = Instant::now();
     let started_at = time::now();
-    let input = store::load_input(conn, settings.thresholds)?;
+    let scope_text = scope.map(|f| f.to_string());
+    // A firm's own run reads only what the findings about it read (validator::scope).
+    let input = match &scope_text {
+        Some(firm) => {
+            store::load_scoped_input(conn, std::slice::from_ref(firm), settings.thresholds)?
+        }
+        None => store::load_input(conn, settings.thresholds)?,
+    };
     let loaded = Instant::now();
     let mut findings = validate(&input, settings);
     let validated = Instant::now();
-    let scope_text = scope.map(|f| f.to_string());
     if let Some(firm) = &scope_text {
-        findings.retain(|f| {
-            f.firm_id == *firm || f.counterparty_firm_id.as_deref() == Some(firm.as_str())
-        });
+        let firms = HashSet::from([firm.as_str()]);
+        findings.retain(|f| scope::touches(f, &firms));
     }
     let (by_code, by_severity) = tally(&findings);
     let mut summary = RunSummary {

@@ -15,6 +15,7 @@ mod console_trace;
 mod counterparties;
 mod crash;
 mod custody;
+mod custody_scope;
 mod demo;
 mod epcis;
 mod firms;
