@@ -12,6 +12,7 @@ pub mod store;
 pub mod trace;
 pub mod usage;
 pub mod validator;
+pub mod watermarks;
 pub mod workbook;
 
 pub use model::Finding;

@@ -152,8 +152,8 @@ fn province(seed: u64, n: usize) -> Input {
             let mirror = input
                 .entries
                 .iter()
-                .filter(|e| registered_to(e, firm) && e.kind != EntryKind::Reversal)
-                .last()
+                .rev()
+                .find(|e| registered_to(e, firm) && e.kind != EntryKind::Reversal)
                 .filter(|_| rng.chance(50));
             let (kind, counterparty, chemical, lot, quantity, reference, occurred) = match mirror {
                 Some(m) => (

@@ -70,7 +70,10 @@ pub fn load_input(conn: &mut DbConnection, thresholds: &[(&str, i64)]) -> Result
     crate::db::read_snapshot(conn, |conn| load_consistent(conn, thresholds))
 }
 
-fn load_consistent(conn: &mut DbConnection, thresholds: &[(&str, i64)]) -> Result<Input, AppError> {
+pub fn load_consistent(
+    conn: &mut DbConnection,
+    thresholds: &[(&str, i64)],
+) -> Result<Input, AppError> {
     let (entries, broken_chains) = load_entries(conn)?;
     Ok(Input {
         entries,
@@ -547,6 +550,30 @@ fn load_permits(conn: &mut DbConnection, only: Option<&[String]>) -> Result<Vec<
     Ok(all)
 }
 
+/// Firms (all, or only these) with their status history: for the incremental run's digests.
+pub fn firms_of(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<HashMap<String, Firm>, AppError> {
+    load_firms(conn, only)
+}
+
+/// Permits (of all firms, or of these): for the incremental run's digests.
+pub fn permits_of(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<Vec<Permit>, AppError> {
+    load_permits(conn, only)
+}
+
+/// Declarations (all, or those these firms keep): for the incremental run's digests.
+pub fn declarations_of(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<Vec<Declaration>, AppError> {
+    declarations(conn, only)
+}
+
 /// Customers' declarations on file: all, or those some firms keep as supplier.
 fn declarations(
     conn: &mut DbConnection,
@@ -754,22 +781,28 @@ pub fn insert_findings(conn: &mut DbConnection, rows: &[FindingRow]) -> Result<(
     Ok(())
 }
 
-/// Findings a run may update: every finding about the scoped firm (or all findings).
+/// Findings a run may update: every finding about the scoped firms (or all findings).
 pub fn findings_in_scope(
     conn: &mut DbConnection,
-    firm_id: Option<&str>,
+    firms: Option<&[String]>,
 ) -> Result<Vec<FindingRow>, AppError> {
-    let mut query = custody_findings::table
-        .select(FindingRow::as_select())
-        .into_boxed();
-    if let Some(firm) = firm_id {
-        query = query.filter(
-            custody_findings::firm_id
-                .eq(firm.to_string())
-                .or(custody_findings::counterparty_firm_id.eq(firm.to_string())),
-        );
-    }
-    Ok(query.load(conn)?)
+    let mut rows: Vec<FindingRow> = chunked(firms, |ids| {
+        let mut query = custody_findings::table
+            .select(FindingRow::as_select())
+            .into_boxed();
+        if let Some(ids) = ids {
+            query = query.filter(
+                custody_findings::firm_id
+                    .eq_any(ids)
+                    .or(custody_findings::counterparty_firm_id.eq_any(ids)),
+            );
+        }
+        Ok(query.load(&mut *conn)?)
+    })?;
+    // A finding between two firms of different chunks is read twice.
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    rows.dedup_by(|a, b| a.id == b.id);
+    Ok(rows)
 }
 
 pub fn mark_seen(conn: &mut DbConnection, ids: &[String], run_id: &str) -> Result<(), AppError> {
