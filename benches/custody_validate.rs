@@ -17,13 +17,13 @@ use std::process::Command;
 use std::time::Instant;
 
 use diesel::prelude::*;
+use precursor_registry::auth::Principal;
 use precursor_registry::custody;
+use precursor_registry::db::schema::{chemicals, ledger_entries};
+use precursor_registry::db::DbConnection;
 use precursor_registry::db::{DatabaseUrl, Db};
 use precursor_registry::demo::{self, DemoOptions};
 use precursor_registry::domain::CustodyRules;
-use precursor_registry::auth::Principal;
-use precursor_registry::db::schema::{chemicals, ledger_entries};
-use precursor_registry::db::DbConnection;
 use precursor_registry::domain::Role;
 use precursor_registry::ledger::filing::{self, Submission};
 use precursor_registry::ledger::LedgerRow;
@@ -139,8 +139,7 @@ fn incremental(conn: &mut DbConnection, settings: &CustodyRules) -> String {
     sizes.sort();
     let median = sizes[sizes.len() / 2].1.clone();
     let firm = uuid::Uuid::parse_str(&median).unwrap();
-    let (scoped, _) =
-        custody::run_validation(conn, "bench", Some(firm), settings, false).unwrap();
+    let (scoped, _) = custody::run_validation(conn, "bench", Some(firm), settings, false).unwrap();
     let timed = |conn: &mut DbConnection| {
         let t = Instant::now();
         let settings = CustodyRules {
@@ -174,7 +173,12 @@ fn incremental(conn: &mut DbConnection, settings: &CustodyRules) -> String {
     let day: Vec<(String, usize)> = per_firm.into_iter().collect();
     file_production(conn, &day, &chemical);
     let (after_day, day_firms, day_full) = timed(conn);
-    let minute: Vec<(String, usize)> = sizes.iter().rev().take(5).map(|(_, f)| (f.clone(), 4)).collect();
+    let minute: Vec<(String, usize)> = sizes
+        .iter()
+        .rev()
+        .take(5)
+        .map(|(_, f)| (f.clone(), 4))
+        .collect();
     file_production(conn, &minute, &chemical);
     let (after_minute, minute_firms, _) = timed(conn);
     format!(
