@@ -205,15 +205,29 @@ fn load_scoped(
             }
         }
     }
-    // 3. Balances: each partner's whole history of the chemicals it traded with the scope.
-    for (partner, chemicals) in &partner_chemicals {
-        let chemicals: Vec<&String> = chemicals.iter().collect();
-        let rows = ledger_entries::table
-            .filter(ledger_entries::firm_id.eq(partner))
+    // 3. Balances: each partner's whole history of the chemicals it traded with the scope
+    //    (read by chunks of partners, then kept by (partner, chemical)).
+    let partner_ids: Vec<String> = partner_chemicals.keys().cloned().collect();
+    for chunk in partner_ids.chunks(IDS_PER_QUERY) {
+        let chemicals: BTreeSet<&String> = chunk
+            .iter()
+            .flat_map(|p| partner_chemicals.get(p).into_iter().flatten())
+            .collect();
+        let chemicals: Vec<&String> = chemicals.into_iter().collect();
+        let rows: Vec<LedgerRow> = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq_any(chunk))
             .filter(ledger_entries::chemical_id.eq_any(chemicals))
             .select(LedgerRow::as_select())
             .load(conn)?;
-        got.add(rows);
+        got.add(
+            rows.into_iter()
+                .filter(|r| {
+                    partner_chemicals
+                        .get(&r.firm_id)
+                        .is_some_and(|c| c.contains(&r.chemical_id))
+                })
+                .collect(),
+        );
     }
     // 4. Limits: partners holding a limited permit, all their purchases, and their whole
     //    traffic with each firm they refused or were refused by (returns).
