@@ -5,16 +5,27 @@
 //! validation, persisting findings, the whole run, and the peak memory of the run's process.
 //! Each run is a fresh child process so that its peak memory is its own.
 //!
+//! Then, in the same process (issue 15): a run for one firm of median size (entries read
+//! against the province's), and incremental runs — the first (which judges everything and
+//! leaves the watermarks), one with nothing filed, one after a day of filings (0.3 % new
+//! entries, spread over the firms at random) and one after a minute of filings (20 entries at
+//! 5 firms), each as a ratio of the full run's time.
+//!
 //! `cargo bench --bench custody_validate` (BENCH_SIZES=100000,1000000 BENCH_FIRMS=2000)
 
 use std::process::Command;
 use std::time::Instant;
 
 use diesel::prelude::*;
+use precursor_registry::auth::Principal;
 use precursor_registry::custody;
+use precursor_registry::db::schema::{chemicals, ledger_entries};
+use precursor_registry::db::DbConnection;
 use precursor_registry::db::{DatabaseUrl, Db};
 use precursor_registry::demo::{self, DemoOptions};
 use precursor_registry::domain::CustodyRules;
+use precursor_registry::domain::Role;
+use precursor_registry::ledger::filing::{self, Submission};
 use precursor_registry::ledger::LedgerRow;
 
 fn peak_rss_kib() -> u64 {
@@ -84,8 +95,9 @@ fn run(path: &str, bare_ms: u64, n: usize) {
         custody::run_validation(&mut conn, "bench", None, &settings, true).unwrap();
     let whole = t.elapsed();
     let peak = peak_rss_kib().saturating_sub(baseline);
+    let extra = incremental(&mut conn, &settings);
     println!(
-        "{n}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        "{n}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{extra}",
         bare.as_millis(),
         load.as_millis(),
         validate.as_millis(),
@@ -95,6 +107,85 @@ fn run(path: &str, bare_ms: u64, n: usize) {
         findings.len(),
         summary.new_findings
     );
+}
+
+/// Files `count` production entries at each of `firms` (one batch each), an hour ago.
+fn file_production(conn: &mut DbConnection, firms: &[(String, usize)], chemical: &str) {
+    let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    for (firm, count) in firms {
+        let firm_id = uuid::Uuid::parse_str(firm).unwrap();
+        let who = Principal {
+            user_id: uuid::Uuid::now_v7(),
+            role: Role::Enterprise,
+            firm_id: Some(firm_id),
+        };
+        let entries: Vec<serde_json::Value> = (0..*count)
+            .map(|_| serde_json::json!({"kind": "production", "chemical_id": chemical, "lot": "BENCH-DAY", "quantity": "10", "occurred_at": at}))
+            .collect();
+        let body = serde_json::json!({ "entries": entries });
+        filing::file(conn, &who, firm_id, Submission::Batch(&body), None, None).unwrap();
+    }
+}
+
+/// A firm of median size, a scoped run for it, and the incremental runs; tab-separated:
+/// entries it read, first / idle / day / minute incremental ms, firms re-checked after the day
+/// and after the minute, and the day's new entries.
+fn incremental(conn: &mut DbConnection, settings: &CustodyRules) -> String {
+    let mut sizes: Vec<(i64, String)> = ledger_entries::table
+        .group_by(ledger_entries::firm_id)
+        .select((diesel::dsl::count_star(), ledger_entries::firm_id))
+        .load(conn)
+        .unwrap();
+    sizes.sort();
+    let median = sizes[sizes.len() / 2].1.clone();
+    let firm = uuid::Uuid::parse_str(&median).unwrap();
+    let (scoped, _) = custody::run_validation(conn, "bench", Some(firm), settings, false).unwrap();
+    let timed = |conn: &mut DbConnection| {
+        let t = Instant::now();
+        let settings = CustodyRules {
+            as_of: chrono::Utc::now(),
+            ..*settings
+        };
+        let summary = custody::run::run_incremental(conn, "bench", &settings).unwrap();
+        let report = summary.incremental.unwrap();
+        (t.elapsed().as_millis(), report.firms_checked, report.full)
+    };
+    let (first, _, _) = timed(conn);
+    let (idle, _, _) = timed(conn);
+    let chemical: String = chemicals::table
+        .filter(chemicals::category.eq(3))
+        .order(chemicals::id.asc())
+        .select(chemicals::id)
+        .first(conn)
+        .unwrap();
+    let total: i64 = sizes.iter().map(|(n, _)| n).sum();
+    let day_entries = (total as f64 * 0.003).round() as u64;
+    // A day: the new entries at firms drawn at random (seeded), as traffic spreads.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut per_firm: std::collections::BTreeMap<String, usize> = Default::default();
+    for _ in 0..day_entries {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let (_, f) = &sizes[(state % sizes.len() as u64) as usize];
+        *per_firm.entry(f.clone()).or_default() += 1;
+    }
+    let day: Vec<(String, usize)> = per_firm.into_iter().collect();
+    file_production(conn, &day, &chemical);
+    let (after_day, day_firms, day_full) = timed(conn);
+    let minute: Vec<(String, usize)> = sizes
+        .iter()
+        .rev()
+        .take(5)
+        .map(|(_, f)| (f.clone(), 4))
+        .collect();
+    file_production(conn, &minute, &chemical);
+    let (after_minute, minute_firms, _) = timed(conn);
+    format!(
+        "{}\t{first}\t{idle}\t{after_day}\t{after_minute}\t{day_firms}\t{minute_firms}\t{day_entries}\t{}",
+        scoped.entries_checked,
+        u8::from(day_full)
+    )
 }
 
 fn main() {
@@ -179,6 +270,8 @@ fn main() {
             continue;
         }
         let (bare, whole, peak_kib) = (f[1], f[5], f[6]);
+        let more = |i: usize| f.get(i).copied().unwrap_or(0);
+        let ratio = |ms: u64| 100.0 * ms as f64 / whole.max(1) as f64;
         println!(
             "{entries:>9} {bare:>9} {:>9} {:>10} {:>9} {whole:>9} {:>8.2} {:>10.1} {:>8.0} {:>9}   ({province} firms, {months} months, generated in {:.0} s)",
             f[2],
@@ -189,6 +282,22 @@ fn main() {
             peak_kib as f64 * 1024.0 / entries.max(1) as f64,
             f[7],
             generated.as_secs_f64()
+        );
+        println!(
+            "          one firm of median size reads {} of {entries} entries; incremental runs: first {} ms ({:.0} % of the full run), nothing filed {} ms ({:.1} %), after a day of {} new entries {} ms ({:.1} %, {} firms re-checked{}), after a minute (20 entries at 5 firms) {} ms ({:.1} %, {} firms re-checked)",
+            more(9),
+            more(10),
+            ratio(more(10)),
+            more(11),
+            ratio(more(11)),
+            more(16),
+            more(12),
+            ratio(more(12)),
+            more(14),
+            if more(17) == 1 { ", judged in full" } else { "" },
+            more(13),
+            ratio(more(13)),
+            more(15),
         );
     }
 }

@@ -34,10 +34,19 @@ pub(super) fn validation(summary: &RunSummary, timings: &RunTimings, firm_id: Op
         "entries checked {}  new findings {}  resolved {}",
         summary.entries_checked, summary.new_findings, summary.resolved_findings
     );
-    println!(
-        "load {} ms  validate {} ms  save {} ms",
-        timings.load_ms, timings.validate_ms, timings.persist_ms
-    );
+    match &summary.incremental {
+        Some(inc) => println!(
+            "incremental: {} of {} firms re-checked{}  {} ms",
+            inc.firms_checked,
+            inc.firms,
+            if inc.full { " (judged in full)" } else { "" },
+            summary.duration_ms
+        ),
+        None => println!(
+            "load {} ms  validate {} ms  save {} ms",
+            timings.load_ms, timings.validate_ms, timings.persist_ms
+        ),
+    }
     println!();
     println!("{:<28} {:>8}", "code", "findings");
     for (code, n) in &summary.findings_by_code {

@@ -15,11 +15,14 @@ pub mod store;
 pub mod trace;
 pub mod usage;
 pub mod validator;
+pub mod watermarks;
 pub mod workbook;
 
 pub use model::Finding;
 pub use run::run_validation;
 pub use validator::validate;
 
+#[cfg(test)]
+mod scope_tests;
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::model::Finding;
 use super::store::{self, FindingRow, Note, RunRow};
-use super::validator::validate;
+use super::validator::{scope, validate};
+use super::watermarks;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
 use crate::domain::{time, CustodyRules, FindingStatus, Role};
@@ -24,6 +25,9 @@ pub struct RunRequest {
     pub firm_id: Option<Uuid>,
     /// Look at another time (RFC 3339): the findings are reported, not recorded. Default now.
     pub as_of: Option<String>,
+    /// Re-check only the firms whose findings may have changed since the last incremental run
+    /// (regulators, all firms, as of now): the same findings as a full run, read for less.
+    pub incremental: bool,
 }
 
 impl RunRequest {
@@ -50,6 +54,20 @@ pub struct RunSummary {
     pub duration_ms: i64,
     /// The rule pack the run judged by (`name@version`, `GET /rules`).
     pub rule_pack: String,
+    /// For an incremental run: how many firms it re-checked (the counts above are about
+    /// them); absent for other runs. A run that had to judge everything says `full`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<IncrementalReport>,
+}
+
+/// What an incremental run did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IncrementalReport {
+    /// Whether it judged the whole province (first run, rules or catalog changed, or most
+    /// firms changed).
+    pub full: bool,
+    pub firms_checked: i64,
+    pub firms: i64,
 }
 
 /// How long each part of a run took, for the CLI and the benchmark.
@@ -93,6 +111,20 @@ pub fn run(
         crate::firms::require(conn, firm)?;
     }
     let as_of = parse_as_of(request.as_of.as_deref())?;
+    if request.incremental {
+        if who.role != Role::Regulator || scope.is_some() || as_of.is_some() {
+            return Err(AppError::Validation(vec![crate::error::FieldError::new(
+                "incremental",
+                "invalid",
+                "an incremental run is a regulator's run of every firm as of now",
+            )]));
+        }
+        let settings = CustodyRules {
+            as_of: time::from_db(time::now()),
+            ..*rules
+        };
+        return run_incremental(conn, &who.user_id.to_string(), &settings);
+    }
     let settings = CustodyRules {
         as_of: as_of.unwrap_or_else(|| time::from_db(time::now())),
         ..*rules
@@ -118,49 +150,235 @@ pub fn run_validation(
 ) -> Result<(RunSummary, RunTimings), AppError> {
     let started = Instant::now();
     let started_at = time::now();
-    let input = store::load_input(conn, settings.thresholds)?;
-    let loaded = Instant::now();
-    let mut findings = validate(&input, settings);
-    let validated = Instant::now();
     let scope_text = scope.map(|f| f.to_string());
-    if let Some(firm) = &scope_text {
-        findings.retain(|f| {
-            f.firm_id == *firm || f.counterparty_firm_id.as_deref() == Some(firm.as_str())
-        });
+    // A firm's own run reads only what the findings about it read (validator::scope).
+    let firms: Option<Vec<String>> = scope_text.map(|f| vec![f]);
+    let input = match &firms {
+        Some(firms) => store::load_scoped_input(conn, firms, settings.thresholds)?,
+        None => store::load_input(conn, settings.thresholds)?,
+    };
+    let loaded = Instant::now();
+    let (summary, validate_ms) = judge_and_record(
+        conn,
+        Judged {
+            run_by,
+            summary_firm: scope,
+            firms: firms.as_deref(),
+            input,
+            settings,
+            record,
+            started,
+            started_at,
+        },
+        |_, _, _| Ok(()),
+    )?;
+    let timings = RunTimings {
+        load_ms: (loaded - started).as_millis(),
+        validate_ms,
+        persist_ms: (started.elapsed() - (loaded - started))
+            .as_millis()
+            .saturating_sub(validate_ms),
+    };
+    Ok((summary, timings))
+}
+
+/// A run's input, what it is about and how it was started.
+struct Judged<'a> {
+    run_by: &'a str,
+    summary_firm: Option<Uuid>,
+    /// The firms whose findings the run judges (all when absent).
+    firms: Option<&'a [String]>,
+    input: super::model::Input,
+    settings: &'a CustodyRules,
+    record: bool,
+    started: Instant,
+    started_at: NaiveDateTime,
+}
+
+/// Validates, keeps the findings about the run's firms, and records the run — with `record`,
+/// its findings too, and whatever `also` writes, in the same transaction. Returns the summary
+/// and how long validation took.
+fn judge_and_record(
+    conn: &mut DbConnection,
+    run: Judged<'_>,
+    also: impl FnOnce(&mut DbConnection, &RunSummary, &super::model::Input) -> Result<(), AppError>,
+) -> Result<(RunSummary, u128), AppError> {
+    let settings = run.settings;
+    let validating = Instant::now();
+    let mut findings = validate(&run.input, settings);
+    let validate_ms = validating.elapsed().as_millis();
+    if let Some(firms) = run.firms {
+        let firms: HashSet<&str> = firms.iter().map(String::as_str).collect();
+        findings.retain(|f| scope::touches(f, &firms));
     }
     let (by_code, by_severity) = tally(&findings);
     let mut summary = RunSummary {
         id: Uuid::now_v7(),
-        firm_id: scope,
+        firm_id: run.summary_firm,
         as_of: settings.as_of,
-        recorded: record,
-        entries_checked: input.entries.len() as i64,
+        recorded: run.record,
+        entries_checked: run.input.entries.len() as i64,
         findings_by_code: by_code,
         findings_by_severity: by_severity,
         new_findings: 0,
         resolved_findings: 0,
         duration_ms: 0,
         rule_pack: settings.pack.to_string(),
+        incremental: None,
     };
-    drop(input);
+    let input = run.input;
     // The run and what it changed are one transaction: no finding points at an unrecorded run.
     write_tx(conn, |conn| {
-        if record {
+        if run.record {
             let run_id = summary.id.to_string();
             let (new_findings, resolved) =
-                persist(conn, &run_id, scope_text.as_deref(), &findings, started_at)?;
+                persist(conn, &run_id, run.firms, &findings, run.started_at)?;
             summary.new_findings = new_findings;
             summary.resolved_findings = resolved;
         }
-        summary.duration_ms = started.elapsed().as_millis() as i64;
-        store::insert_run(conn, &run_row(&summary, run_by, started_at)?)
+        also(conn, &summary, &input)?;
+        summary.duration_ms = run.started.elapsed().as_millis() as i64;
+        store::insert_run(conn, &run_row(&summary, run.run_by, run.started_at)?)
     })?;
-    let timings = RunTimings {
-        load_ms: (loaded - started).as_millis(),
-        validate_ms: (validated - loaded).as_millis(),
-        persist_ms: validated.elapsed().as_millis(),
+    Ok((summary, validate_ms))
+}
+
+/// An incremental run of every firm as of `settings.as_of` (now), recorded: re-checks only the
+/// firms whose findings may have changed since the last incremental run (see
+/// `watermarks::changes`) and keeps every other stored finding as it is; the findings are
+/// those a full run gives. The first run, a change of rules, settings or catalog, or a change
+/// touching most firms makes it a full run. What the continuous mode calls.
+pub fn run_incremental(
+    conn: &mut DbConnection,
+    run_by: &str,
+    settings: &CustodyRules,
+) -> Result<RunSummary, AppError> {
+    let started = Instant::now();
+    let started_at = time::now();
+    let fingerprint = watermarks::fingerprint(conn, settings)?;
+    let last = watermarks::checkpoint(conn)?.filter(|c| c.fingerprint == fingerprint);
+    let changes = match &last {
+        Some(c) => Some(crate::db::read_snapshot(conn, |conn| {
+            watermarks::changes(conn, c.checked_at, settings.as_of)
+        })?),
+        None => None,
     };
-    Ok((summary, timings))
+    let changes = changes.filter(|c| c.dirty.len() * 2 <= c.firms.max(1));
+    let Some(changes) = changes else {
+        return run_full_incremental(conn, run_by, settings, fingerprint, started, started_at);
+    };
+    let input = store::load_scoped_input(conn, &changes.dirty, settings.thresholds)?;
+    let firms_checked = changes.dirty.len() as i64;
+    let total = changes.firms as i64;
+    let (mut summary, _) = judge_and_record(
+        conn,
+        Judged {
+            run_by,
+            summary_firm: None,
+            firms: Some(&changes.dirty),
+            input,
+            settings,
+            record: true,
+            started,
+            started_at,
+        },
+        |conn, summary, input| {
+            let dirty: HashSet<&str> = changes.dirty.iter().map(String::as_str).collect();
+            let next = scope::next_changes(input, settings, &dirty);
+            let rows: Vec<watermarks::Watermark> = changes
+                .dirty
+                .iter()
+                .filter_map(|firm| {
+                    let digest = changes.digests.get(firm)?;
+                    let before = changes.marks.get(firm).map_or(0, |m| m.last_seq);
+                    Some(watermarks::Watermark {
+                        firm_id: firm.clone(),
+                        last_seq: changes
+                            .heads
+                            .get(firm)
+                            .copied()
+                            .unwrap_or(before)
+                            .max(before),
+                        inputs_digest: digest.clone(),
+                        recheck_at: next.get(firm).map(|t| time::to_db(*t)),
+                    })
+                })
+                .collect();
+            let checkpoint = watermarks::new_checkpoint(
+                &summary.id.to_string(),
+                settings.as_of,
+                fingerprint.clone(),
+            );
+            watermarks::save(conn, &rows, &checkpoint)
+        },
+    )?;
+    summary.incremental = Some(IncrementalReport {
+        full: false,
+        firms_checked,
+        firms: total,
+    });
+    Ok(summary)
+}
+
+/// The incremental run that has to judge everything: a full run that leaves every firm's
+/// watermark behind.
+fn run_full_incremental(
+    conn: &mut DbConnection,
+    run_by: &str,
+    settings: &CustodyRules,
+    fingerprint: String,
+    started: Instant,
+    started_at: NaiveDateTime,
+) -> Result<RunSummary, AppError> {
+    // The state is read in the same snapshot as the input, so that nothing filed in between
+    // counts as seen.
+    let (input, digests, heads) = crate::db::read_snapshot(conn, |conn| {
+        let input = store::load_consistent(conn, settings.thresholds)?;
+        Ok((
+            input,
+            watermarks::input_digests(conn)?,
+            watermarks::all_heads(conn)?,
+        ))
+    })?;
+    let total = digests.len() as i64;
+    let (mut summary, _) = judge_and_record(
+        conn,
+        Judged {
+            run_by,
+            summary_firm: None,
+            firms: None,
+            input,
+            settings,
+            record: true,
+            started,
+            started_at,
+        },
+        |conn, summary, input| {
+            let all: HashSet<&str> = digests.keys().map(String::as_str).collect();
+            let next = scope::next_changes(input, settings, &all);
+            let rows: Vec<watermarks::Watermark> = digests
+                .iter()
+                .map(|(firm, digest)| watermarks::Watermark {
+                    firm_id: firm.clone(),
+                    last_seq: heads.get(firm).copied().unwrap_or(0),
+                    inputs_digest: digest.clone(),
+                    recheck_at: next.get(firm).map(|t| time::to_db(*t)),
+                })
+                .collect();
+            let checkpoint = watermarks::new_checkpoint(
+                &summary.id.to_string(),
+                settings.as_of,
+                fingerprint.clone(),
+            );
+            watermarks::save(conn, &rows, &checkpoint)
+        },
+    )?;
+    summary.incremental = Some(IncrementalReport {
+        full: true,
+        firms_checked: total,
+        firms: total,
+    });
+    Ok(summary)
 }
 
 /// How many findings fire, by code and by severity.
@@ -202,7 +420,7 @@ fn run_row(
 fn persist(
     conn: &mut DbConnection,
     run_id: &str,
-    scope: Option<&str>,
+    scope: Option<&[String]>,
     findings: &[Finding],
     now: NaiveDateTime,
 ) -> Result<(i64, i64), AppError> {

@@ -1,6 +1,6 @@
 //! Loading the validator's input from the database, and keeping runs and findings.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
@@ -55,30 +55,7 @@ fn digest(
     entries: &mut Vec<Entry>,
     broken: &mut BrokenChains,
 ) -> Result<(), AppError> {
-    let mut start = 0;
-    while start < rows.len() {
-        let firm = &rows[start].firm_id;
-        let end = rows[start..]
-            .iter()
-            .position(|r| r.firm_id != *firm)
-            .map_or(rows.len(), |n| start + n);
-        let mut verifier = chain::Verifier::default();
-        for row in &rows[start..end] {
-            verifier.push(&chain::StoredLink {
-                fields: row.hashed_fields(),
-                prev_hash: &row.prev_hash,
-                hash: &row.hash,
-            });
-        }
-        if let Some(seq) = verifier.finish().first_bad_seq {
-            let at = rows[start..end]
-                .iter()
-                .find(|r| r.seq == seq)
-                .map(|r| r.id.clone());
-            broken.push((firm.clone(), seq, at));
-        }
-        start = end;
-    }
+    verify_chains(&rows, broken);
     for row in rows {
         entries.push(to_entry(row, names)?);
     }
@@ -93,7 +70,10 @@ pub fn load_input(conn: &mut DbConnection, thresholds: &[(&str, i64)]) -> Result
     crate::db::read_snapshot(conn, |conn| load_consistent(conn, thresholds))
 }
 
-fn load_consistent(conn: &mut DbConnection, thresholds: &[(&str, i64)]) -> Result<Input, AppError> {
+pub fn load_consistent(
+    conn: &mut DbConnection,
+    thresholds: &[(&str, i64)],
+) -> Result<Input, AppError> {
     let (entries, broken_chains) = load_entries(conn)?;
     Ok(Input {
         entries,
@@ -133,17 +113,274 @@ pub fn load_firm_input(conn: &mut DbConnection, firm_id: &str) -> Result<Input, 
             .order(ledger_entries::seq.asc())
             .select(LedgerRow::as_select())
             .load(conn)?;
+        let only = [firm_id.to_string()];
         Ok(Input {
             entries: entries_of(rows)?,
-            firms: load_firms(conn, Some(firm_id))?,
-            permits: load_permits(conn, Some(firm_id))?,
+            firms: load_firms(conn, Some(&only))?,
+            permits: load_permits(conn, Some(&only))?,
             catalog: crate::chemicals::store::controls(conn, None)?,
             broken_chains: vec![],
             refusals: refusals(conn, Some(firm_id))?,
-            declarations: declarations(conn, Some(firm_id))?,
+            declarations: declarations(conn, Some(&only))?,
             order_thresholds: HashMap::new(),
         })
     })
+}
+
+/// The part of the province the findings about `firms` read, from one snapshot: the same
+/// selection, step by step, as `validator::scope::select` (see there why each step), with the
+/// chains of `firms` verified. Only `firms`' own ledgers are read whole.
+pub fn load_scoped_input(
+    conn: &mut DbConnection,
+    firms: &[String],
+    thresholds: &[(&str, i64)],
+) -> Result<Input, AppError> {
+    crate::db::read_snapshot(conn, |conn| load_scoped(conn, firms, thresholds))
+}
+
+/// Ledger rows gathered by several reads, each once.
+#[derive(Default)]
+struct Gathered {
+    rows: Vec<LedgerRow>,
+    ids: HashSet<String>,
+}
+
+impl Gathered {
+    fn add(&mut self, rows: Vec<LedgerRow>) {
+        for row in rows {
+            if self.ids.insert(row.id.clone()) {
+                self.rows.push(row);
+            }
+        }
+    }
+}
+
+fn load_scoped(
+    conn: &mut DbConnection,
+    firms: &[String],
+    thresholds: &[(&str, i64)],
+) -> Result<Input, AppError> {
+    let scope: HashSet<&str> = firms.iter().map(String::as_str).collect();
+    let mut got = Gathered::default();
+    // 1. The scope's own ledgers, whole and in seq order: their chains are verified.
+    let mut broken_chains = Vec::new();
+    for chunk in firms.chunks(IDS_PER_QUERY) {
+        let rows: Vec<LedgerRow> = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq_any(chunk))
+            .order((ledger_entries::firm_id.asc(), ledger_entries::seq.asc()))
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        verify_chains(&rows, &mut broken_chains);
+        got.add(rows);
+    }
+    // 2. Entries naming the scope.
+    for chunk in firms.chunks(IDS_PER_QUERY) {
+        let rows: Vec<LedgerRow> = ledger_entries::table
+            .filter(ledger_entries::counterparty_firm_id.eq_any(chunk))
+            .filter(ledger_entries::firm_id.ne_all(chunk))
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        got.add(
+            rows.into_iter()
+                .filter(|r| !scope.contains(r.firm_id.as_str()))
+                .collect(),
+        );
+    }
+    let mut partner_chemicals: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut numbers: BTreeSet<String> = BTreeSet::new();
+    for row in &got.rows {
+        let naming = row
+            .counterparty_firm_id
+            .as_deref()
+            .is_some_and(|p| scope.contains(p));
+        if !scope.contains(row.firm_id.as_str()) && naming {
+            partner_chemicals
+                .entry(row.firm_id.clone())
+                .or_default()
+                .insert(row.chemical_id.clone());
+        }
+        if row.kind == EntryKind::Sale.as_str() {
+            if let Some(n) = &row.transport_permit_no {
+                numbers.insert(n.clone());
+            }
+        }
+    }
+    // 3. Balances: each partner's whole history of the chemicals it traded with the scope
+    //    (read by chunks of partners, then kept by (partner, chemical)).
+    let partner_ids: Vec<String> = partner_chemicals.keys().cloned().collect();
+    for chunk in partner_ids.chunks(IDS_PER_QUERY) {
+        let chemicals: BTreeSet<&String> = chunk
+            .iter()
+            .flat_map(|p| partner_chemicals.get(p).into_iter().flatten())
+            .collect();
+        let chemicals: Vec<&String> = chemicals.into_iter().collect();
+        let rows: Vec<LedgerRow> = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq_any(chunk))
+            .filter(ledger_entries::chemical_id.eq_any(chemicals))
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        got.add(
+            rows.into_iter()
+                .filter(|r| {
+                    partner_chemicals
+                        .get(&r.firm_id)
+                        .is_some_and(|c| c.contains(&r.chemical_id))
+                })
+                .collect(),
+        );
+    }
+    // 4. Limits: partners holding a limited permit, all their purchases, and their whole
+    //    traffic with each firm they refused or were refused by (returns).
+    let partners: Vec<String> = partner_chemicals.keys().cloned().collect();
+    let mut limited: Vec<String> = chunked(Some(&partners), |ids| {
+        Ok(permits::table
+            .filter(permits::firm_id.eq_any(ids.unwrap_or_default()))
+            .filter(permits::quantity_limit.is_not_null())
+            .select(permits::firm_id)
+            .load::<String>(&mut *conn)?)
+    })?;
+    limited.sort_unstable();
+    limited.dedup();
+    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
+    for chunk in limited.chunks(IDS_PER_QUERY) {
+        let rows = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq_any(chunk))
+            .filter(ledger_entries::kind.eq(EntryKind::Purchase.as_str()))
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        got.add(rows);
+        let refused: Vec<(String, String)> = shipment_refusals::table
+            .filter(
+                shipment_refusals::seller_firm_id
+                    .eq_any(chunk)
+                    .or(shipment_refusals::buyer_firm_id.eq_any(chunk)),
+            )
+            .select((
+                shipment_refusals::seller_firm_id,
+                shipment_refusals::buyer_firm_id,
+            ))
+            .load(conn)?;
+        pairs.extend(refused);
+    }
+    for (seller, buyer) in &pairs {
+        for (a, b) in [(seller, buyer), (buyer, seller)] {
+            let rows = ledger_entries::table
+                .filter(ledger_entries::firm_id.eq(a))
+                .filter(ledger_entries::counterparty_firm_id.eq(b))
+                .select(LedgerRow::as_select())
+                .load(conn)?;
+            got.add(rows);
+        }
+    }
+    // 5. Transport: every sale naming a transport document the scope's sales name.
+    let numbers: Vec<String> = numbers.into_iter().collect();
+    for chunk in numbers.chunks(IDS_PER_QUERY) {
+        let rows = ledger_entries::table
+            .filter(ledger_entries::transport_permit_no.eq_any(chunk))
+            .filter(ledger_entries::kind.eq(EntryKind::Sale.as_str()))
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        got.add(rows);
+    }
+    // 6. The reversal of every entry kept (the scope's own are in already).
+    let others: BTreeSet<String> = got
+        .rows
+        .iter()
+        .filter(|r| !scope.contains(r.firm_id.as_str()))
+        .map(|r| r.firm_id.clone())
+        .collect();
+    let others: Vec<String> = others.into_iter().collect();
+    for chunk in others.chunks(IDS_PER_QUERY) {
+        let rows: Vec<LedgerRow> = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq_any(chunk))
+            .filter(ledger_entries::reverses.is_not_null())
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        let ids = &got.ids;
+        let reversals: Vec<LedgerRow> = rows
+            .into_iter()
+            .filter(|r| r.reverses.as_ref().is_some_and(|t| ids.contains(t)))
+            .collect();
+        got.add(reversals);
+    }
+    // 7. Firms, permits and declarations of every firm named; refusals about the scope and the
+    //    limited partners.
+    let mut named: BTreeSet<String> = firms.iter().cloned().collect();
+    for row in &got.rows {
+        named.insert(row.firm_id.clone());
+        if let Some(p) = &row.counterparty_firm_id {
+            named.insert(p.clone());
+        }
+    }
+    let named: Vec<String> = named.into_iter().collect();
+    let mut about: Vec<String> = firms.to_vec();
+    about.extend(limited);
+    let mut refused = Vec::new();
+    for chunk in about.chunks(IDS_PER_QUERY) {
+        refused.extend(refusals_about(conn, chunk)?);
+    }
+    refused.sort_by(|a: &Refusal, b| a.dispatch_id.cmp(&b.dispatch_id));
+    refused.dedup_by(|a, b| a.dispatch_id == b.dispatch_id);
+    Ok(Input {
+        entries: entries_of(got.rows)?,
+        firms: load_firms(conn, Some(&named))?,
+        permits: load_permits(conn, Some(&named))?,
+        catalog: crate::chemicals::store::controls(conn, None)?,
+        broken_chains,
+        refusals: refused,
+        declarations: declarations(conn, Some(&named))?,
+        order_thresholds: order_thresholds(conn, thresholds)?,
+    })
+}
+
+/// Refusals of shipments to or from any of `firms`.
+fn refusals_about(conn: &mut DbConnection, firms: &[String]) -> Result<Vec<Refusal>, AppError> {
+    let rows: Vec<(String, NaiveDateTime)> = shipment_refusals::table
+        .filter(
+            shipment_refusals::seller_firm_id
+                .eq_any(firms)
+                .or(shipment_refusals::buyer_firm_id.eq_any(firms)),
+        )
+        .select((
+            shipment_refusals::dispatch_entry_id,
+            shipment_refusals::refused_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(dispatch, at)| Refusal {
+            dispatch_id: dispatch.into_boxed_str(),
+            refused_at: time::from_db(at),
+        })
+        .collect())
+}
+
+/// Verifies the chains of whole firms in rows in (firm, seq) order.
+fn verify_chains(rows: &[LedgerRow], broken: &mut BrokenChains) {
+    let mut start = 0;
+    while start < rows.len() {
+        let firm = &rows[start].firm_id;
+        let end = rows[start..]
+            .iter()
+            .position(|r| r.firm_id != *firm)
+            .map_or(rows.len(), |n| start + n);
+        let mut verifier = chain::Verifier::default();
+        for row in &rows[start..end] {
+            verifier.push(&chain::StoredLink {
+                fields: row.hashed_fields(),
+                prev_hash: &row.prev_hash,
+                hash: &row.hash,
+            });
+        }
+        if let Some(seq) = verifier.finish().first_bad_seq {
+            let at = rows[start..end]
+                .iter()
+                .find(|r| r.seq == seq)
+                .map(|r| r.id.clone());
+            broken.push((firm.clone(), seq, at));
+        }
+        start = end;
+    }
 }
 
 /// Every entry, firm by firm in seq order, with the firms whose chain does not verify.
@@ -193,19 +430,41 @@ fn load_entries(conn: &mut DbConnection) -> Result<(Vec<Entry>, BrokenChains), A
     worker_result
 }
 
+/// Ids per `eq_any`: well below the parameter limits of both backends.
+const IDS_PER_QUERY: usize = 500;
+
+/// Runs `load` once for all (`None`) or once per chunk of `only`, and gathers the results.
+fn chunked<T>(
+    only: Option<&[String]>,
+    mut load: impl FnMut(Option<&[String]>) -> Result<Vec<T>, AppError>,
+) -> Result<Vec<T>, AppError> {
+    match only {
+        None => load(None),
+        Some(ids) => {
+            let mut all = Vec::new();
+            for chunk in ids.chunks(IDS_PER_QUERY) {
+                all.extend(load(Some(chunk))?);
+            }
+            Ok(all)
+        }
+    }
+}
+
 /// Firms (all, or only `only`) with their status history, by id.
 fn load_firms(
     conn: &mut DbConnection,
-    only: Option<&str>,
+    only: Option<&[String]>,
 ) -> Result<HashMap<String, Firm>, AppError> {
     let mut firms_by_id = HashMap::new();
-    let mut firm_query = firms::table
-        .select((firms::id, firms::name, firms::region_code))
-        .into_boxed();
-    if let Some(id) = only {
-        firm_query = firm_query.filter(firms::id.eq(id.to_string()));
-    }
-    let firm_rows: Vec<(String, String, String)> = firm_query.load(conn)?;
+    let firm_rows: Vec<(String, String, String)> = chunked(only, |ids| {
+        let mut firm_query = firms::table
+            .select((firms::id, firms::name, firms::region_code))
+            .into_boxed();
+        if let Some(ids) = ids {
+            firm_query = firm_query.filter(firms::id.eq_any(ids));
+        }
+        Ok(firm_query.load(&mut *conn)?)
+    })?;
     for (id, name, region) in firm_rows {
         firms_by_id.insert(
             id.clone(),
@@ -217,18 +476,23 @@ fn load_firms(
             },
         );
     }
-    let mut change_query = firm_status_changes::table
-        .order(firm_status_changes::changed_at.asc())
-        .select((
-            firm_status_changes::firm_id,
-            firm_status_changes::status,
-            firm_status_changes::changed_at,
-        ))
-        .into_boxed();
-    if let Some(id) = only {
-        change_query = change_query.filter(firm_status_changes::firm_id.eq(id.to_string()));
-    }
-    let changes: Vec<(String, String, NaiveDateTime)> = change_query.load(conn)?;
+    let changes: Vec<(String, String, NaiveDateTime)> = chunked(only, |ids| {
+        let mut change_query = firm_status_changes::table
+            .order((
+                firm_status_changes::changed_at.asc(),
+                firm_status_changes::id.asc(),
+            ))
+            .select((
+                firm_status_changes::firm_id,
+                firm_status_changes::status,
+                firm_status_changes::changed_at,
+            ))
+            .into_boxed();
+        if let Some(ids) = ids {
+            change_query = change_query.filter(firm_status_changes::firm_id.eq_any(ids));
+        }
+        Ok(change_query.load(&mut *conn)?)
+    })?;
     for (firm_id, status, at) in changes {
         if let Some(firm) = firms_by_id.get_mut(&firm_id) {
             firm.status_history.push((
@@ -241,17 +505,19 @@ fn load_firms(
 }
 
 /// Permits (of all firms, or of `only`) with the chemicals each covers.
-fn load_permits(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Permit>, AppError> {
-    let mut scope_query = permit_chemicals::table
-        .select((permit_chemicals::permit_id, permit_chemicals::chemical_id))
-        .into_boxed();
-    if let Some(id) = only {
-        let of_firm = permits::table
-            .filter(permits::firm_id.eq(id.to_string()))
-            .select(permits::id);
-        scope_query = scope_query.filter(permit_chemicals::permit_id.eq_any(of_firm));
-    }
-    let scope: Vec<(String, String)> = scope_query.load(conn)?;
+fn load_permits(conn: &mut DbConnection, only: Option<&[String]>) -> Result<Vec<Permit>, AppError> {
+    let scope: Vec<(String, String)> = chunked(only, |ids| {
+        let mut scope_query = permit_chemicals::table
+            .select((permit_chemicals::permit_id, permit_chemicals::chemical_id))
+            .into_boxed();
+        if let Some(ids) = ids {
+            let of_firms = permits::table
+                .filter(permits::firm_id.eq_any(ids))
+                .select(permits::id);
+            scope_query = scope_query.filter(permit_chemicals::permit_id.eq_any(of_firms));
+        }
+        Ok(scope_query.load(&mut *conn)?)
+    })?;
     let mut scopes: HashMap<String, Vec<String>> = HashMap::new();
     for (permit, chemical) in scope {
         scopes.entry(permit).or_default().push(chemical);
@@ -265,21 +531,23 @@ fn load_permits(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Permi
         NaiveDateTime,
         Option<i64>,
     );
-    let mut permit_query = permits::table
-        .select((
-            permits::id,
-            permits::firm_id,
-            permits::kind,
-            permits::number,
-            permits::valid_from,
-            permits::valid_until,
-            permits::quantity_limit,
-        ))
-        .into_boxed();
-    if let Some(id) = only {
-        permit_query = permit_query.filter(permits::firm_id.eq(id.to_string()));
-    }
-    let permit_rows: Vec<PermitTuple> = permit_query.load(conn)?;
+    let permit_rows: Vec<PermitTuple> = chunked(only, |ids| {
+        let mut permit_query = permits::table
+            .select((
+                permits::id,
+                permits::firm_id,
+                permits::kind,
+                permits::number,
+                permits::valid_from,
+                permits::valid_until,
+                permits::quantity_limit,
+            ))
+            .into_boxed();
+        if let Some(ids) = ids {
+            permit_query = permit_query.filter(permits::firm_id.eq_any(ids));
+        }
+        Ok(permit_query.load(&mut *conn)?)
+    })?;
     let mut all = Vec::with_capacity(permit_rows.len());
     for (id, firm_id, kind, number, from, until, limit) in permit_rows {
         all.push(Permit {
@@ -296,24 +564,35 @@ fn load_permits(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Permi
     Ok(all)
 }
 
-/// Customers' declarations on file: all, or those one firm keeps as supplier.
+/// Firms (all, or only these) with their status history: for the incremental run's digests.
+pub fn firms_of(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<HashMap<String, Firm>, AppError> {
+    load_firms(conn, only)
+}
+
+/// Permits (of all firms, or of these): for the incremental run's digests.
+pub fn permits_of(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<Vec<Permit>, AppError> {
+    load_permits(conn, only)
+}
+
+/// Declarations (all, or those these firms keep): for the incremental run's digests.
+pub fn declarations_of(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<Vec<Declaration>, AppError> {
+    declarations(conn, only)
+}
+
+/// Customers' declarations on file: all, or those some firms keep as supplier.
 fn declarations(
     conn: &mut DbConnection,
-    firm_id: Option<&str>,
+    only: Option<&[String]>,
 ) -> Result<Vec<Declaration>, AppError> {
-    let mut query = customer_declarations::table
-        .select((
-            customer_declarations::firm_id,
-            customer_declarations::customer_firm_id,
-            customer_declarations::customer_credit_code,
-            customer_declarations::chemical_id,
-            customer_declarations::valid_from,
-            customer_declarations::valid_until,
-        ))
-        .into_boxed();
-    if let Some(firm_id) = firm_id {
-        query = query.filter(customer_declarations::firm_id.eq(firm_id));
-    }
     type Row = (
         String,
         Option<String>,
@@ -322,7 +601,22 @@ fn declarations(
         NaiveDateTime,
         NaiveDateTime,
     );
-    let rows: Vec<Row> = query.load(conn)?;
+    let rows: Vec<Row> = chunked(only, |ids| {
+        let mut query = customer_declarations::table
+            .select((
+                customer_declarations::firm_id,
+                customer_declarations::customer_firm_id,
+                customer_declarations::customer_credit_code,
+                customer_declarations::chemical_id,
+                customer_declarations::valid_from,
+                customer_declarations::valid_until,
+            ))
+            .into_boxed();
+        if let Some(ids) = ids {
+            query = query.filter(customer_declarations::firm_id.eq_any(ids));
+        }
+        Ok(query.load(&mut *conn)?)
+    })?;
     rows.into_iter()
         .map(
             |(firm_id, customer_firm, credit_code, chemical_id, from, until)| {
@@ -501,22 +795,28 @@ pub fn insert_findings(conn: &mut DbConnection, rows: &[FindingRow]) -> Result<(
     Ok(())
 }
 
-/// Findings a run may update: every finding about the scoped firm (or all findings).
+/// Findings a run may update: every finding about the scoped firms (or all findings).
 pub fn findings_in_scope(
     conn: &mut DbConnection,
-    firm_id: Option<&str>,
+    firms: Option<&[String]>,
 ) -> Result<Vec<FindingRow>, AppError> {
-    let mut query = custody_findings::table
-        .select(FindingRow::as_select())
-        .into_boxed();
-    if let Some(firm) = firm_id {
-        query = query.filter(
-            custody_findings::firm_id
-                .eq(firm.to_string())
-                .or(custody_findings::counterparty_firm_id.eq(firm.to_string())),
-        );
-    }
-    Ok(query.load(conn)?)
+    let mut rows: Vec<FindingRow> = chunked(firms, |ids| {
+        let mut query = custody_findings::table
+            .select(FindingRow::as_select())
+            .into_boxed();
+        if let Some(ids) = ids {
+            query = query.filter(
+                custody_findings::firm_id
+                    .eq_any(ids)
+                    .or(custody_findings::counterparty_firm_id.eq_any(ids)),
+            );
+        }
+        Ok(query.load(&mut *conn)?)
+    })?;
+    // A finding between two firms of different chunks is read twice.
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    rows.dedup_by(|a, b| a.id == b.id);
+    Ok(rows)
 }
 
 pub fn mark_seen(conn: &mut DbConnection, ids: &[String], run_id: &str) -> Result<(), AppError> {

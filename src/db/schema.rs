@@ -270,6 +270,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    custody_watermarks (firm_id) {
+        firm_id -> Text,
+        last_seq -> BigInt,
+        inputs_digest -> Text,
+        recheck_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    custody_incremental (id) {
+        id -> Text,
+        last_run_id -> Text,
+        checked_at -> Timestamp,
+        fingerprint -> Text,
+    }
+}
+
+diesel::table! {
     shipment_refusals (id) {
         id -> Text,
         dispatch_entry_id -> Text,
@@ -450,6 +468,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     custody_runs,
     custody_findings,
     custody_finding_notes,
+    custody_watermarks,
+    custody_incremental,
     ledger_entries,
     idempotency_keys,
     users,

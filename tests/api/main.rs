@@ -16,6 +16,7 @@ mod continuous;
 mod counterparties;
 mod crash;
 mod custody;
+mod custody_scope;
 mod demo;
 mod demo_country;
 mod epcis;

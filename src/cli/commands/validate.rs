@@ -17,6 +17,10 @@ pub(in crate::cli) struct ValidateArgs {
     /// Look at another time (RFC 3339): findings are reported, not recorded. Default now.
     #[arg(long)]
     as_of: Option<String>,
+    /// Re-check only the firms whose findings may have changed since the last incremental run
+    /// (every firm, as of now; the first run judges everything).
+    #[arg(long, conflicts_with_all = ["firm_id", "as_of"])]
+    incremental: bool,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
     #[command(flatten)]
@@ -40,9 +44,12 @@ pub(in crate::cli) fn run(args: ValidateArgs) -> Result<(), String> {
     let mut conn = connect(&settings)?;
     progress.step(1, "loading and validating");
     let record = args.as_of.is_none();
-    let (summary, timings) =
-        custody::run_validation(&mut conn, "cli", args.firm_id, &rules, record)
-            .map_err(describe)?;
+    let (summary, timings) = if args.incremental {
+        let summary = custody::run::run_incremental(&mut conn, "cli", &rules).map_err(describe)?;
+        (summary, custody::run::RunTimings::default())
+    } else {
+        custody::run_validation(&mut conn, "cli", args.firm_id, &rules, record).map_err(describe)?
+    };
     progress.step(2, "done");
     match args.format {
         OutputFormat::Json => report::json(&summary)?,

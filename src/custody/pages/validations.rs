@@ -207,6 +207,7 @@ async fn start(
         let request = RunRequest {
             firm_id,
             as_of: None,
+            incremental: false,
         };
         let outcome = db
             .run(move |conn| {

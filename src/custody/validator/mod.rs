@@ -14,6 +14,7 @@ mod declarations;
 mod documents;
 mod matching;
 mod permits;
+pub mod scope;
 mod shipments;
 mod suspicious;
 mod transport;
