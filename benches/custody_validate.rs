@@ -123,7 +123,17 @@ fn file_production(conn: &mut DbConnection, firms: &[(String, usize)], chemical:
             .map(|_| serde_json::json!({"kind": "production", "chemical_id": chemical, "lot": "BENCH-DAY", "quantity": "10", "occurred_at": at}))
             .collect();
         let body = serde_json::json!({ "entries": entries });
-        filing::file(conn, &who, firm_id, Submission::Batch(&body), None, None).unwrap();
+        let floor = precursor_registry::domain::time::OccurredAtFloor::default();
+        filing::file(
+            conn,
+            &who,
+            firm_id,
+            Submission::Batch(&body),
+            floor,
+            None,
+            None,
+        )
+        .unwrap();
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 
 use super::lease;
-use super::run::{run_validation, RunSummary};
+use super::run::{run_incremental, RunSummary};
 use crate::config::ContinuousValidation;
 use crate::db::{write_tx, Db, DbConnection};
 use crate::domain::{time, CustodyRules};
@@ -25,14 +25,14 @@ use crate::error::AppError;
 /// Who the background runs are recorded as: no user, the registry itself.
 pub const RUN_BY: &str = "system";
 
-/// The validation a background run makes: every firm, as of now, recorded. The one place it is
-/// called from, so that it can become the incremental run.
+/// The validation a background run makes: the incremental run (every firm whose findings may
+/// have changed since the last run, as of now, recorded; a full run when the rules changed).
 pub fn validate_now(conn: &mut DbConnection, rules: &CustodyRules) -> Result<RunSummary, AppError> {
     let settings = CustodyRules {
         as_of: time::from_db(time::now()),
         ..*rules
     };
-    run_validation(conn, RUN_BY, None, &settings, true).map(|(summary, _)| summary)
+    run_incremental(conn, RUN_BY, &settings)
 }
 
 /// Is a background run due at `now`? Never sooner than `every` after the last one; then when
