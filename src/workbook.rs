@@ -43,8 +43,10 @@ pub fn download(filename: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
 #[into_params(parameter_in = Query)]
 pub struct DownloadQuery {
     /// `json` (default) or `xlsx`: every match (no paging) as an Excel workbook.
+    #[param(schema_with = download_format)]
     pub format: Option<String>,
     /// The workbook's language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    #[param(schema_with = crate::paging::schema::lang)]
     pub lang: Option<String>,
 }
 
@@ -548,4 +550,8 @@ mod tests {
             prop_assert_eq!(restore(&safe), text.as_str());
         }
     }
+}
+
+fn download_format() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["json", "xlsx"])
 }

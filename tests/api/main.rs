@@ -12,6 +12,7 @@ mod console_grades;
 mod console_ledger;
 mod console_regulator;
 mod console_trace;
+mod contract;
 mod counterparties;
 mod crash;
 mod custody;
