@@ -50,7 +50,7 @@ fn optional_bodies_are_absent_null_or_an_object() {
 
         // A body of optional fields only, read as a struct: an array is refused, nothing done.
         let admin = app.admin();
-        let (user, _) = app.create_user("association", None);
+        let (_, user) = app.create_user("association", None);
         let patch = |body: &str| {
             app.request(
                 "PATCH",
