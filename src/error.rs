@@ -423,43 +423,6 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn codes(errors: &[FieldError]) -> Vec<&'static str> {
-        errors.iter().map(|e| e.code).collect()
-    }
-
-    #[test]
-    fn every_text_field_has_one_rule() {
-        for bad in ["a\u{0}b", "bell\u{7}", "\u{1b}[31mred", "del\u{7f}"] {
-            let mut errors = Vec::new();
-            required_text("f", bad, 10, &mut errors);
-            assert_eq!(
-                optional_text("g", Some(bad), 10, &mut errors),
-                Some(bad.trim().into())
-            );
-            assert_eq!(
-                codes(&errors),
-                ["control_characters", "control_characters"],
-                "{bad:?}"
-            );
-        }
-        let mut errors = Vec::new();
-        assert_eq!(optional_text("g", Some("  "), 10, &mut errors), None);
-        assert_eq!(optional_text("g", None, 10, &mut errors), None);
-        assert_eq!(
-            required_text("f", " 第一行\n\t第二行 ", 10, &mut errors),
-            "第一行\n\t第二行"
-        );
-        assert!(errors.is_empty(), "{errors:?}");
-        required_text("f", " ", 10, &mut errors);
-        optional_text("g", Some(&"长".repeat(11)), 10, &mut errors);
-        assert_eq!(codes(&errors), ["required", "too_long"]);
-    }
-}
-
 /// What the OpenAPI document says a body's field accepts, exactly as the checks above read it.
 pub mod schema {
     use utoipa::openapi::schema::{
@@ -561,5 +524,42 @@ pub mod schema {
     }
     pub fn optional_text_2000() -> Schema {
         optional_text(2000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(errors: &[FieldError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn every_text_field_has_one_rule() {
+        for bad in ["a\u{0}b", "bell\u{7}", "\u{1b}[31mred", "del\u{7f}"] {
+            let mut errors = Vec::new();
+            required_text("f", bad, 10, &mut errors);
+            assert_eq!(
+                optional_text("g", Some(bad), 10, &mut errors),
+                Some(bad.trim().into())
+            );
+            assert_eq!(
+                codes(&errors),
+                ["control_characters", "control_characters"],
+                "{bad:?}"
+            );
+        }
+        let mut errors = Vec::new();
+        assert_eq!(optional_text("g", Some("  "), 10, &mut errors), None);
+        assert_eq!(optional_text("g", None, 10, &mut errors), None);
+        assert_eq!(
+            required_text("f", " 第一行\n\t第二行 ", 10, &mut errors),
+            "第一行\n\t第二行"
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        required_text("f", " ", 10, &mut errors);
+        optional_text("g", Some(&"长".repeat(11)), 10, &mut errors);
+        assert_eq!(codes(&errors), ["required", "too_long"]);
     }
 }

@@ -351,6 +351,10 @@ fn local(t: NaiveDateTime, clock: FixedOffset) -> String {
     }
 }
 
+fn download_format() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["json", "xlsx"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,8 +554,4 @@ mod tests {
             prop_assert_eq!(restore(&safe), text.as_str());
         }
     }
-}
-
-fn download_format() -> utoipa::openapi::schema::Schema {
-    crate::paging::schema::named(&["json", "xlsx"])
 }
