@@ -236,7 +236,7 @@ pub mod schema {
             ObjectBuilder::new()
                 .schema_type(Type::Integer)
                 .minimum(Some(1))
-                .maximum(Some(super::MAX_LIMIT)),
+                .maximum(Some(crate::paging::MAX_LIMIT)),
         )
     }
 
