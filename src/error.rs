@@ -45,8 +45,18 @@ pub fn shape_error(field: &str, e: &serde_json::Error) -> FieldError {
 }
 
 pub fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    let text = body.trim_ascii();
+    // No body, or JSON `null` (what the OpenAPI document's optional body allows), is none.
+    if text.is_empty() || text == b"null" {
         return Ok(T::default());
+    }
+    // serde reads a struct from an array too (`[null, null]`); a body is an object.
+    if !text.starts_with(b"{") {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        )]));
     }
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
@@ -55,6 +65,42 @@ pub fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> R
             AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
         }
     })
+}
+
+/// A whole number, as JSON writes it: `2` or `2.0` (JSON Schema's `integer` admits both).
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(n) = number.as_i64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+            Ok(Some(f as i64))
+        }
+        _ => Err(serde::de::Error::custom(format!(
+            "invalid type: {number}, expected a whole number"
+        ))),
+    }
+}
+
+/// A body that must be a JSON object: serde would read a struct from an array too
+/// (`[null, null]`), which no client means.
+pub fn object_body<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, AppError> {
+    if !value.is_object() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        )]));
+    }
+    serde_json::from_value(value).map_err(|e| AppError::Validation(vec![shape_error("body", &e)]))
 }
 
 /// The one rule for a free-text field of any request: trimmed, present, without control
@@ -374,6 +420,110 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         AppError::Internal(err.to_string())
+    }
+}
+
+/// What the OpenAPI document says a body's field accepts, exactly as the checks above read it.
+pub mod schema {
+    use utoipa::openapi::schema::{
+        KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    };
+
+    /// Control characters `has_control_characters` refuses (line breaks and tabs are allowed).
+    const CONTROL: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f";
+
+    fn string() -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String)
+    }
+
+    fn null() -> Object {
+        ObjectBuilder::new().schema_type(Type::Null).build()
+    }
+
+    /// `schema`, or `null` (an optional field).
+    pub fn or_null(schema: impl Into<Schema>) -> Schema {
+        Schema::OneOf(OneOfBuilder::new().item(schema.into()).item(null()).build())
+    }
+
+    /// [`super::required_text`]: something besides white space, no control characters, at most
+    /// `max` characters.
+    pub fn required_text(max: usize) -> Schema {
+        string()
+            .pattern(Some(format!(r"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$")))
+            .max_length(Some(max))
+            .build()
+            .into()
+    }
+
+    /// [`super::optional_text`]: absent, `null`, blank, or text as [`required_text`] has it.
+    pub fn optional_text(max: usize) -> Schema {
+        or_null(
+            string()
+                .pattern(Some(format!(r"^[^{CONTROL}]*$")))
+                .max_length(Some(max)),
+        )
+    }
+
+    /// One of `names`, exactly.
+    pub fn one_of(names: &[&str]) -> Schema {
+        string()
+            .enum_values(Some(names.iter().copied()))
+            .build()
+            .into()
+    }
+
+    /// An optional time (RFC 3339): absent, `null`, blank or a time.
+    pub fn optional_time() -> Schema {
+        let blank = string().enum_values(Some([""])).build();
+        let time = string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)));
+        Schema::OneOf(
+            OneOfBuilder::new()
+                .item(time)
+                .item(blank)
+                .item(null())
+                .build(),
+        )
+    }
+
+    /// A moment (`domain::time::parse_moment`): an RFC 3339 time, or a date meaning its start.
+    pub fn moment() -> Schema {
+        let format = |f| string().format(Some(SchemaFormat::KnownFormat(f)));
+        Schema::OneOf(
+            OneOfBuilder::new()
+                .item(format(KnownFormat::DateTime))
+                .item(format(KnownFormat::Date))
+                .build(),
+        )
+    }
+
+    /// A year of grading, 2000–2100 (`"2026"`).
+    pub fn period() -> Schema {
+        string()
+            .pattern(Some(r"^\s*(20[0-9]{2}|2100)\s*$"))
+            .build()
+            .into()
+    }
+
+    pub fn text_64() -> Schema {
+        required_text(64)
+    }
+    pub fn text_200() -> Schema {
+        required_text(200)
+    }
+    pub fn text_500() -> Schema {
+        required_text(500)
+    }
+    pub fn text_1000() -> Schema {
+        required_text(1000)
+    }
+    pub fn text_2000() -> Schema {
+        required_text(2000)
+    }
+    pub fn text_4000() -> Schema {
+        required_text(4000)
+    }
+    pub fn optional_text_2000() -> Schema {
+        optional_text(2000)
     }
 }
 

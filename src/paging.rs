@@ -16,8 +16,10 @@ pub const MAX_LIMIT: i64 = 1000;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1–1000 (default 50).
+    #[param(schema_with = schema::limit)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = schema::id)]
     pub cursor: Option<String>,
 }
 
@@ -193,5 +195,96 @@ impl Filters {
         } else {
             Err(AppError::Validation(std::mem::take(&mut self.errors)))
         }
+    }
+}
+
+/// What the OpenAPI document says a query parameter accepts, exactly as the parsers above read
+/// it: an absent or blank value is no value, so every schema here also admits `""`.
+pub mod schema {
+    use utoipa::openapi::schema::{
+        KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    };
+
+    fn blank() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([""]))
+            .build()
+    }
+
+    /// `schema`, or blank.
+    pub fn or_blank(schema: impl Into<Schema>) -> Schema {
+        Schema::OneOf(
+            OneOfBuilder::new()
+                .item(schema.into())
+                .item(blank())
+                .build(),
+        )
+    }
+
+    fn formatted(format: KnownFormat) -> Schema {
+        or_blank(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format))),
+        )
+    }
+
+    /// `?limit=`: a whole number from 1 to 1000.
+    pub fn limit() -> Schema {
+        or_blank(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(crate::paging::MAX_LIMIT)),
+        )
+    }
+
+    /// An id (`?firm_id=`, `?chemical_id=`, the `?cursor=` of a list ordered by id).
+    pub fn id() -> Schema {
+        formatted(KnownFormat::Uuid)
+    }
+
+    /// A time, RFC 3339.
+    pub fn time() -> Schema {
+        formatted(KnownFormat::DateTime)
+    }
+
+    /// A moment: an RFC 3339 time, or a date meaning its start (`domain::time::parse_moment`).
+    pub fn moment() -> Schema {
+        or_blank(crate::error::schema::moment())
+    }
+
+    /// One of `names` (a status, a severity, a format).
+    pub fn named(names: &[&str]) -> Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names.iter().copied().chain([""])))
+            .build()
+            .into()
+    }
+
+    /// A region code (GB/T 2260).
+    pub fn region_code() -> Schema {
+        matching(&crate::domain::region::pattern())
+    }
+
+    /// A year of grading, 2000–2100.
+    pub fn period() -> Schema {
+        matching("^(20[0-9]{2}|2100)$")
+    }
+
+    /// A workbook's language: a `zh` or `en` tag (`zh-CN`, `en`, `en-GB`), any case.
+    pub fn lang() -> Schema {
+        matching(r"^\s*([zZ][hH]|[eE][nN])(-[A-Za-z0-9-]*)?\s*$")
+    }
+
+    /// Text matching `pattern` (a year, a credit code).
+    pub fn matching(pattern: &str) -> Schema {
+        or_blank(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern)),
+        )
     }
 }

@@ -43,8 +43,10 @@ pub fn download(filename: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
 #[into_params(parameter_in = Query)]
 pub struct DownloadQuery {
     /// `json` (default) or `xlsx`: every match (no paging) as an Excel workbook.
+    #[param(schema_with = download_format)]
     pub format: Option<String>,
     /// The workbook's language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    #[param(schema_with = crate::paging::schema::lang)]
     pub lang: Option<String>,
 }
 
@@ -347,6 +349,10 @@ fn local(t: NaiveDateTime, clock: FixedOffset) -> String {
         Some(at) => at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         None => t.to_string(),
     }
+}
+
+fn download_format() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["json", "xlsx"])
 }
 
 #[cfg(test)]

@@ -114,10 +114,13 @@ pub struct Activity {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
+    #[param(schema_with = crate::paging::schema::id)]
     pub user_id: Option<String>,
     /// Part of the action, e.g. `firms` or `PATCH`.
     pub action: Option<String>,
+    #[param(schema_with = crate::paging::schema::time)]
     pub from: Option<String>,
+    #[param(schema_with = crate::paging::schema::time)]
     pub to: Option<String>,
 }
 

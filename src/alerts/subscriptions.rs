@@ -23,6 +23,7 @@ pub struct SubscriptionRequest {
     pub url: String,
     /// One or more of `dispatch.addressed`, `dispatch.overdue`, `dispatch.refused`,
     /// `finding.critical`.
+    #[schema(required = true, schema_with = kinds_schema)]
     pub kinds: Vec<String>,
     /// Events about this firm only. An enterprise may name only its own firm (the default).
     pub firm_id: Option<String>,
@@ -285,4 +286,18 @@ fn delivery_view(row: DeliveryRow, kind: &str) -> Result<DeliveryView, AppError>
         delivered_at: row.delivered_at.map(time::from_db),
         created_at: time::from_db(row.created_at),
     })
+}
+
+fn kinds_schema() -> utoipa::openapi::schema::Schema {
+    let names: Vec<&str> = super::rules::EventKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(utoipa::openapi::RefOr::T(crate::error::schema::one_of(
+            &names,
+        )))
+        .min_items(Some(1))
+        .build()
+        .into()
 }

@@ -90,10 +90,13 @@ fn to_audit(row: &AuditRow, findings: &[AuditFindingRow]) -> Result<Audit, AppEr
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OpenAuditRequest {
+    #[schema(required = true, value_type = Uuid)]
     pub firm_id: Option<Uuid>,
     /// routine, spot or follow_up
+    #[schema(required = true, schema_with = audit_kind)]
     pub kind: String,
     /// When the inspection began (RFC 3339); default now.
+    #[schema(schema_with = crate::error::schema::optional_time)]
     pub started_at: Option<String>,
 }
 
@@ -172,9 +175,15 @@ pub fn get(conn: &mut DbConnection, who: &Principal, id: Uuid) -> Result<Audit, 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    #[param(schema_with = crate::paging::schema::id)]
     pub firm_id: Option<String>,
     /// open or closed
+    #[param(schema_with = audit_status)]
     pub status: Option<String>,
+}
+
+fn audit_status() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["open", "closed"])
 }
 
 pub fn list(
@@ -232,12 +241,16 @@ pub fn list(
 #[serde(default, deny_unknown_fields)]
 pub struct RecordFindingRequest {
     /// critical, major or minor
+    #[schema(required = true, schema_with = finding_severity)]
     pub severity: String,
+    #[schema(required = true, schema_with = crate::error::schema::text_2000)]
     pub description: String,
     /// Ledger entries of the audited firm this finding is about.
     pub entry_ids: Vec<Uuid>,
+    #[schema(schema_with = crate::error::schema::optional_text_2000)]
     pub corrective_action: Option<String>,
     /// When the corrective action is due (RFC 3339).
+    #[schema(schema_with = crate::error::schema::optional_time)]
     pub deadline: Option<String>,
 }
 
@@ -311,7 +324,9 @@ pub fn record_finding(
 #[serde(default, deny_unknown_fields)]
 pub struct CloseAuditRequest {
     /// Must be "closed".
+    #[schema(required = true, schema_with = closed)]
     pub status: String,
+    #[schema(required = true, schema_with = crate::error::schema::text_4000)]
     pub conclusion: String,
 }
 
@@ -353,4 +368,16 @@ pub fn close(
         let findings = store::findings_of(conn, std::slice::from_ref(&audit.id))?;
         to_audit(&audit, &findings)
     })
+}
+
+fn audit_kind() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::one_of(&["routine", "spot", "follow_up"])
+}
+
+fn finding_severity() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::one_of(&["critical", "major", "minor"])
+}
+
+fn closed() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::one_of(&["closed"])
 }

@@ -19,14 +19,20 @@ use crate::error::{optional_text, required_text, AppError, FieldError};
 pub struct NewChemicalRequest {
     /// CAS registry number (checked); absent for a class entry.
     pub cas: Option<String>,
+    #[schema(required = true, schema_with = crate::error::schema::text_200)]
     pub name_en: String,
+    #[schema(required = true, schema_with = crate::error::schema::text_200)]
     pub name_zh: String,
     /// 1, 2 or 3.
+    #[schema(required = true, value_type = i64, minimum = 1, maximum = 3)]
+    #[serde(deserialize_with = "crate::error::optional_whole_number")]
     pub category: Option<i64>,
     /// kg or L.
+    #[schema(required = true, schema_with = unit_schema)]
     pub unit: String,
     pub pharmaceutical: bool,
     /// RFC 3339, or a date (`2024-09-01`, midnight UTC): when the amendment took effect.
+    #[schema(required = true, schema_with = crate::error::schema::moment)]
     pub controlled_from: String,
     pub note: Option<String>,
 }
@@ -36,10 +42,15 @@ pub struct NewChemicalRequest {
 #[serde(default, deny_unknown_fields)]
 pub struct ChangeRequest {
     /// RFC 3339, or a date.
+    #[schema(required = true, schema_with = crate::error::schema::moment)]
     pub effective_from: String,
+    /// 1, 2 or 3.
+    #[schema(minimum = 1, maximum = 3)]
+    #[serde(deserialize_with = "crate::error::optional_whole_number")]
     pub category: Option<i64>,
     pub delisted: bool,
     /// The notice that amended the list (required).
+    #[schema(required = true, schema_with = crate::error::schema::text_500)]
     pub note: String,
 }
 
@@ -168,4 +179,8 @@ pub fn change(
         let changes = store::changes_of(conn, &chemical.id)?;
         chemical.to_chemical(&changes.iter().collect::<Vec<_>>(), Utc::now())
     })
+}
+
+fn unit_schema() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::one_of(&["kg", "L"])
 }

@@ -65,6 +65,7 @@ pub struct ChangeView {
 #[into_params(parameter_in = Query)]
 pub struct ChemicalFilter {
     /// 1, 2 or 3.
+    #[param(schema_with = category_schema)]
     pub category: Option<String>,
     /// Part of the Chinese or English name, or of the CAS number.
     pub q: Option<String>,
@@ -202,4 +203,8 @@ pub fn label(
         Some((zh, en, unit)) => (texts.pick(zh, en).to_string(), unit.clone()),
         None => (id.to_string(), String::new()),
     }
+}
+
+fn category_schema() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["1", "2", "3"])
 }

@@ -23,11 +23,17 @@ use crate::{chemicals, custody, firms};
 #[into_params(parameter_in = Query)]
 pub struct CheckQuery {
     /// The buyer's unified social credit code (统一社会信用代码, 18 characters).
-    #[param(example = "91350100M000100Y43")]
+    #[param(
+        example = "91350100M000100Y43",
+        required = true,
+        pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}\s*$"
+    )]
     pub credit_code: Option<String>,
     /// The catalog id of the chemical to be sold.
+    #[param(required = true, value_type = uuid::Uuid)]
     pub chemical_id: Option<String>,
     /// When: an RFC 3339 time, or a date `YYYY-MM-DD` meaning its start (00:00 UTC); default now.
+    #[param(schema_with = crate::paging::schema::moment)]
     pub on: Option<String>,
 }
 

@@ -181,13 +181,29 @@ pub fn views_for_own_firm(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FindingQuery {
+    #[param(schema_with = crate::paging::schema::id)]
     pub firm_id: Option<String>,
     /// A finding code such as UNMATCHED_DISPATCH.
+    #[param(schema_with = code_schema)]
     pub code: Option<String>,
     /// critical, major or minor.
+    #[param(schema_with = severity_schema)]
     pub severity: Option<String>,
     /// open, explained, resolved or dismissed.
+    #[param(schema_with = status_schema)]
     pub status: Option<String>,
+}
+
+fn code_schema() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&Code::ALL.map(Code::as_str))
+}
+
+fn severity_schema() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["critical", "major", "minor"])
+}
+
+fn status_schema() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["open", "explained", "resolved", "dismissed"])
 }
 
 impl FindingQuery {
@@ -337,6 +353,7 @@ pub fn get(conn: &mut DbConnection, who: &Principal, id: Uuid) -> Result<Finding
 #[serde(default, deny_unknown_fields)]
 pub struct ExplanationRequest {
     /// What happened, in the firm's words.
+    #[schema(required = true, schema_with = crate::error::schema::text_2000)]
     pub text: String,
 }
 
@@ -368,8 +385,10 @@ pub fn explain(
 #[serde(default, deny_unknown_fields)]
 pub struct DecisionRequest {
     /// resolved or dismissed.
+    #[schema(required = true, schema_with = decision_status)]
     pub status: String,
     /// Why; kept in the finding's history.
+    #[schema(required = true, schema_with = crate::error::schema::text_2000)]
     pub note: String,
 }
 
@@ -438,4 +457,8 @@ fn change_status(
             at: now,
         }],
     )
+}
+
+fn decision_status() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::one_of(&["resolved", "dismissed"])
 }

@@ -45,7 +45,7 @@ pub async fn rules(
 }
 
 /// Run the custody validator (regulator: one firm or all; enterprise: its own firm).
-#[utoipa::path(post, path = "/api/v1/custody/validations", tag = "custody", request_body = RunRequest,
+#[utoipa::path(post, path = "/api/v1/custody/validations", tag = "custody", request_body(content = Option<RunRequest>, description = "optional: no body runs for every firm (an enterprise: its own), now"),
     responses((status = 201, body = RunSummary), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn run(
@@ -78,8 +78,9 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // `lang` is checked whatever the format, so that a bad one is refused the same way always.
+    let lang = Lang::requested(download.lang.as_deref(), header(header::ACCEPT_LANGUAGE))?;
     if download.wants_xlsx(header(header::ACCEPT))? {
-        let lang = Lang::requested(download.lang.as_deref(), header(header::ACCEPT_LANGUAGE))?;
         let clock = crate::console::page::clock();
         let bytes = db
             .run(move |conn| {

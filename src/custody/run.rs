@@ -24,6 +24,7 @@ pub struct RunRequest {
     /// One firm, or every firm when absent (regulators only; an enterprise always runs for itself).
     pub firm_id: Option<Uuid>,
     /// Look at another time (RFC 3339): the findings are reported, not recorded. Default now.
+    #[schema(schema_with = crate::error::schema::optional_time)]
     pub as_of: Option<String>,
     /// Re-check only the firms whose findings may have changed since the last incremental run
     /// (regulators, all firms, as of now): the same findings as a full run, read for less.

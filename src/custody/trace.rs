@@ -18,12 +18,18 @@ use crate::error::{AppError, FieldError};
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TraceQuery {
+    #[param(required = true, value_type = uuid::Uuid)]
     pub chemical_id: Option<String>,
     /// Omit to trace the chemical's movements filed without a lot.
     pub lot: Option<String>,
     /// `json` (the graph, the default) or `epcis`: every firm's entries of the lot as one
     /// EPCIS 2.0 document (also `Accept: application/ld+json`).
+    #[param(schema_with = trace_format)]
     pub format: Option<String>,
+}
+
+fn trace_format() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["json", "epcis"])
 }
 
 impl TraceQuery {

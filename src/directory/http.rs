@@ -5,7 +5,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::{DirectoryEntry, DirectoryQuery, PublicDirectory, Publication, PublishRequest};
 use crate::auth::AuthUser;
 use crate::db::Db;
-use crate::domain::CreditCode;
 use crate::error::{AppError, Problem};
 use crate::paging::{PageOf, PageQuery};
 
@@ -62,7 +61,7 @@ pub async fn publications(
 /// region, grade and period of each active firm whose current grade is of a published period,
 /// ordered by credit code. Served only where the deployment enables it (`404` elsewhere); each
 /// client address may ask a limited number of times per minute (`429` with `Retry-After`).
-#[utoipa::path(get, path = "/api/v1/public/grades", tag = "directory", params(DirectoryQuery, PageQuery),
+#[utoipa::path(get, path = "/api/v1/public/grades", tag = "directory", params(DirectoryQuery, super::DirectoryPage),
     responses((status = 200, body = PageOf<DirectoryEntry>),
         (status = 404, description = "the deployment does not serve the public directory", body = Problem),
         (status = 422, description = "a bad `limit`, `cursor` or too long `q`", body = Problem),
@@ -91,7 +90,7 @@ pub async fn public_grades(
         .into_inner();
     let page = web::Query::<PageQuery>::from_query(req.query_string())
         .map_err(bad_query)?
-        .parse_keyed(|text| CreditCode::parse(text).is_ok())?;
+        .parse_keyed(crate::domain::credit_code::has_shape)?;
     let answer = db
         .run(move |conn| super::public_grades(conn, &query, &page))
         .await?;

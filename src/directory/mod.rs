@@ -68,6 +68,7 @@ impl PublicDirectory {
 #[serde(default, deny_unknown_fields)]
 pub struct PublishRequest {
     /// The year whose confirmed grades become public, e.g. "2026".
+    #[schema(required = true, schema_with = crate::error::schema::period)]
     pub period: String,
 }
 
@@ -173,6 +174,24 @@ pub struct DirectoryEntry {
     pub grade: Grade,
     /// The period the grade is for, a published one.
     pub period: String,
+}
+
+/// `PageQuery` as the public directory reads it (for the OpenAPI document): its cursor is the
+/// last credit code served.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct DirectoryPage {
+    /// Items per page, 1–1000 (default 50).
+    #[param(schema_with = crate::paging::schema::limit)]
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(schema_with = credit_code_cursor)]
+    cursor: Option<String>,
+}
+
+fn credit_code_cursor() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::matching(crate::domain::credit_code::SHAPE_PATTERN)
 }
 
 /// The public directory, ordered by credit code (the cursor is the last credit code served):

@@ -36,6 +36,18 @@ impl CreditCodeError {
     }
 }
 
+/// The shape of a code, its check character aside (a regular expression, for the OpenAPI document).
+pub const SHAPE_PATTERN: &str = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$";
+
+/// Whether `text` has the shape of a code in upper case (`SHAPE_PATTERN`), whatever its check
+/// character: enough to be a position in a list ordered by credit code.
+pub fn has_shape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 18
+        && bytes.iter().all(|&c| value_of(c).is_some())
+        && bytes[2..8].iter().all(u8::is_ascii_digit)
+}
+
 fn value_of(c: u8) -> Option<u32> {
     ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
 }

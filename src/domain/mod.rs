@@ -24,8 +24,8 @@ pub use resident_id::ResidentId;
 /// A closed set of names that travel as snake_case strings on the wire and in storage.
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:tt),+ $(,)? }) => {
-        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        $(#[$meta])*
         pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -66,7 +66,9 @@ named_enum!(
 );
 
 named_enum!(
-    /// What a registered firm does with precursor chemicals.
+    /// What a registered firm does with precursor chemicals (`FirmActivity` in the OpenAPI
+    /// document, apart from the activity log's `Activity`).
+    #[schema(as = FirmActivity)]
     Activity {
         Produce => "produce",
         Trade => "trade",

@@ -8,6 +8,12 @@ const PROVINCES: &[u8] = &[
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 
+/// A regular expression of every code `RegionCode::parse` accepts (for the OpenAPI document).
+pub fn pattern() -> String {
+    let provinces: Vec<String> = PROVINCES.iter().map(u8::to_string).collect();
+    format!("^({})[0-9]{{4}}$", provinces.join("|"))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegionCode(String);
 

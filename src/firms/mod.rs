@@ -25,16 +25,22 @@ const MAX_ADDRESS_CHARS: usize = 500;
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegisterFirmRequest {
-    #[schema(example = "宁德市蕉城区华信化工有限公司")]
+    #[schema(example = "宁德市蕉城区华信化工有限公司", required = true, schema_with = crate::error::schema::text_200)]
     pub name: String,
     /// 统一社会信用代码, 18 characters with GB 32100-2015 check character.
-    #[schema(example = "91350100M000100Y43")]
+    #[schema(
+        example = "91350100M000100Y43",
+        required = true,
+        pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}\s*$"
+    )]
     pub credit_code: String,
     /// 行政区划代码, 6 digits.
-    #[schema(example = "350902")]
+    #[schema(example = "350902", required = true, schema_with = region_schema)]
     pub region_code: String,
+    #[schema(required = true, schema_with = address_schema)]
     pub address: String,
     /// Subset of produce, trade, use, store, transport, import, export.
+    #[schema(required = true, schema_with = activities_schema)]
     pub activities: Vec<String>,
 }
 
@@ -96,8 +102,10 @@ impl RegisterFirmRequest {
 #[serde(default, deny_unknown_fields)]
 pub struct ChangeFirmStatusRequest {
     /// active, suspended or revoked.
+    #[schema(required = true, schema_with = new_status)]
     pub status: String,
     /// Why; recorded in the firm's status history.
+    #[schema(required = true, schema_with = crate::error::schema::text_1000)]
     pub reason: String,
 }
 
@@ -234,10 +242,13 @@ pub struct FirmQuery {
     /// Part of the name, or of the credit code.
     pub q: Option<String>,
     /// A division (6 digits): a province or city code keeps every firm within it.
+    #[param(schema_with = crate::paging::schema::region_code)]
     pub region_code: Option<String>,
     /// active, suspended or revoked (regulators; the association's directory has no status).
+    #[param(schema_with = status_schema)]
     pub status: Option<String>,
     /// The current grade, A–D.
+    #[param(schema_with = grade_schema)]
     pub grade: Option<String>,
 }
 
@@ -264,8 +275,9 @@ impl FirmQuery {
             None => None,
         };
         let status = match Filters::text(&self.status) {
-            // Status is not part of the directory: the association's filter has none.
-            Some(_) if view == FirmView::Directory => None,
+            // Status is not part of the directory: the association's filter has none (a known
+            // status is ignored; an unknown one is refused as for everyone).
+            Some(s) if view == FirmView::Directory && FirmStatus::parse(&s).is_some() => None,
             Some(s) => FirmStatus::parse(&s).or_else(|| {
                 errors.push(FieldError::new(
                     "status",
@@ -384,4 +396,48 @@ pub fn identify(conn: &mut DbConnection, text: &str) -> Result<Option<Uuid>, App
     store::find_by_credit_code(conn, code.as_str())?
         .map(|row| Uuid::parse_str(&row.id).map_err(AppError::internal))
         .transpose()
+}
+
+fn status_schema() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["active", "suspended", "revoked"])
+}
+
+fn grade_schema() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["A", "B", "C", "D"])
+}
+
+fn new_status() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::one_of(&["active", "suspended", "revoked"])
+}
+
+fn address_schema() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::required_text(MAX_ADDRESS_CHARS)
+}
+
+fn activities_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(utoipa::openapi::RefOr::T(crate::error::schema::one_of(&[
+            "produce",
+            "trade",
+            "use",
+            "store",
+            "transport",
+            "import",
+            "export",
+        ])))
+        .min_items(Some(1))
+        .build()
+        .into()
+}
+
+fn region_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(
+            crate::domain::region::pattern()
+                .replace('^', r"^\s*")
+                .replace('$', r"\s*$"),
+        ))
+        .build()
+        .into()
 }

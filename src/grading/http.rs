@@ -103,8 +103,9 @@ pub async fn current(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // `lang` is checked whatever the format, so that a bad one is refused the same way always.
+    let lang = Lang::requested(download.lang.as_deref(), header(header::ACCEPT_LANGUAGE))?;
     if download.wants_xlsx(header(header::ACCEPT))? {
-        let lang = Lang::requested(download.lang.as_deref(), header(header::ACCEPT_LANGUAGE))?;
         let clock = crate::console::page::clock();
         let grades = db
             .run(move |conn| super::export(conn, &who, query.into_inner()))
@@ -123,6 +124,7 @@ pub async fn current(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
+    #[param(schema_with = crate::paging::schema::period)]
     pub period: Option<String>,
 }
 

@@ -91,6 +91,7 @@ pub fn facts(
 #[serde(default, deny_unknown_fields)]
 pub struct AssessmentRequest {
     /// The year graded, e.g. "2026".
+    #[schema(required = true, schema_with = crate::error::schema::period)]
     pub period: String,
 }
 
@@ -123,8 +124,10 @@ pub fn assess(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConfirmRequest {
+    #[schema(required = true, schema_with = crate::error::schema::period)]
     pub period: String,
     /// Set to override the computed grade; then `reason` is required.
+    #[schema(schema_with = override_grade)]
     pub grade: Option<String>,
     pub reason: Option<String>,
 }
@@ -316,10 +319,13 @@ pub fn current_grades(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GradeQuery {
+    #[param(schema_with = crate::paging::schema::region_code)]
     pub region_code: Option<String>,
     /// A, B, C or D
+    #[param(schema_with = grade_schema)]
     pub grade: Option<String>,
     /// A year such as 2026; default: each firm's newest grade.
+    #[param(schema_with = crate::paging::schema::period)]
     pub period: Option<String>,
 }
 
@@ -536,4 +542,12 @@ pub fn due(
         ))
     });
     Ok(out)
+}
+
+fn grade_schema() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["A", "B", "C", "D"])
+}
+
+fn override_grade() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::or_null(crate::error::schema::one_of(&["A", "B", "C", "D"]))
 }

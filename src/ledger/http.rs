@@ -120,7 +120,7 @@ pub struct Receipts {
 /// File one entry into the firm's own ledger (enterprise). Retries with the same
 /// `Idempotency-Key` return the first response and file nothing.
 #[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger", tag = "ledger", params(("firm_id" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe: 1–200 ASCII characters", max_length = 200, pattern = r"^[ -~]*[!-~][ -~]*$")),
     request_body = EntryRequest,
     responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, body = LedgerEntry), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "firm not active", body = Problem), (status = 422, body = Problem)),
@@ -161,7 +161,7 @@ pub async fn file_one(
 
 /// File up to 1000 entries at once, all or nothing; a 422 names each bad item by index.
 #[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/batch", tag = "ledger", params(("firm_id" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe: 1–200 ASCII characters", max_length = 200, pattern = r"^[ -~]*[!-~][ -~]*$")),
     request_body = BatchRequest,
     responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)),
@@ -193,7 +193,7 @@ pub async fn file_batch(
 /// first sheet, the same columns by name or by the template's headers) as one batch, all or
 /// nothing; errors name the row and column (`row 3.quantity`).
 #[utoipa::path(post, path = "/api/v1/firms/{firm_id}/ledger/import", tag = "ledger", params(("firm_id" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+        ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe: 1–200 ASCII characters", max_length = 200, pattern = r"^[ -~]*[!-~][ -~]*$")),
     request_body(description = "a CSV (UTF-8), or an Excel workbook such as `GET /ledger/template.xlsx`",
         content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 429, description = "filing too fast: wait `Retry-After` seconds", body = Problem), (status = 201, body = Receipts), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
@@ -257,6 +257,8 @@ pub async fn list(
     let firm_id = firm_id.into_inner();
     let format = query.format(header_text(&req, header::ACCEPT))?;
     let listing = query.parse()?;
+    // `lang` is checked whatever the format, so that a bad one is refused the same way always.
+    let texts = texts(&req, query.lang.as_deref())?;
     if format == LedgerFormat::Epcis {
         let document = db
             .run(move |conn| super::epcis::export::export(conn, &who, firm_id, listing))
@@ -267,7 +269,6 @@ pub async fn list(
             .json(document));
     }
     if format == LedgerFormat::Xlsx {
-        let texts = texts(&req, query.lang.as_deref())?;
         let clock = crate::console::page::clock();
         let bytes = db
             .run(move |conn| super::export_xlsx(conn, &who, firm_id, listing, texts, clock))
@@ -303,6 +304,7 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// The headers' language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    #[param(schema_with = crate::paging::schema::lang)]
     pub lang: Option<String>,
 }
 
@@ -406,6 +408,7 @@ pub async fn verify(
 #[into_params(parameter_in = Query)]
 pub struct InventoryQuery {
     /// Balances as of this time (RFC 3339); default now.
+    #[param(schema_with = crate::paging::schema::time)]
     pub as_of: Option<String>,
 }
 

@@ -250,22 +250,49 @@ fn parse_id(text: &str) -> Result<Uuid, AppError> {
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
+    #[param(schema_with = kind_schema)]
     pub kind: Option<String>,
+    #[param(schema_with = crate::paging::schema::id)]
     pub chemical_id: Option<String>,
     pub lot: Option<String>,
     /// Entries that occurred at or after this time (RFC 3339).
+    #[param(schema_with = crate::paging::schema::time)]
     pub from: Option<String>,
     /// Entries that occurred before this time (RFC 3339).
+    #[param(schema_with = crate::paging::schema::time)]
     pub to: Option<String>,
     /// 1–1000, default 50 (ignored for CSV and Excel, which export every match).
+    #[param(schema_with = crate::paging::schema::limit)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = seq_cursor)]
     pub cursor: Option<String>,
     /// `json` (default), `csv`, `xlsx` or `epcis` (every match as one EPCIS 2.0 document); also
     /// chosen by `Accept`: `text/csv`, the .xlsx type, `application/ld+json`.
+    #[param(schema_with = ledger_format)]
     pub format: Option<String>,
     /// An Excel export's language, `zh-CN` or `en` (default: `Accept-Language`, else English).
+    #[param(schema_with = crate::paging::schema::lang)]
     pub lang: Option<String>,
+}
+
+fn kind_schema() -> utoipa::openapi::schema::Schema {
+    let kinds: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
+    crate::paging::schema::named(&kinds)
+}
+
+/// A ledger's cursor is the sequence number of the last entry served.
+fn seq_cursor() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::or_blank(
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(i64::MIN))
+            .maximum(Some(i64::MAX)),
+    )
+}
+
+fn ledger_format() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["json", "csv", "xlsx", "epcis"])
 }
 
 /// What `GET /firms/{id}/ledger` answers with.

@@ -22,14 +22,19 @@ use store::PermitRow;
 #[serde(default, deny_unknown_fields)]
 pub struct RegisterPermitRequest {
     /// production_licence, operation_licence, purchase_permit, purchase_filing, transport_permit, transport_filing or import_export_permit.
+    #[schema(required = true, schema_with = kind_schema)]
     pub kind: String,
     /// The number printed on the document; unique per kind.
+    #[schema(required = true, schema_with = crate::error::schema::text_64)]
     pub number: String,
     /// Catalog ids of the chemicals the permit covers.
+    #[schema(required = true, schema_with = chemical_ids_schema)]
     pub chemical_ids: Vec<String>,
     /// Optional total quantity the permit allows, a decimal string in the chemical's unit.
     pub quantity_limit: Option<String>,
+    #[schema(required = true, value_type = DateTime<Utc>)]
     pub valid_from: Option<DateTime<Utc>>,
+    #[schema(required = true, value_type = DateTime<Utc>)]
     pub valid_until: Option<DateTime<Utc>>,
 }
 
@@ -259,4 +264,25 @@ pub fn list(
         |(id, _)| id.as_str(),
         |(_, p)| p,
     ))
+}
+
+fn kind_schema() -> utoipa::openapi::schema::Schema {
+    let kinds: Vec<&str> = crate::domain::PermitKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    crate::error::schema::one_of(&kinds)
+}
+
+fn chemical_ids_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+        )
+        .min_items(Some(1))
+        .build()
+        .into()
 }

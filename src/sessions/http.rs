@@ -49,7 +49,7 @@ pub async fn refresh(
 }
 
 /// Sign out: revoke the given refresh token's session, or all of the caller's sessions.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body(content = LogoutRequest, description = "optional"),
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body(content = Option<LogoutRequest>, description = "optional: without one, every session of the caller ends"),
     responses((status = 204), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn logout(

@@ -172,13 +172,18 @@ fn compute(
 #[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// awaiting, overdue, received, quantity_differs, refused or returned; default all.
+    #[param(schema_with = board_status)]
     pub status: Option<String>,
     /// A province, city or county code: shipments with either end inside it.
+    #[param(schema_with = crate::paging::schema::region_code)]
     pub region_code: Option<String>,
+    #[param(schema_with = crate::paging::schema::id)]
     pub chemical_id: Option<String>,
     /// Dispatched at or after (RFC 3339).
+    #[param(schema_with = crate::paging::schema::time)]
     pub from: Option<String>,
     /// Dispatched before (RFC 3339).
+    #[param(schema_with = crate::paging::schema::time)]
     pub to: Option<String>,
 }
 
@@ -336,4 +341,15 @@ pub fn summary(
         by_status,
         by_region,
     })
+}
+
+fn board_status() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&[
+        "awaiting",
+        "overdue",
+        "received",
+        "quantity_differs",
+        "refused",
+        "returned",
+    ])
 }

@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Goods dispatched to the firm by registered firms that it has not received yet (own
 /// enterprise, regulator). Matched as the custody validator matches.
 #[utoipa::path(get, path = "/api/v1/firms/{firm_id}/incoming", tag = "shipments",
-    params(("firm_id" = Uuid, Path), StatusQuery, PageQuery),
+    params(("firm_id" = Uuid, Path), super::IncomingQuery, PageQuery),
     responses((status = 200, body = PageOf<ShipmentView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn incoming(
@@ -59,7 +59,7 @@ pub async fn incoming(
 /// What the firm dispatched to registered firms, and whether each arrived (own enterprise,
 /// regulator).
 #[utoipa::path(get, path = "/api/v1/firms/{firm_id}/outgoing", tag = "shipments",
-    params(("firm_id" = Uuid, Path), StatusQuery, PageQuery),
+    params(("firm_id" = Uuid, Path), super::OutgoingQuery, PageQuery),
     responses((status = 200, body = PageOf<ShipmentView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn outgoing(

@@ -35,6 +35,44 @@ pub struct StatusQuery {
     pub status: Option<String>,
 }
 
+/// `StatusQuery` as the buyer's inbox reads it (for the OpenAPI document).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct IncomingQuery {
+    /// awaiting, overdue, refused or all (default).
+    #[param(schema_with = incoming_status)]
+    status: Option<String>,
+}
+
+/// `StatusQuery` as the seller's list reads it (for the OpenAPI document).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct OutgoingQuery {
+    /// awaiting_receipt (or awaiting), overdue, received, quantity_differs, refused, returned or
+    /// all (default).
+    #[param(schema_with = outgoing_status)]
+    status: Option<String>,
+}
+
+fn incoming_status() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&["awaiting", "overdue", "refused", "all"])
+}
+
+fn outgoing_status() -> utoipa::openapi::schema::Schema {
+    crate::paging::schema::named(&[
+        "awaiting_receipt",
+        "awaiting",
+        "overdue",
+        "received",
+        "quantity_differs",
+        "refused",
+        "returned",
+        "all",
+    ])
+}
+
 /// Which states a list shows. The inbox holds what the buyer has not received; the seller's
 /// list holds everything it sent.
 fn wanted(side: Side, asked: Option<&str>) -> Result<Vec<ShipmentState>, AppError> {

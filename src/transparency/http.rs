@@ -48,8 +48,10 @@ pub async fn latest(
 #[into_params(parameter_in = Query)]
 pub struct FromQuery {
     /// The smallest tree size to list (default 0).
+    #[param(value_type = Option<u64>, maximum = 9223372036854775807_u64)]
     pub from: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u64>, maximum = 1000)]
     pub limit: Option<String>,
 }
 
@@ -111,8 +113,10 @@ pub async fn sign(
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// The older tree size.
+    #[param(value_type = u64, maximum = 9223372036854775807_u64)]
     pub from: Option<String>,
     /// The newer tree size.
+    #[param(value_type = u64, maximum = 9223372036854775807_u64)]
     pub to: Option<String>,
 }
 

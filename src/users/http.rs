@@ -55,12 +55,13 @@ pub async fn update(
     db: web::Data<Db>,
     who: AuthUser,
     user_id: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: web::Json<serde_json::Value>,
     generations: web::Data<crate::auth::Generations>,
 ) -> Result<HttpResponse, AppError> {
+    let body: UpdateUserRequest = crate::error::object_body(body.into_inner())?;
     let id = user_id.into_inner();
     let user = db
-        .run(move |conn| super::update(conn, &who, id, body.into_inner()))
+        .run(move |conn| super::update(conn, &who, id, body))
         .await?;
     // A disabled account or a new password: its tokens end on this server's next request too.
     generations.forget(id);

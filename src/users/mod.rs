@@ -75,10 +75,13 @@ pub fn parse_username(text: &str) -> Result<String, FieldError> {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(required = true, schema_with = username_schema)]
     pub username: String,
     /// At least 12 characters.
+    #[schema(required = true, schema_with = password_schema)]
     pub password: String,
     /// admin, regulator, enterprise or association.
+    #[schema(required = true, schema_with = role_schema)]
     pub role: String,
     /// Required for (and only for) enterprise users: the firm they act for.
     pub firm_id: Option<Uuid>,
@@ -141,6 +144,7 @@ pub struct UpdateUserRequest {
     /// Disable (true) or re-enable (false) the account. Disabling signs it out everywhere.
     pub disabled: Option<bool>,
     /// A new password (at least 12 characters).
+    #[schema(schema_with = optional_password)]
     pub password: Option<String>,
 }
 
@@ -247,4 +251,30 @@ pub fn update(
         }
         store::find(conn, id)?.ok_or(AppError::NotFound)?.to_user()
     })
+}
+
+fn username_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(r"^\s*[A-Za-z0-9._-]{3,64}\s*$"))
+        .build()
+        .into()
+}
+
+fn password_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .min_length(Some(crate::auth::password::MIN_PASSWORD_CHARS))
+        .max_length(Some(crate::auth::password::MAX_PASSWORD_CHARS))
+        .build()
+        .into()
+}
+
+fn optional_password() -> utoipa::openapi::schema::Schema {
+    crate::error::schema::or_null(password_schema())
+}
+
+fn role_schema() -> utoipa::openapi::schema::Schema {
+    let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    crate::error::schema::one_of(&names)
 }

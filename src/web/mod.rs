@@ -196,6 +196,12 @@ fn rewrite_plain_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<Bo
         }
         _ => AppError::internal(format!("unhandled {status}")),
     };
+    // A 405 keeps the `Allow` header actix computed from the resource's routes (RFC 9110).
+    let allow = response.headers().get(header::ALLOW).cloned();
     let (req, _) = response.into_parts();
-    ServiceResponse::new(req, replacement.error_response())
+    let mut answer = replacement.error_response();
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(header::ALLOW, allow);
+    }
+    ServiceResponse::new(req, answer)
 }

@@ -91,7 +91,7 @@ use crate::{
         web::ops::metrics,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth, &ProblemResponses),
+    modifiers(&BearerAuth, &ProblemResponses, &UntaggedAnyOf),
     tags(
         (name = "auth", description = "Sign-in and tokens"),
         (name = "users", description = "Accounts (admin)"),
@@ -116,6 +116,46 @@ use crate::{
 pub struct ApiDoc;
 
 struct BearerAuth;
+
+/// An untagged enum (`FirmForCaller`: a full firm, or its directory entry) is written as one of
+/// its variants, and a full firm also has every field of a directory entry: the answer matches
+/// any of the variants' schemas, not exactly one (`oneOf` would make every full firm invalid).
+struct UntaggedAnyOf;
+
+impl Modify for UntaggedAnyOf {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        fn rewrite(value: &mut serde_json::Value) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    let all_refs =
+                        map.get("oneOf")
+                            .and_then(|v| v.as_array())
+                            .is_some_and(|items| {
+                                !items.is_empty() && items.iter().all(|i| i.get("$ref").is_some())
+                            });
+                    if all_refs {
+                        if let Some(items) = map.remove("oneOf") {
+                            map.insert("anyOf".to_string(), items);
+                        }
+                    }
+                    map.values_mut().for_each(rewrite);
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(rewrite),
+                _ => {}
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Ok(mut schemas) = serde_json::to_value(&components.schemas) else {
+            return;
+        };
+        rewrite(&mut schemas);
+        if let Ok(schemas) = serde_json::from_value(schemas) {
+            components.schemas = schemas;
+        }
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

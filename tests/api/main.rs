@@ -13,6 +13,7 @@ mod console_ledger;
 mod console_regulator;
 mod console_trace;
 mod continuous;
+mod contract;
 mod counterparties;
 mod crash;
 mod custody;

@@ -34,9 +34,24 @@ fn unknown_routes_and_methods_answer_problem_json() {
         assert_eq!((r.status, r.code()), (404, "not_found"));
         assert_eq!(r.header("content-type"), Some("application/problem+json"));
         assert_eq!(r.body["type"], "urn:precursor-registry:problem:not_found");
-        let r = app.request("DELETE", "/api/v1/firms", None, None, None);
-        assert_eq!((r.status, r.code()), (405, "method_not_allowed"));
-        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+        // A known path with a method it does not serve: 405 naming the methods it does (RFC 9110).
+        for (method, path, allow) in [
+            ("DELETE", "/api/v1/firms", "GET, POST"),
+            ("TRACE", "/api/v1/activity", "GET"),
+            ("PUT", "/api/v1/auth/login", "POST"),
+            ("POST", "/api/v1/firms/x/ledger/export", "GET"),
+        ] {
+            let r = app.request(method, path, None, None, None);
+            assert_eq!(
+                (r.status, r.code()),
+                (405, "method_not_allowed"),
+                "{method} {path}"
+            );
+            assert_eq!(r.header("content-type"), Some("application/problem+json"));
+            let mut listed: Vec<&str> = r.header("allow").unwrap_or("").split(", ").collect();
+            listed.sort_unstable();
+            assert_eq!(listed.join(", "), allow, "{method} {path}");
+        }
     });
 }
 
