@@ -451,3 +451,40 @@ fn permits_show_what_is_left_and_the_pre_sale_check_answers_in_the_users_words()
         );
     });
 }
+
+#[test]
+fn the_filing_form_counts_against_the_users_filing_budget() {
+    crate::helpers::each_backend_with(
+        |settings| settings.filing_rate_limit_per_minute = 2,
+        |app| {
+            let c = chain(app);
+            let mut v = signed_in(app, &c.seller, "en");
+            let file = |v: &mut Visitor, n: usize| {
+                let form = v.get("/ledger/new");
+                let (csrf, key) = (form.csrf(), form.hidden("key"));
+                let quantity = format!("{n}");
+                v.post(
+                    "/ledger/new",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("key", key.as_str()),
+                        ("kind", "production"),
+                        ("chemical_id", c.acetone.as_str()),
+                        ("lot", "R-1"),
+                        ("quantity", quantity.as_str()),
+                        ("occurred_at", "2026-03-02T09:30"),
+                    ],
+                )
+            };
+            assert_eq!(file(&mut v, 1).status, 303);
+            assert_eq!(file(&mut v, 2).status, 303);
+            let refused = file(&mut v, 3);
+            assert_eq!(refused.status, 429, "{}", refused.text);
+            assert_eq!(
+                entries(app, &c, &c.seller).len(),
+                2,
+                "nothing filed past the budget"
+            );
+        },
+    );
+}

@@ -19,6 +19,7 @@ use crate::db::{Db, DbConnection};
 use crate::domain::time::OccurredAtFloor;
 use crate::error::AppError;
 use crate::ledger::filing::{self, Filed, Submission};
+use crate::ratelimit::FilingAdmission;
 
 /// The form's fields as typed. `occurred_at` is a `datetime-local` value on the console's clock.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -218,10 +219,15 @@ pub async fn file(
     db: web::Data<Db>,
     req: HttpRequest,
     floor: web::Data<OccurredAtFloor>,
+    admission: FilingAdmission,
     form: web::Form<EntryForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     user.check_csrf(&form.csrf)?;
+    // The console's filings count against the same budgets as the API's.
+    admission
+        .admit(user.principal.user_id)
+        .map_err(|e| user.failed(e))?;
     let firm = user.own_firm()?;
     let principal = user.principal.clone();
     let log = crate::activity::ActivityRow::created(&req, &principal);

@@ -19,6 +19,7 @@ use crate::domain::EntryKind;
 use crate::error::{AppError, FieldError};
 use crate::ledger::csv;
 use crate::ledger::filing::{self, Filed, Submission};
+use crate::ratelimit::FilingAdmission;
 
 /// A bigger file is refused before it is read (the API's batch limit is 1000 rows).
 const MAX_BYTES: usize = 2 * 1024 * 1024;
@@ -271,11 +272,16 @@ pub async fn file(
     db: web::Data<Db>,
     req: HttpRequest,
     floor: web::Data<OccurredAtFloor>,
+    admission: FilingAdmission,
     form: web::Form<Confirmed>,
 ) -> Result<HttpResponse, PageError> {
     let Confirmed { csrf, key, csv } = form.into_inner();
     let floor = **floor;
     user.check_csrf(&csrf)?;
+    // The console's filings count against the same budgets as the API's.
+    admission
+        .admit(user.principal.user_id)
+        .map_err(|e| user.failed(e))?;
     let firm = user.own_firm()?;
     let principal = user.principal.clone();
     let log = crate::activity::ActivityRow::created(&req, &principal);
