@@ -180,7 +180,7 @@ impl Settings {
             filing_rate_limit_per_minute: 600,
             group_commit: crate::db::group::GroupSettings {
                 writers: 1,
-                max_group: 128,
+                max_group: 64,
                 wait: Duration::ZERO,
             },
             filing_rate_limit_per_address_per_minute: 0,

@@ -12,8 +12,6 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-
 use super::{write_tx, Db, DbConnection};
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -45,8 +43,8 @@ pub type Prelude = fn(&mut DbConnection, &[&str]) -> Result<(), AppError>;
 /// Answers one writer once its group's fate is known: `None` if it committed.
 type Deliver = Box<dyn FnOnce(Option<&AppError>) + Send>;
 
-/// Runs a write in its savepoint; says whether it succeeded, and how to answer its writer.
-type Run = Box<dyn FnOnce(&mut DbConnection) -> (bool, Deliver) + Send>;
+/// Runs a write in its savepoint; how to answer its writer.
+type Run = Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>;
 
 struct Write {
     key: String,
@@ -82,8 +80,12 @@ impl GroupCommit {
     }
 
     /// Runs `work` in a group with the writes queued beside it (blocking: call it off the async
-    /// executor). Its result is returned once the group has committed; an error of `work` rolls
-    /// back only `work`.
+    /// executor). Its result is returned once the group has committed.
+    ///
+    /// `work` must be atomic by itself: begin it with `write_tx`, which inside the group's
+    /// transaction is a savepoint, so that its error rolls back only `work` (as `filing::file`
+    /// does). The group adds no savepoint of its own: one per write is enough, and PostgreSQL
+    /// caches only 64 subtransactions per transaction (beyond, snapshots look them up on disk).
     pub fn run<T, F>(&self, key: &str, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
@@ -95,14 +97,13 @@ impl GroupCommit {
         let (answer, answered) = mpsc::sync_channel(1);
         let run = Box::new(move |conn: &mut DbConnection| {
             let result = work(conn);
-            let ok = result.is_ok();
             let deliver: Deliver = Box::new(move |failed: Option<&AppError>| {
                 let _ = answer.send(match failed {
                     Some(e) => Err(AppError::Unavailable(format!("not stored: {e}"))),
                     None => result,
                 });
             });
-            (ok, deliver)
+            deliver
         });
         let shard = &self.shards[shard_of(key, self.shards.len())];
         shard
@@ -182,19 +183,7 @@ fn commit(db: &Db, mut group: Vec<Write>, prelude: Prelude) {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             prelude(conn, &keys)?;
             for write in group.drain(..) {
-                let mut deliver = None;
-                let _ = conn.transaction::<(), AppError, _>(|conn| {
-                    let (ok, answer) = (write.run)(conn);
-                    deliver = Some(answer);
-                    if ok {
-                        Ok(())
-                    } else {
-                        Err(AppError::Internal(
-                            "refused: roll back its savepoint".into(),
-                        ))
-                    }
-                });
-                delivers.extend(deliver);
+                delivers.push((write.run)(conn));
             }
             Ok(())
         })

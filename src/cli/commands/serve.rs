@@ -91,7 +91,7 @@ pub(in crate::cli) struct ServeArgs {
     #[arg(long, env = "PRECURSOR_SHUTDOWN_SECONDS", default_value_t = 30)]
     shutdown_seconds: u64,
     /// Group commit: single-entry filings committed together at most (0: each its own commit).
-    #[arg(long, env = "PRECURSOR_GROUP_COMMIT_MAX", default_value_t = 128)]
+    #[arg(long, env = "PRECURSOR_GROUP_COMMIT_MAX", default_value_t = 64)]
     group_commit_max: usize,
     /// Group commit: microseconds a writer waits for more filings once the queue is empty.
     #[arg(long, env = "PRECURSOR_GROUP_COMMIT_WAIT_US", default_value_t = 0,
