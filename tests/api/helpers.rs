@@ -434,6 +434,12 @@ pub fn serve_binary(args: &[&str], env: &[(&str, &str)]) -> (KillOnDrop, u16) {
             break;
         }
     }
-    std::thread::spawn(move || lines.for_each(drop));
+    // Warnings and errors of the server show up in a failing test's output.
+    std::thread::spawn(move || {
+        lines
+            .map_while(Result::ok)
+            .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+            .for_each(|l| eprintln!("server {port:?}: {l}"))
+    });
     (child, port.expect("the server reports its port"))
 }

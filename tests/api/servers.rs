@@ -50,6 +50,19 @@ fn post(base: &str, path: &str, token: &str, body: &Value) -> (u16, Value) {
     call(base, "POST", path, Some(token), Some(body)).unwrap()
 }
 
+fn post_keyed(base: &str, path: &str, token: &str, key: &str, body: &Value) -> (u16, Value) {
+    let r = ureq::post(&format!("{base}{path}"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Idempotency-Key", key)
+        .send_json(body.clone());
+    match r {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => {
+            (r.status(), r.into_json().unwrap_or(Value::Null))
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
 #[test]
 fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shared() {
     let Some(admin_url) = std::env::var("PRECURSOR_TEST_POSTGRES_URL")
@@ -99,17 +112,31 @@ fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shar
     // idempotency key is sent to every server by a thread of each.
     let keyed = json!({"kind": "production", "chemical_id": acetone, "quantity": "7", "occurred_at": "2026-03-01T08:00:00Z", "note": "keyed"});
     let keyed_answers = std::sync::Mutex::new(Vec::new());
+    let retried = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for f in 0..FILERS {
             let (firm, clerk) = &firms[f % FIRMS];
-            let (bases, acetone) = (&bases, &acetone);
+            let (bases, acetone, retried) = (&bases, &acetone, &retried);
             scope.spawn(move || {
                 for i in 0..EACH {
                     let base = &bases[(f + i) % 3];
                     let entry = json!({"kind": "production", "chemical_id": acetone, "quantity": format!("{}", f * 100 + i + 1),
                         "occurred_at": "2026-03-01T08:00:00Z", "note": format!("filer {f} #{i}")});
-                    let (status, body) = post(base, &format!("/api/v1/firms/{firm}/ledger"), clerk, &entry);
-                    assert_eq!(status, 201, "{body}");
+                    // A clerk's tool sends each entry with its own key and retries a 503 (the
+                    // contract's "retry"): nothing may be lost or filed twice either way.
+                    let key = format!("filer-{f}-{i}");
+                    let mut tries = 0;
+                    loop {
+                        let (status, body) = post_keyed(base, &format!("/api/v1/firms/{firm}/ledger"), clerk, &key, &entry);
+                        if status == 503 && tries < 5 {
+                            tries += 1;
+                            retried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            eprintln!("503, retried: {body}");
+                            continue;
+                        }
+                        assert_eq!(status, 201, "{body}");
+                        break;
+                    }
                 }
             });
         }
@@ -135,6 +162,7 @@ fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shar
         }
     });
     let keyed_answers = keyed_answers.into_inner().unwrap();
+    eprintln!("503 answers retried: {}", retried.into_inner());
     assert!(
         keyed_answers
             .iter()
