@@ -81,7 +81,6 @@ impl Application {
             settings.board_max_age,
             Some(db.get_ref().clone()),
         ));
-        let pending_runs = web::Data::new(crate::custody::pages::pending::PendingRuns::default());
         let cookies = web::Data::new(crate::console::session::CookiePolicy {
             secure: settings.secure_cookies,
         });
@@ -122,7 +121,6 @@ impl Application {
                 .app_data(custody_rules.clone())
                 .app_data(rule_pack.clone())
                 .app_data(board.clone())
-                .app_data(pending_runs.clone())
                 .app_data(cookies.clone())
                 .app_data(public_directory.clone())
                 .app_data(alert_settings.clone())

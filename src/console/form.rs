@@ -23,6 +23,22 @@ impl Problems {
         }
     }
 
+    /// As [`Problems::of`], and a refusal that says "retry" (the registry busy, nothing stored)
+    /// is a problem of the whole form: the page keeps what was typed and offers to send again.
+    pub fn of_or_retry(texts: Texts, error: &AppError) -> Option<Problems> {
+        match error {
+            AppError::Unavailable(_) => Some(Problems::from_fields(
+                texts,
+                &[FieldError::new(
+                    "",
+                    "service_unavailable",
+                    "the registry is busy and nothing was stored; send it again",
+                )],
+            )),
+            _ => Problems::of(texts, error),
+        }
+    }
+
     pub fn from_fields(texts: Texts, errors: &[FieldError]) -> Problems {
         let mut by_field: BTreeMap<String, String> = BTreeMap::new();
         for e in errors {
@@ -63,12 +79,16 @@ impl Problems {
         self.by_field.is_empty()
     }
 
-    /// Problems of fields the form does not show (named with the field, at the top).
+    /// Problems of fields the form does not show (named with the field, at the top) and of the
+    /// whole form (unnamed).
     pub fn other_than(&self, shown: &[&str]) -> Vec<String> {
         self.by_field
             .iter()
             .filter(|(f, _)| !shown.contains(&f.as_str()))
-            .map(|(f, m)| format!("{f}: {m}"))
+            .map(|(f, m)| match f.as_str() {
+                "" => m.clone(),
+                f => format!("{f}: {m}"),
+            })
             .collect()
     }
 }
@@ -106,5 +126,19 @@ mod tests {
         assert_eq!(zh.get("warehouse"), None);
         assert_eq!(zh.other_than(&["quantity"]).len(), 1);
         assert!(Problems::of(Texts(Lang::En), &AppError::NotFound).is_none());
+    }
+
+    #[test]
+    fn a_busy_registry_is_a_problem_of_the_whole_form_and_other_refusals_are_not() {
+        let busy = AppError::Unavailable("database is locked".into());
+        assert!(Problems::of(Texts(Lang::En), &busy).is_none());
+        let zh = Problems::of_or_retry(Texts(Lang::ZhCn), &busy).unwrap();
+        assert_eq!(
+            zh.other_than(&["quantity"]),
+            vec![Texts(Lang::ZhCn)
+                .t("problem.service_unavailable")
+                .to_string()]
+        );
+        assert!(Problems::of_or_retry(Texts(Lang::En), &AppError::NotFound).is_none());
     }
 }

@@ -460,6 +460,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    console_run_tickets (id) {
+        id -> Text,
+        owner_id -> Text,
+        started_at -> Timestamp,
+        run_id -> Nullable<Text>,
+        failure -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audits,
     audit_findings,
@@ -496,4 +506,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     gs1_identifiers,
     epcis_events,
     continuous_validation,
+    console_run_tickets,
 );

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::helpers::{credit_code, each_backend, TestApp, ADMIN_PASSWORD, PASSWORD};
 use crate::visitor::Visitor;
 
-fn admin(app: &TestApp) -> Visitor<'_> {
+fn admin(app: &TestApp) -> Visitor {
     let mut v = Visitor::new(app, "zh-CN,zh;q=0.9");
     assert_eq!(v.sign_in("admin", ADMIN_PASSWORD).status, 303);
     v

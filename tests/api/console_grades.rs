@@ -39,7 +39,7 @@ fn grade(app: &TestApp, regulator: &str, firm: &str, grade: Option<&str>) {
     assert_eq!(r.status, 201, "{}", r.text);
 }
 
-fn signed_in<'a>(app: &'a TestApp, role: &str, firm: Option<&str>) -> Visitor<'a> {
+fn signed_in(app: &TestApp, role: &str, firm: Option<&str>) -> Visitor {
     let (username, _) = app.create_user(role, firm);
     let mut v = Visitor::new(app, "zh-CN,zh;q=0.9");
     assert_eq!(v.sign_in(&username, PASSWORD).status, 303);

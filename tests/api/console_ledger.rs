@@ -16,7 +16,7 @@ fn entries(app: &TestApp, c: &Chain, firm: &str) -> Vec<serde_json::Value> {
         .clone()
 }
 
-fn signed_in<'a>(app: &'a TestApp, firm: &str, lang: &'static str) -> Visitor<'a> {
+fn signed_in(app: &TestApp, firm: &str, lang: &'static str) -> Visitor {
     let (clerk, _) = app.create_user("enterprise", Some(firm));
     let mut v = Visitor::new(app, lang);
     assert_eq!(v.sign_in(&clerk, PASSWORD).status, 303);
@@ -487,4 +487,49 @@ fn the_filing_form_counts_against_the_users_filing_budget() {
             );
         },
     );
+}
+
+#[test]
+fn a_filing_the_busy_registry_could_not_store_keeps_the_clerks_input_to_send_again() {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    // Another writer holds SQLite's write lock past the server's busy timeout (10 s): the
+    // registry cannot store the entry now, says so on the form, and loses nothing typed.
+    let app = TestApp::spawn(&crate::helpers::Backend::Sqlite);
+    let c = chain(&app);
+    let mut v = signed_in(&app, &c.seller, "en");
+    let form = v.get("/ledger/new");
+    let (csrf, key) = (form.csrf(), form.hidden("key"));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("kind", "production"),
+        ("chemical_id", c.acetone.as_str()),
+        ("lot", "BUSY-7"),
+        ("quantity", "31.5"),
+        ("occurred_at", "2026-03-02T09:30"),
+        ("note", "morning batch"),
+    ];
+    let before = entries(&app, &c, &c.seller).len();
+    let precursor_registry::db::DatabaseUrl::Sqlite(path) = &app.database_url else {
+        unreachable!("spawned on SQLite")
+    };
+    let mut holder = SqliteConnection::establish(&path.display().to_string()).unwrap();
+    diesel::sql_query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .unwrap();
+    let busy = v.post("/ledger/new", &fields);
+    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    assert_eq!(busy.status, 503, "{}", busy.text);
+    assert!(
+        busy.text.contains("nothing was stored") && busy.text.contains("role=\"alert\""),
+        "{}",
+        busy.text
+    );
+    assert!(busy.text.contains("value=\"BUSY-7\"") && busy.text.contains("morning batch"));
+    assert_eq!(busy.hidden("key"), key, "the same key: a resend files once");
+    assert_eq!(entries(&app, &c, &c.seller).len(), before, "nothing stored");
+    let again = v.post("/ledger/new", &fields);
+    assert_eq!(again.status, 303, "{}", again.text);
+    assert_eq!(v.post("/ledger/new", &fields).status, 303, "replayed");
+    assert_eq!(entries(&app, &c, &c.seller).len(), before + 1);
 }

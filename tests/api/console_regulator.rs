@@ -55,14 +55,14 @@ fn number(html: &str, id: &str) -> i64 {
 }
 
 /// A regulator signed in to the console (in Chinese).
-fn officer(app: &TestApp) -> Visitor<'_> {
+fn officer(app: &TestApp) -> Visitor {
     let (username, _) = app.create_user("regulator", None);
     let mut v = Visitor::new(app, "zh-CN");
     assert_eq!(v.sign_in(&username, PASSWORD).status, 303);
     v
 }
 
-fn clerk_of<'a>(app: &'a TestApp, firm: &str) -> Visitor<'a> {
+fn clerk_of(app: &TestApp, firm: &str) -> Visitor {
     let (username, _) = app.create_user("enterprise", Some(firm));
     let mut v = Visitor::new(app, "zh-CN");
     assert_eq!(v.sign_in(&username, PASSWORD).status, 303);
@@ -679,7 +679,7 @@ fn a_validation_run_from_the_console_shows_its_stored_summary() {
 }
 
 /// Follows a started run's progress page until it leads to the stored run: its location.
-fn finished(v: &mut Visitor<'_>, running: &str) -> String {
+fn finished(v: &mut Visitor, running: &str) -> String {
     for _ in 0..1200 {
         let page = v.get(running);
         if page.status == 303 {

@@ -2,7 +2,8 @@
 //! process. Filings through all three into the same firms keep every chain gapless and
 //! verifying (group commit on each), an idempotency key is honoured across servers, a lockout
 //! set through one server holds on the others, a token signed by one is accepted by all and
-//! revoked on all when its user is disabled.
+//! revoked on all when its user is disabled, a validation run started from the console on one
+//! is followed to its summary on the others.
 
 use serde_json::{json, Value};
 
@@ -10,6 +11,7 @@ use crate::crash::{call, token, DropDatabase};
 use crate::helpers::{
     credit_code, fresh_postgres_database, serve_binary, KillOnDrop, ADMIN_PASSWORD, PASSWORD,
 };
+use crate::visitor::Visitor;
 
 const JWT: &str = "a-jwt-secret-for-the-three-servers-0123456789";
 const KEY: &str = "5f1e3c0a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f";
@@ -231,6 +233,36 @@ fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shar
             "{problem}"
         );
     }
+
+    // An officer signed in to the console on one server starts a run through the second and
+    // follows its progress page through the third, to the stored summary.
+    let mut officer = Visitor::at(&bases[0], "en");
+    assert_eq!(officer.sign_in("three.regulator", PASSWORD).status, 303);
+    let mut officer = officer.moved_to(&bases[1]);
+    let csrf = officer.get("/validations").csrf();
+    let started = officer.post("/validations", &[("csrf", &csrf), ("firm", "")]);
+    assert_eq!(started.status, 303, "{}", started.text);
+    let running = started.location.unwrap();
+    let mut officer = officer.moved_to(&bases[2]);
+    let summary = (0..600)
+        .find_map(|_| {
+            let page = officer.get(&running);
+            if page.status == 303 {
+                return page.location;
+            }
+            assert_eq!(page.status, 200, "{}", page.text);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            None
+        })
+        .expect("the run finishes");
+    let summary = officer.get(&summary);
+    assert_eq!(summary.status, 200, "{}", summary.text);
+    assert!(
+        summary.text.contains("id=\"entries-checked\""),
+        "{}",
+        summary.text
+    );
+    assert_eq!(officer.get(&running).status, 404, "spent, on every server");
 
     // A clerk disabled through one server is refused by every server (within the generation
     // cache's second or two: poll, don't time).

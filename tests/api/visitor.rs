@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::helpers::TestApp;
 
 /// A client that keeps cookies and does not follow redirects.
-pub struct Visitor<'a> {
-    app: &'a TestApp,
+pub struct Visitor {
+    base: String,
     agent: ureq::Agent,
     pub cookies: BTreeMap<String, String>,
     accept_language: &'static str,
@@ -62,13 +62,26 @@ impl Page {
     }
 }
 
-impl<'a> Visitor<'a> {
-    pub fn new(app: &'a TestApp, accept_language: &'static str) -> Visitor<'a> {
+impl Visitor {
+    pub fn new(app: &TestApp, accept_language: &'static str) -> Visitor {
+        Visitor::at(&app.base, accept_language)
+    }
+
+    /// A visitor of the server at `base` (one of several app servers, say).
+    pub fn at(base: &str, accept_language: &'static str) -> Visitor {
         Visitor {
-            app,
+            base: base.to_string(),
             agent: ureq::AgentBuilder::new().redirects(0).build(),
             cookies: BTreeMap::new(),
             accept_language,
+        }
+    }
+
+    /// The same visitor (its cookies) speaking to the server at `base`.
+    pub fn moved_to(self, base: &str) -> Visitor {
+        Visitor {
+            base: base.to_string(),
+            ..self
         }
     }
 
@@ -95,7 +108,7 @@ impl<'a> Visitor<'a> {
             .collect::<Vec<_>>()
             .join("; ");
         self.agent
-            .request(method, &format!("{}{path}", self.app.base))
+            .request(method, &format!("{}{path}", self.base))
             .set("Accept", "text/html")
             .set("Accept-Language", self.accept_language)
             .set("Cookie", &cookie)

@@ -1,20 +1,28 @@
 //! Validation runs started from the console, while they run: the form answers at once with a
 //! page that reloads itself every second (no JavaScript) and shows how long the run has taken,
 //! until the stored run's summary is there. Only the officer who started a run sees its page.
+//!
+//! A run's ticket lives in the database (`console_run_tickets`), not in the server that started
+//! it: behind a balancer, the next reload may reach another app server.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::db::schema::console_run_tickets as tickets;
+use crate::db::DbConnection;
+use crate::domain::time;
 use crate::error::AppError;
 
-/// Tickets forgotten after this long, if their page is never opened again.
-const FORGET_AFTER: Duration = Duration::from_secs(3600);
+/// Tickets forgotten after this long, if their page is never opened again; a run still
+/// unfinished by then was cut short (its server stopped) and is told so.
+const FORGET_AFTER: Duration = Duration::hours(1);
+
+/// What the officer is told when a run's server stopped before the run ended.
+const INTERRUPTED: &str = "the validation run was interrupted; start it again";
 
 /// Where a started run is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
     Running {
         seconds: u64,
@@ -24,57 +32,83 @@ pub enum Progress {
     Failed(String),
 }
 
-#[derive(Debug)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = tickets)]
 struct Ticket {
-    owner: Uuid,
-    started: Instant,
-    outcome: Option<Result<Uuid, String>>,
+    started_at: NaiveDateTime,
+    run_id: Option<String>,
+    failure: Option<String>,
 }
 
-/// The runs started from the console and not yet seen finished, shared by all workers.
-#[derive(Debug, Default)]
-pub struct PendingRuns(Mutex<HashMap<Uuid, Ticket>>);
+/// A ticket for a run `owner` starts now; tickets nobody looked at for an hour go.
+pub fn start(conn: &mut DbConnection, owner: Uuid) -> Result<Uuid, AppError> {
+    let now = time::now();
+    diesel::delete(tickets::table.filter(tickets::started_at.lt(now - FORGET_AFTER)))
+        .execute(conn)?;
+    let ticket = Uuid::new_v4();
+    diesel::insert_into(tickets::table)
+        .values((
+            tickets::id.eq(ticket.to_string()),
+            tickets::owner_id.eq(owner.to_string()),
+            tickets::started_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(ticket)
+}
 
-impl PendingRuns {
-    /// A ticket for a run `owner` starts now.
-    pub fn start(&self, owner: Uuid) -> Uuid {
-        let ticket = Uuid::new_v4();
-        let mut runs = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        runs.retain(|_, t| t.started.elapsed() < FORGET_AFTER);
-        runs.insert(
-            ticket,
-            Ticket {
-                owner,
-                started: Instant::now(),
-                outcome: None,
-            },
-        );
-        ticket
+/// Writes down how the run ended: its stored run, or why it failed.
+pub fn finish(
+    conn: &mut DbConnection,
+    ticket: Uuid,
+    outcome: &Result<Uuid, AppError>,
+) -> Result<(), AppError> {
+    let (run_id, failure) = match outcome {
+        Ok(run) => (Some(run.to_string()), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    diesel::update(tickets::table.find(ticket.to_string()))
+        .set((tickets::run_id.eq(run_id), tickets::failure.eq(failure)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Where `viewer`'s run `ticket` is; `None` for a ticket that is not theirs (or unknown).
+/// A finished run's ticket is spent once its outcome is told.
+pub fn look(
+    conn: &mut DbConnection,
+    ticket: Uuid,
+    viewer: Uuid,
+) -> Result<Option<Progress>, AppError> {
+    let mine = tickets::table
+        .find(ticket.to_string())
+        .filter(tickets::owner_id.eq(viewer.to_string()));
+    let Some(t) = mine
+        .clone()
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let progress = progress(&t, time::now());
+    if !matches!(progress, Progress::Running { .. }) {
+        diesel::delete(mine).execute(conn)?;
     }
+    Ok(Some(progress))
+}
 
-    pub fn finish(&self, ticket: Uuid, outcome: Result<Uuid, AppError>) {
-        let mut runs = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(t) = runs.get_mut(&ticket) {
-            t.outcome = Some(outcome.map_err(|e| e.to_string()));
-        }
-    }
-
-    /// Where `viewer`'s run `ticket` is; `None` for a ticket that is not theirs (or unknown).
-    /// A finished run's ticket is spent once its outcome is told.
-    pub fn look(&self, ticket: Uuid, viewer: Uuid) -> Option<Progress> {
-        let mut runs = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let t = runs.get(&ticket).filter(|t| t.owner == viewer)?;
-        let progress = match &t.outcome {
-            None => {
-                return Some(Progress::Running {
-                    seconds: t.started.elapsed().as_secs(),
-                })
-            }
-            Some(Ok(run)) => Progress::Done(*run),
-            Some(Err(why)) => Progress::Failed(why.clone()),
-        };
-        runs.remove(&ticket);
-        Some(progress)
+fn progress(t: &Ticket, now: NaiveDateTime) -> Progress {
+    let ran = now - t.started_at;
+    match (&t.run_id, &t.failure) {
+        (Some(run), _) => match Uuid::parse_str(run) {
+            Ok(run) => Progress::Done(run),
+            Err(_) => Progress::Failed(format!("stored run id is not a uuid: {run}")),
+        },
+        (None, Some(why)) => Progress::Failed(why.clone()),
+        (None, None) if ran >= FORGET_AFTER => Progress::Failed(INTERRUPTED.to_string()),
+        (None, None) => Progress::Running {
+            seconds: ran.num_seconds().max(0) as u64,
+        },
     }
 }
 
@@ -82,25 +116,38 @@ impl PendingRuns {
 mod tests {
     use super::*;
 
+    fn ticket(minutes_ago: i64, run_id: Option<&str>, failure: Option<&str>) -> Ticket {
+        Ticket {
+            started_at: at(0) - Duration::minutes(minutes_ago),
+            run_id: run_id.map(str::to_string),
+            failure: failure.map(str::to_string),
+        }
+    }
+
+    fn at(minutes: i64) -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(1_800_000_000 + minutes * 60, 0)
+            .unwrap()
+            .naive_utc()
+    }
+
     #[test]
-    fn a_ticket_is_its_owners_and_is_spent_once_its_outcome_is_told() {
-        let runs = PendingRuns::default();
-        let (officer, other) = (Uuid::new_v4(), Uuid::new_v4());
-        let ticket = runs.start(officer);
-        assert!(matches!(
-            runs.look(ticket, officer),
-            Some(Progress::Running { .. })
-        ));
-        assert!(runs.look(ticket, other).is_none());
+    fn a_ticket_tells_running_done_failed_or_interrupted() {
+        assert_eq!(
+            progress(&ticket(2, None, None), at(0)),
+            Progress::Running { seconds: 120 }
+        );
         let run = Uuid::new_v4();
-        runs.finish(ticket, Ok(run));
-        assert!(matches!(runs.look(ticket, officer), Some(Progress::Done(r)) if r == run));
-        assert!(runs.look(ticket, officer).is_none(), "spent");
-        let failed = runs.start(officer);
-        runs.finish(failed, Err(AppError::internal("disk full")));
-        assert!(matches!(
-            runs.look(failed, officer),
-            Some(Progress::Failed(_))
-        ));
+        assert_eq!(
+            progress(&ticket(2, Some(&run.to_string()), None), at(0)),
+            Progress::Done(run)
+        );
+        assert_eq!(
+            progress(&ticket(2, None, Some("disk full")), at(0)),
+            Progress::Failed("disk full".into())
+        );
+        assert_eq!(
+            progress(&ticket(61, None, None), at(0)),
+            Progress::Failed(INTERRUPTED.into())
+        );
     }
 }

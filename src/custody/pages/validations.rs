@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::names::code_name;
-use super::pending::{PendingRuns, Progress};
+use super::pending::{self, Progress};
 use crate::activity::ActivityRow;
 use crate::console::page::{html, local_time, see_other};
 use crate::console::{Chrome, ConsoleUser, PageError, Problems, Texts};
@@ -174,7 +174,6 @@ async fn start(
     user: ConsoleUser,
     db: web::Data<Db>,
     rules: web::Data<CustodyRules>,
-    pending: web::Data<PendingRuns>,
     req: HttpRequest,
     form: web::Form<RunForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -201,8 +200,12 @@ async fn start(
     let (principal, rules) = (user.principal.clone(), **rules);
     let mut line = ActivityRow::created(&req, &principal);
     line.status = 303;
-    let ticket = pending.start(principal.user_id);
-    let (db, pending) = (db.into_inner(), pending.into_inner());
+    let owner = principal.user_id;
+    let ticket = db
+        .run(move |conn| pending::start(conn, owner))
+        .await
+        .map_err(|e| user.failed(e))?;
+    let db = db.into_inner();
     actix_web::rt::spawn(async move {
         let request = RunRequest {
             firm_id,
@@ -216,7 +219,12 @@ async fn start(
                 Ok(summary.id)
             })
             .await;
-        pending.finish(ticket, outcome);
+        let told = db
+            .run(move |conn| pending::finish(conn, ticket, &outcome))
+            .await;
+        if let Err(e) = told {
+            tracing::error!(%ticket, error = %e, "a console run's outcome was not stored");
+        }
     });
     Ok(crate::activity::after_change(&format!(
         "/validations/running/{ticket}"
@@ -233,12 +241,17 @@ struct RunningPage {
 /// A started run's progress: still running (the page reloads itself), or on to its summary.
 async fn running(
     user: ConsoleUser,
-    pending: web::Data<PendingRuns>,
+    db: web::Data<Db>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Regulator])?;
     let ticket = user.path_id(&path)?;
-    match pending.look(ticket, user.principal.user_id) {
+    let viewer = user.principal.user_id;
+    let progress = db
+        .run(move |conn| pending::look(conn, ticket, viewer))
+        .await
+        .map_err(|e| user.failed(e))?;
+    match progress {
         None => Err(user.failed(AppError::NotFound)),
         Some(Progress::Done(run)) => Ok(see_other(&format!("/validations/{run}"))),
         Some(Progress::Failed(why)) => Err(user.failed(AppError::internal(why))),

@@ -257,7 +257,7 @@ pub async fn file(
             )))
         }
         Err(error) => {
-            let Some(problems) = Problems::of(user.texts(), &error) else {
+            let Some(problems) = Problems::of_or_retry(user.texts(), &error) else {
                 return Err(user.failed(error));
             };
             // The form names a registered counterparty by its credit code.
