@@ -6,48 +6,13 @@ use std::sync::Mutex;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    backends, credit_code, fresh_postgres_database, serve_binary, Backend, ADMIN_PASSWORD, PASSWORD,
+    backends, fresh_postgres_database, serve_binary, Backend, ADMIN_PASSWORD, PASSWORD,
 };
+use crate::served::{call, token, DropDatabase, Setup};
 
 const JWT: &str = "a-jwt-secret-for-the-crash-test-0123456789";
 const FILERS: usize = 32;
 const FIRMS: usize = 4;
-
-pub fn call(
-    base: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Result<(u16, Value), String> {
-    let mut req =
-        ureq::request(method, &format!("{base}{path}")).timeout(std::time::Duration::from_secs(20));
-    if let Some(t) = token {
-        req = req.set("Authorization", &format!("Bearer {t}"));
-    }
-    let result = match body {
-        Some(b) => req.send_json(b.clone()),
-        None => req.call(),
-    };
-    match result {
-        Ok(r) => Ok((r.status(), r.into_json().unwrap_or(Value::Null))),
-        Err(ureq::Error::Status(s, r)) => Ok((s, r.into_json().unwrap_or(Value::Null))),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-pub fn token(base: &str, username: &str, password: &str) -> String {
-    let (status, body) = call(
-        base,
-        "POST",
-        "/api/v1/auth/login",
-        None,
-        Some(&json!({"username": username, "password": password})),
-    )
-    .unwrap();
-    assert_eq!(status, 200, "{body}");
-    body["access_token"].as_str().unwrap().to_string()
-}
 
 #[test]
 fn acknowledged_filings_survive_kill_9_during_32_concurrent_filers() {
@@ -81,36 +46,14 @@ fn acknowledged_filings_survive_kill_9_during_32_concurrent_filers() {
         ];
         let (mut server, port) = serve_binary(&args, &env);
         let base = format!("http://127.0.0.1:{port}");
-        let admin = token(&base, "admin", ADMIN_PASSWORD);
-        let new_user = |name: &str, role: &str, firm: Option<&str>| {
-            let body =
-                json!({"username": name, "password": PASSWORD, "role": role, "firm_id": firm});
-            assert_eq!(
-                call(&base, "POST", "/api/v1/users", Some(&admin), Some(&body))
-                    .unwrap()
-                    .0,
-                201
-            );
-            token(&base, name, PASSWORD)
-        };
-        let regulator = new_user("crash.regulator", "regulator", None);
-        let (_, chemicals) = call(
-            &base,
-            "GET",
-            "/api/v1/chemicals?q=67-64-1",
-            Some(&regulator),
-            None,
-        )
-        .unwrap();
-        let acetone = chemicals["items"][0]["id"].as_str().unwrap().to_string();
+        let bases = [base.clone()];
+        let setup = Setup::new(&bases);
+        let (_, regulator) = setup.user(0, "crash.regulator", "regulator", None);
+        let acetone = setup.acetone(&regulator);
         let firms: Vec<(String, String)> = (0..FIRMS)
             .map(|i| {
-                let body = json!({"name": format!("崩溃测试企业{i}"), "credit_code": credit_code(500 + i as u32),
-                    "region_code": "350902", "address": "宁德", "activities": ["use"]});
-                let (status, firm) = call(&base, "POST", "/api/v1/firms", Some(&regulator), Some(&body)).unwrap();
-                assert_eq!(status, 201, "{firm}");
-                let id = firm["id"].as_str().unwrap().to_string();
-                let clerk = new_user(&format!("crash.clerk{i}"), "enterprise", Some(&id));
+                let id = setup.firm(0, &regulator, &format!("崩溃测试企业{i}"), 500 + i as u32);
+                let (_, clerk) = setup.user(0, &format!("crash.clerk{i}"), "enterprise", Some(&id));
                 (id, clerk)
             })
             .collect();
@@ -209,19 +152,6 @@ fn acknowledged_filings_survive_kill_9_during_32_concurrent_filers() {
     }
 }
 
-/// Drops the test's PostgreSQL database at the end.
-pub struct DropDatabase(pub String, pub String);
-
-impl Drop for DropDatabase {
-    fn drop(&mut self) {
-        use diesel::{Connection, RunQueryDsl};
-        if let Ok(mut conn) = diesel::PgConnection::establish(&self.0) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1))
-                .execute(&mut conn);
-        }
-    }
-}
-
 #[test]
 fn sigterm_says_not_ready_first_finishes_what_is_under_way_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
@@ -240,42 +170,12 @@ fn sigterm_says_not_ready_first_finishes_what_is_under_way_and_exits_0() {
     ];
     let (mut server, port) = serve_binary(&args, &env);
     let base = format!("http://127.0.0.1:{port}");
-    let admin = token(&base, "admin", ADMIN_PASSWORD);
-    let body = json!({"username": "term.regulator", "password": PASSWORD, "role": "regulator"});
-    assert_eq!(
-        call(&base, "POST", "/api/v1/users", Some(&admin), Some(&body))
-            .unwrap()
-            .0,
-        201
-    );
-    let regulator = token(&base, "term.regulator", PASSWORD);
-    let firm = json!({"name": "停机测试企业", "credit_code": credit_code(700), "region_code": "350902", "address": "宁德", "activities": ["use"]});
-    let (_, firm) = call(
-        &base,
-        "POST",
-        "/api/v1/firms",
-        Some(&regulator),
-        Some(&firm),
-    )
-    .unwrap();
-    let firm = firm["id"].as_str().unwrap().to_string();
-    let body = json!({"username": "term.clerk", "password": PASSWORD, "role": "enterprise", "firm_id": firm});
-    assert_eq!(
-        call(&base, "POST", "/api/v1/users", Some(&admin), Some(&body))
-            .unwrap()
-            .0,
-        201
-    );
-    let clerk = token(&base, "term.clerk", PASSWORD);
-    let (_, chemicals) = call(
-        &base,
-        "GET",
-        "/api/v1/chemicals?q=67-64-1",
-        Some(&clerk),
-        None,
-    )
-    .unwrap();
-    let acetone = chemicals["items"][0]["id"].as_str().unwrap().to_string();
+    let bases = [base.clone()];
+    let setup = Setup::new(&bases);
+    let (_, regulator) = setup.user(0, "term.regulator", "regulator", None);
+    let firm = setup.firm(0, &regulator, "停机测试企业", 700);
+    let (_, clerk) = setup.user(0, "term.clerk", "enterprise", Some(&firm));
+    let acetone = setup.acetone(&clerk);
     let entries: Vec<Value> = (0..1000)
         .map(|i| json!({"kind": "production", "chemical_id": acetone, "quantity": format!("{}.5", i + 1), "occurred_at": "2026-03-01T08:00:00Z"}))
         .collect();

@@ -31,6 +31,7 @@ mod operations;
 mod permits;
 mod public_directory;
 mod rule_packs;
+mod served;
 mod servers;
 mod shipments;
 mod storage;

@@ -7,10 +7,8 @@
 
 use serde_json::{json, Value};
 
-use crate::crash::{call, token, DropDatabase};
-use crate::helpers::{
-    credit_code, fresh_postgres_database, serve_binary, KillOnDrop, ADMIN_PASSWORD, PASSWORD,
-};
+use crate::helpers::{fresh_postgres_database, serve_binary, KillOnDrop, ADMIN_PASSWORD, PASSWORD};
+use crate::served::{call, DropDatabase, Setup};
 use crate::visitor::Visitor;
 
 const JWT: &str = "a-jwt-secret-for-the-three-servers-0123456789";
@@ -79,34 +77,15 @@ fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shar
     // The first server migrates and seeds; the others start on the prepared database.
     let (_servers, bases, _dirs) = start_three(&url);
 
-    let admin = token(&bases[0], "admin", ADMIN_PASSWORD);
-    let user = |base: &str, name: &str, role: &str, firm: Option<&str>| {
-        let body = json!({"username": name, "password": PASSWORD, "role": role, "firm_id": firm});
-        let (status, created) = post(base, "/api/v1/users", &admin, &body);
-        assert_eq!(status, 201, "{created}");
-        created["id"].as_str().unwrap().to_string()
-    };
-    user(&bases[1], "three.regulator", "regulator", None);
-    let regulator = token(&bases[2], "three.regulator", PASSWORD);
-    let (_, chemicals) = call(
-        &bases[0],
-        "GET",
-        "/api/v1/chemicals?q=67-64-1",
-        Some(&regulator),
-        None,
-    )
-    .unwrap();
-    let acetone = chemicals["items"][0]["id"].as_str().unwrap().to_string();
+    let setup = Setup::new(&bases);
+    let (_, regulator) = setup.user(1, "three.regulator", "regulator", None);
+    let acetone = setup.acetone(&regulator);
     let firms: Vec<(String, String)> = (0..FIRMS)
         .map(|i| {
-            let body = json!({"name": format!("三台服务器企业{i}"), "credit_code": credit_code(700 + i as u32),
-                "region_code": "350902", "address": "宁德", "activities": ["use"]});
-            let (status, firm) = post(&bases[i % 3], "/api/v1/firms", &regulator, &body);
-            assert_eq!(status, 201, "{firm}");
-            let id = firm["id"].as_str().unwrap().to_string();
-            user(&bases[(i + 1) % 3], &format!("three.clerk{i}"), "enterprise", Some(&id));
-            // Signed in through one server, the token works on every other.
-            (id, token(&bases[(i + 2) % 3], &format!("three.clerk{i}"), PASSWORD))
+            let id = setup.firm(i, &regulator, &format!("三台服务器企业{i}"), 700 + i as u32);
+            // Created through one server, signed in through another: the token works on all.
+            let (_, clerk) = setup.user(i + 1, &format!("three.clerk{i}"), "enterprise", Some(&id));
+            (id, clerk)
         })
         .collect();
 
@@ -213,7 +192,7 @@ fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shar
     }
 
     // Five wrong passwords through the first server lock the account on the others too.
-    user(&bases[0], "three.locked", "association", None);
+    setup.user(0, "three.locked", "association", None);
     for _ in 0..5 {
         let body = json!({"username": "three.locked", "password": "wrong-password-1"});
         assert_eq!(
@@ -273,7 +252,7 @@ fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shar
         &bases[0],
         "PATCH",
         &format!("/api/v1/users/{clerk_id}"),
-        Some(&admin),
+        Some(&setup.admin),
         Some(&json!({"disabled": true})),
     )
     .unwrap();
