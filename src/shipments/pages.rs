@@ -291,6 +291,8 @@ async fn failed(
             .collect::<Vec<_>>()
             .join("; "),
         AppError::Conflict { .. } => texts.t("error.conflict_detail").to_string(),
+        // Nothing was stored: the inbox again, to send the same answer once more.
+        AppError::Unavailable(_) => texts.t("problem.service_unavailable").to_string(),
         _ => return Err(PageError::new(user.lang, error)),
     };
     let status = error.status_code();

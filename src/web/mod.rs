@@ -125,11 +125,19 @@ pub async fn observe(
             status: i32::from(status),
         };
         // The request has happened; a failure to log it is reported, not turned into an error.
-        if let Err(err) = db
-            .run(move |conn| crate::activity::record(conn, &row))
-            .await
-        {
-            tracing::error!(error = %err, "could not record activity");
+        let record = async move {
+            if let Err(err) = db
+                .run(move |conn| crate::activity::record(conn, &row))
+                .await
+            {
+                tracing::error!(error = %err, "could not record activity");
+            }
+        };
+        // A 503 says the database is busy: its line waits for the database, the answer doesn't.
+        if status == 503 {
+            actix_web::rt::spawn(record);
+        } else {
+            record.await;
         }
     }
     tracing::info!(method = %method, route = %route, status, elapsed_ms = elapsed.as_millis() as u64, "request");

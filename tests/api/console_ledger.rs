@@ -489,13 +489,27 @@ fn the_filing_form_counts_against_the_users_filing_budget() {
     );
 }
 
-#[test]
-fn a_filing_the_busy_registry_could_not_store_keeps_the_clerks_input_to_send_again() {
+/// Runs `send` while another writer holds SQLite's write lock past the server's busy timeout
+/// (10 s): whatever `send` files, the registry cannot store now.
+fn while_busy<T>(app: &TestApp, send: impl FnOnce() -> T) -> T {
     use diesel::{Connection, RunQueryDsl, SqliteConnection};
-    // Another writer holds SQLite's write lock past the server's busy timeout (10 s): the
-    // registry cannot store the entry now, says so on the form, and loses nothing typed.
+    let precursor_registry::db::DatabaseUrl::Sqlite(path) = &app.database_url else {
+        unreachable!("spawned on SQLite")
+    };
+    let mut holder = SqliteConnection::establish(&path.display().to_string()).unwrap();
+    diesel::sql_query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .unwrap();
+    let sent = send();
+    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    sent
+}
+
+#[test]
+fn what_the_busy_registry_could_not_store_is_kept_on_the_page_to_send_again() {
     let app = TestApp::spawn(&crate::helpers::Backend::Sqlite);
     let c = chain(&app);
+    // The filing form keeps everything typed, and its key: a resend files once.
     let mut v = signed_in(&app, &c.seller, "en");
     let form = v.get("/ledger/new");
     let (csrf, key) = (form.csrf(), form.hidden("key"));
@@ -510,15 +524,7 @@ fn a_filing_the_busy_registry_could_not_store_keeps_the_clerks_input_to_send_aga
         ("note", "morning batch"),
     ];
     let before = entries(&app, &c, &c.seller).len();
-    let precursor_registry::db::DatabaseUrl::Sqlite(path) = &app.database_url else {
-        unreachable!("spawned on SQLite")
-    };
-    let mut holder = SqliteConnection::establish(&path.display().to_string()).unwrap();
-    diesel::sql_query("BEGIN IMMEDIATE")
-        .execute(&mut holder)
-        .unwrap();
-    let busy = v.post("/ledger/new", &fields);
-    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    let busy = while_busy(&app, || v.post("/ledger/new", &fields));
     assert_eq!(busy.status, 503, "{}", busy.text);
     assert!(
         busy.text.contains("nothing was stored") && busy.text.contains("role=\"alert\""),
@@ -526,10 +532,45 @@ fn a_filing_the_busy_registry_could_not_store_keeps_the_clerks_input_to_send_aga
         busy.text
     );
     assert!(busy.text.contains("value=\"BUSY-7\"") && busy.text.contains("morning batch"));
-    assert_eq!(busy.hidden("key"), key, "the same key: a resend files once");
+    assert_eq!(busy.hidden("key"), key);
     assert_eq!(entries(&app, &c, &c.seller).len(), before, "nothing stored");
+    // The refused attempt still has its line in the activity log, written once the lock is gone.
+    let logged = (0..100).any(|_| {
+        let log = app.get("/api/v1/activity?action=/ledger/new", Some(&app.admin()));
+        let found = log.body["items"]
+            .as_array()
+            .is_some_and(|lines| lines.iter().any(|l| l["status"] == 503));
+        found || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            false
+        }
+    });
+    assert!(logged, "the 503 attempt is in the activity log");
     let again = v.post("/ledger/new", &fields);
     assert_eq!(again.status, 303, "{}", again.text);
     assert_eq!(v.post("/ledger/new", &fields).status, 303, "replayed");
     assert_eq!(entries(&app, &c, &c.seller).len(), before + 1);
+
+    // The inbox says so above the shipment, still there to confirm.
+    let sale = app.post(
+        &format!("/api/v1/firms/{}/ledger", c.seller),
+        Some(&c.seller_clerk),
+        &json!({"kind": "sale", "payment": "bank_transfer", "chemical_id": c.acetone, "lot": "L1", "quantity": "12.5",
+                "occurred_at": chrono::Utc::now().to_rfc3339(), "counterparty": {"firm_id": c.buyer}, "shipment_ref": "YD-BUSY"}),
+    );
+    assert_eq!(sale.status, 201, "{}", sale.text);
+    let dispatch = sale.body["id"].as_str().unwrap().to_string();
+    let mut buyer = signed_in(&app, &c.buyer, "en");
+    let csrf = buyer.get("/incoming").csrf();
+    let receipt = format!("/incoming/{dispatch}/receipt");
+    let answer = [("csrf", csrf.as_str()), ("quantity", "12.5")];
+    let busy = while_busy(&app, || buyer.post(&receipt, &answer));
+    assert_eq!(busy.status, 503, "{}", busy.text);
+    assert!(
+        busy.text.contains("nothing was stored")
+            && busy.text.contains(&format!("id=\"dispatch-{dispatch}\"")),
+        "{}",
+        busy.text
+    );
+    assert_eq!(buyer.post(&receipt, &answer).status, 303);
 }
