@@ -1,9 +1,11 @@
 //! Custody validation at province scale, measured in one run (see docs/performance.md).
 //!
 //! For each size (default 100 000 and 1 000 000 entries) over 2 000 demo firms in SQLite:
-//! the bare read of the same rows (the floor), loading the validator's input, the pure
-//! validation, persisting findings, the whole run, and the peak memory of the run's process.
-//! Each run is a fresh child process so that its peak memory is its own.
+//! the bare read of the same rows (the floor); the full run as the API makes it, streamed by
+//! batches of firms (reading, the pure validation of the batches, persisting findings, the
+//! whole run, and the peak memory of the run's process); and, for comparison, the whole
+//! province loaded into one `Input` and validated in one call (load, pure validation, peak).
+//! Each is a fresh child process so that its peak memory is its own.
 //!
 //! Then, in the same process (issue 15): a run for one firm of median size (entries read
 //! against the province's), and incremental runs — the first (which judges everything and
@@ -76,12 +78,12 @@ fn bare(path: &str) {
     println!("{}\t{}", rows.len(), t.elapsed().as_millis());
 }
 
-/// One measured run in this (child) process; prints one tab-separated line.
-fn run(path: &str, bare_ms: u64, n: usize) {
+/// The in-memory way, in its own (child) process: the whole province loaded into one `Input`,
+/// then the pure validation over it; prints load ms, validate ms, peak KiB and findings.
+fn in_memory(path: &str) {
     let db = Db::connect(&DatabaseUrl::Sqlite(path.into()), 1).unwrap();
     let mut conn = db.get().unwrap();
     let baseline = rss_kib();
-    let bare = std::time::Duration::from_millis(bare_ms);
     let t = Instant::now();
     let settings = CustodyRules::defaults(chrono::Utc::now());
     let input = custody::store::load_input(&mut conn, settings.thresholds).unwrap();
@@ -89,22 +91,40 @@ fn run(path: &str, bare_ms: u64, n: usize) {
     let t = Instant::now();
     let findings = custody::validate(&input, &settings);
     let validate = t.elapsed();
-    drop(input);
+    let peak = peak_rss_kib().saturating_sub(baseline);
+    println!(
+        "{}\t{}\t{peak}\t{}",
+        load.as_millis(),
+        validate.as_millis(),
+        findings.len()
+    );
+}
+
+/// One measured run in this (child) process: the full run as the API makes it (streamed by
+/// batches of firms), its peak memory, then the scoped and incremental runs; prints one
+/// tab-separated line.
+fn run(path: &str, bare_ms: u64, n: usize) {
+    let db = Db::connect(&DatabaseUrl::Sqlite(path.into()), 1).unwrap();
+    let mut conn = db.get().unwrap();
+    let baseline = rss_kib();
+    let bare = std::time::Duration::from_millis(bare_ms);
+    let settings = CustodyRules::defaults(chrono::Utc::now());
     let t = Instant::now();
     let (summary, timings) =
         custody::run_validation(&mut conn, "bench", None, &settings, true).unwrap();
     let whole = t.elapsed();
     let peak = peak_rss_kib().saturating_sub(baseline);
+    let findings: i64 = summary.findings_by_code.values().sum();
     let extra = incremental(&mut conn, &settings);
     println!(
         "{n}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{extra}",
         bare.as_millis(),
-        load.as_millis(),
-        validate.as_millis(),
+        timings.load_ms,
+        timings.validate_ms,
         timings.persist_ms,
         whole.as_millis(),
         peak,
-        findings.len(),
+        findings,
         summary.new_findings
     );
 }
@@ -204,6 +224,10 @@ fn main() {
         bare(&args[i + 1]);
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--memory") {
+        in_memory(&args[i + 1]);
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--run") {
         run(
             &args[i + 1],
@@ -262,6 +286,16 @@ fn main() {
             .unwrap();
         let floor = String::from_utf8_lossy(&floor.stdout).trim().to_string();
         let (rows, bare_ms) = floor.split_once('\t').unwrap_or(("0", "0"));
+        let memory = Command::new(&exe)
+            .arg("--memory")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let memory: Vec<u64> = String::from_utf8_lossy(&memory.stdout)
+            .trim()
+            .split('\t')
+            .filter_map(|x| x.parse().ok())
+            .collect();
         let out = Command::new(&exe)
             .arg("--run")
             .arg(&path)
@@ -293,6 +327,19 @@ fn main() {
             f[7],
             generated.as_secs_f64()
         );
+        if let [m_load, m_validate, m_peak, m_findings] = memory[..] {
+            let per_entry = |kib: u64| kib as f64 * 1024.0 / entries.max(1) as f64;
+            println!(
+                "          in memory (the whole province in one Input): load {m_load} ms, validate {m_validate} ms, peak {:.0} B/entry, {m_findings} findings; streamed by batches of firms: load + validate {} ms ({:.2} × in memory), validate {} ms ({:.2} ×), peak {:.0} B/entry ({:.2} ×)",
+                per_entry(m_peak),
+                f[2] + f[3],
+                (f[2] + f[3]) as f64 / (m_load + m_validate).max(1) as f64,
+                f[3],
+                f[3] as f64 / m_validate.max(1) as f64,
+                per_entry(peak_kib),
+                peak_kib as f64 / m_peak.max(1) as f64,
+            );
+        }
         println!(
             "          one firm of median size reads {} of {entries} entries; incremental runs: first {} ms ({:.0} % of the full run), nothing filed {} ms ({:.1} %), after a day of {} new entries {} ms ({:.1} %, {} firms re-checked{}), after a minute (20 entries at 5 firms) {} ms ({:.1} %, {} firms re-checked)",
             more(9),

@@ -23,6 +23,8 @@ pub use run::run_validation;
 pub use validator::validate;
 
 #[cfg(test)]
+mod partition_tests;
+#[cfg(test)]
 mod scope_tests;
 #[cfg(test)]
 mod tests;

@@ -3,15 +3,15 @@
 //! benchmark.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::model::Finding;
+use super::model::{Finding, Input};
 use super::store::{self, FindingRow, Note, RunRow};
-use super::validator::{scope, validate};
+use super::validator::{partition, scope, validate};
 use super::watermarks;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
@@ -152,73 +152,123 @@ pub fn run_validation(
     let started = Instant::now();
     let started_at = time::now();
     let scope_text = scope.map(|f| f.to_string());
-    // A firm's own run reads only what the findings about it read (validator::scope).
+    // A firm's own run reads only what the findings about it read (validator::scope); a run of
+    // every firm reads the province a batch of firms at a time (validator::partition).
     let firms: Option<Vec<String>> = scope_text.map(|f| vec![f]);
-    let input = match &firms {
-        Some(firms) => store::load_scoped_input(conn, firms, settings.thresholds)?,
-        None => store::load_input(conn, settings.thresholds)?,
+    let found = match &firms {
+        Some(firms) => {
+            let input = store::load_scoped_input(conn, firms, settings.thresholds)?;
+            judge_scoped(&input, settings, firms)
+        }
+        None => crate::db::read_snapshot(conn, |conn| judge_streamed(conn, settings, false))?,
     };
-    let loaded = Instant::now();
-    let (summary, validate_ms) = judge_and_record(
+    let judged = started.elapsed();
+    let validate_ms = found.validate.as_millis();
+    let summary = record_run(
         conn,
         Judged {
             run_by,
             summary_firm: scope,
             firms: firms.as_deref(),
-            input,
+            findings: found.findings,
+            entries_checked: found.entries,
             settings,
             record,
             started,
             started_at,
         },
-        |_, _, _| Ok(()),
+        |_, _| Ok(()),
     )?;
     let timings = RunTimings {
-        load_ms: (loaded - started).as_millis(),
+        load_ms: judged.saturating_sub(found.validate).as_millis(),
         validate_ms,
-        persist_ms: (started.elapsed() - (loaded - started))
-            .as_millis()
-            .saturating_sub(validate_ms),
+        persist_ms: started.elapsed().saturating_sub(judged).as_millis(),
     };
     Ok((summary, timings))
 }
 
-/// A run's input, what it is about and how it was started.
+/// What a run found about its firms, how many entries it checked, and how long the pure
+/// validation took; for a full run with `next`, also when each firm's findings can next change
+/// with no filing (for the watermarks).
+#[derive(Default)]
+struct Found {
+    findings: Vec<Finding>,
+    entries: i64,
+    validate: Duration,
+    next: HashMap<String, DateTime<Utc>>,
+}
+
+/// A run for some firms: validates their part of the province and keeps the findings about them.
+fn judge_scoped(input: &Input, settings: &CustodyRules, firms: &[String]) -> Found {
+    let validating = Instant::now();
+    let mut findings = validate(input, settings);
+    let firms: HashSet<&str> = firms.iter().map(String::as_str).collect();
+    findings.retain(|f| scope::touches(f, &firms));
+    Found {
+        findings,
+        entries: input.entries.len() as i64,
+        validate: validating.elapsed(),
+        next: HashMap::new(),
+    }
+}
+
+/// A run of every firm, a batch of firms at a time (`validator::partition`), in the caller's
+/// snapshot: the memory of one batch, the findings of `validate` over the whole province.
+fn judge_streamed(
+    conn: &mut DbConnection,
+    settings: &CustodyRules,
+    with_next: bool,
+) -> Result<Found, AppError> {
+    let mut found = Found::default();
+    store::stream_consistent(
+        conn,
+        settings.thresholds,
+        store::BATCH_ROWS,
+        |part, firms, own| {
+            let validating = Instant::now();
+            let firms: HashSet<&str> = firms.iter().map(String::as_str).collect();
+            let next = with_next.then_some(&mut found.next);
+            let findings = partition::validate_batch(part, settings, &firms, next);
+            found.findings.extend(findings);
+            found.entries += own as i64;
+            found.validate += validating.elapsed();
+            Ok(())
+        },
+    )?;
+    found.findings = partition::merge(std::mem::take(&mut found.findings));
+    Ok(found)
+}
+
+/// A judged run: its findings (about its firms) and what it is about and how it was started.
 struct Judged<'a> {
     run_by: &'a str,
     summary_firm: Option<Uuid>,
-    /// The firms whose findings the run judges (all when absent).
+    /// The firms whose findings the run judged (all when absent).
     firms: Option<&'a [String]>,
-    input: super::model::Input,
+    findings: Vec<Finding>,
+    entries_checked: i64,
     settings: &'a CustodyRules,
     record: bool,
     started: Instant,
     started_at: NaiveDateTime,
 }
 
-/// Validates, keeps the findings about the run's firms, and records the run — with `record`,
-/// its findings too, and whatever `also` writes, in the same transaction. Returns the summary
-/// and how long validation took.
-fn judge_and_record(
+/// Records a judged run — with `record`, its findings too, and whatever `also` writes, in the
+/// same transaction. Returns the summary.
+fn record_run(
     conn: &mut DbConnection,
     run: Judged<'_>,
-    also: impl FnOnce(&mut DbConnection, &RunSummary, &super::model::Input) -> Result<(), AppError>,
-) -> Result<(RunSummary, u128), AppError> {
+    also: impl FnOnce(&mut DbConnection, &RunSummary) -> Result<(), AppError>,
+) -> Result<RunSummary, AppError> {
     let settings = run.settings;
-    let validating = Instant::now();
-    let mut findings = validate(&run.input, settings);
-    let validate_ms = validating.elapsed().as_millis();
-    if let Some(firms) = run.firms {
-        let firms: HashSet<&str> = firms.iter().map(String::as_str).collect();
-        findings.retain(|f| scope::touches(f, &firms));
-    }
+    let findings = run.findings;
     let (by_code, by_severity) = tally(&findings);
     let mut summary = RunSummary {
         id: Uuid::now_v7(),
         firm_id: run.summary_firm,
         as_of: settings.as_of,
         recorded: run.record,
-        entries_checked: run.input.entries.len() as i64,
+        entries_checked: run.entries_checked,
         findings_by_code: by_code,
         findings_by_severity: by_severity,
         new_findings: 0,
@@ -227,7 +277,6 @@ fn judge_and_record(
         rule_pack: settings.pack.to_string(),
         incremental: None,
     };
-    let input = run.input;
     // The run and what it changed are one transaction: no finding points at an unrecorded run.
     write_tx(conn, |conn| {
         if run.record {
@@ -237,11 +286,11 @@ fn judge_and_record(
             summary.new_findings = new_findings;
             summary.resolved_findings = resolved;
         }
-        also(conn, &summary, &input)?;
+        also(conn, &summary)?;
         summary.duration_ms = run.started.elapsed().as_millis() as i64;
         store::insert_run(conn, &run_row(&summary, run.run_by, run.started_at)?)
     })?;
-    Ok((summary, validate_ms))
+    Ok(summary)
 }
 
 /// An incremental run of every firm as of `settings.as_of` (now), recorded: re-checks only the
@@ -269,23 +318,26 @@ pub fn run_incremental(
         return run_full_incremental(conn, run_by, settings, fingerprint, started, started_at);
     };
     let input = store::load_scoped_input(conn, &changes.dirty, settings.thresholds)?;
+    let found = judge_scoped(&input, settings, &changes.dirty);
+    let dirty: HashSet<&str> = changes.dirty.iter().map(String::as_str).collect();
+    let next = scope::next_changes(&input, settings, &dirty);
+    drop(input);
     let firms_checked = changes.dirty.len() as i64;
     let total = changes.firms as i64;
-    let (mut summary, _) = judge_and_record(
+    let mut summary = record_run(
         conn,
         Judged {
             run_by,
             summary_firm: None,
             firms: Some(&changes.dirty),
-            input,
+            findings: found.findings,
+            entries_checked: found.entries,
             settings,
             record: true,
             started,
             started_at,
         },
-        |conn, summary, input| {
-            let dirty: HashSet<&str> = changes.dirty.iter().map(String::as_str).collect();
-            let next = scope::next_changes(input, settings, &dirty);
+        |conn, summary| {
             let rows: Vec<watermarks::Watermark> = changes
                 .dirty
                 .iter()
@@ -321,8 +373,8 @@ pub fn run_incremental(
     Ok(summary)
 }
 
-/// The incremental run that has to judge everything: a full run that leaves every firm's
-/// watermark behind.
+/// The incremental run that has to judge everything: a full run (streamed by batches of firms)
+/// that leaves every firm's watermark behind.
 fn run_full_incremental(
     conn: &mut DbConnection,
     run_by: &str,
@@ -333,30 +385,27 @@ fn run_full_incremental(
 ) -> Result<RunSummary, AppError> {
     // The state is read in the same snapshot as the input, so that nothing filed in between
     // counts as seen.
-    let (input, digests, heads) = crate::db::read_snapshot(conn, |conn| {
-        let input = store::load_consistent(conn, settings.thresholds)?;
-        Ok((
-            input,
-            watermarks::input_digests(conn)?,
-            watermarks::all_heads(conn)?,
-        ))
+    let (found, digests, heads) = crate::db::read_snapshot(conn, |conn| {
+        let digests = watermarks::input_digests(conn)?;
+        let heads = watermarks::all_heads(conn)?;
+        Ok((judge_streamed(conn, settings, true)?, digests, heads))
     })?;
     let total = digests.len() as i64;
-    let (mut summary, _) = judge_and_record(
+    let next = found.next;
+    let mut summary = record_run(
         conn,
         Judged {
             run_by,
             summary_firm: None,
             firms: None,
-            input,
+            findings: found.findings,
+            entries_checked: found.entries,
             settings,
             record: true,
             started,
             started_at,
         },
-        |conn, summary, input| {
-            let all: HashSet<&str> = digests.keys().map(String::as_str).collect();
-            let next = scope::next_changes(input, settings, &all);
+        |conn, summary| {
             let rows: Vec<watermarks::Watermark> = digests
                 .iter()
                 .map(|(firm, digest)| watermarks::Watermark {

@@ -41,7 +41,7 @@ impl Rng {
     }
 }
 
-const FIRMS: [&str; 5] = ["f0", "f1", "f2", "f3", "f4"];
+pub(crate) const FIRMS: [&str; 5] = ["f0", "f1", "f2", "f3", "f4"];
 const CHEMICALS: [&str; 3] = ["c1", "c2", "c3"];
 const KINDS: [EntryKind; 8] = [
     EntryKind::Purchase,
@@ -62,7 +62,7 @@ fn hours(h: u64) -> DateTime<Utc> {
     t0() + Duration::hours(h as i64)
 }
 
-fn province(seed: u64, n: usize) -> Input {
+pub(crate) fn province(seed: u64, n: usize) -> Input {
     let mut rng = Rng::new(seed);
     let mut input = Input::default();
     for (i, id) in FIRMS.iter().enumerate() {
@@ -259,7 +259,7 @@ fn about(findings: &[Finding], firms: &HashSet<&str>) -> BTreeSet<String> {
         .collect()
 }
 
-fn settings(as_of_hours: u64) -> CustodyRules {
+pub(crate) fn settings(as_of_hours: u64) -> CustodyRules {
     CustodyRules::defaults(hours(as_of_hours))
 }
 

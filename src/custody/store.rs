@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::model::{
     Declaration, DeclaredBy, Entry, ExternalParty, Firm, Input, Party, Permit, Refusal,
 };
+use super::validator::partition;
 use crate::db::schema::{
     custody_finding_notes, custody_findings, custody_runs, customer_declarations,
     firm_status_changes, firms, ledger_entries, permit_chemicals, permits, shipment_refusals,
@@ -28,25 +29,6 @@ fn bad(what: &str) -> AppError {
 
 /// Firms whose chain does not verify: (firm, first bad seq, the entry there if any).
 type BrokenChains = Vec<(String, i64, Option<String>)>;
-
-/// Groups firms (with their entry counts, in id order) into reads of about `PAGE_ROWS` rows.
-fn pages(counts: &[(String, i64)]) -> Vec<Vec<String>> {
-    let mut pages = Vec::new();
-    let mut page = Vec::new();
-    let mut rows = 0;
-    for (firm, n) in counts {
-        if rows + n > PAGE_ROWS && !page.is_empty() {
-            pages.push(std::mem::take(&mut page));
-            rows = 0;
-        }
-        page.push(firm.clone());
-        rows += n;
-    }
-    if !page.is_empty() {
-        pages.push(page);
-    }
-    pages
-}
 
 /// Verifies the chains of whole firms in one page of rows (firm, seq order) and converts them.
 fn digest(
@@ -383,13 +365,18 @@ fn verify_chains(rows: &[LedgerRow], broken: &mut BrokenChains) {
     }
 }
 
-/// Every entry, firm by firm in seq order, with the firms whose chain does not verify.
-fn load_entries(conn: &mut DbConnection) -> Result<(Vec<Entry>, BrokenChains), AppError> {
-    let counts: Vec<(String, i64)> = ledger_entries::table
+/// Each firm with entries and how many, in id order.
+fn entry_counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(ledger_entries::table
         .group_by(ledger_entries::firm_id)
         .select((ledger_entries::firm_id, diesel::dsl::count_star()))
         .order(ledger_entries::firm_id.asc())
-        .load(conn)?;
+        .load(conn)?)
+}
+
+/// Every entry, firm by firm in seq order, with the firms whose chain does not verify.
+fn load_entries(conn: &mut DbConnection) -> Result<(Vec<Entry>, BrokenChains), AppError> {
+    let counts = entry_counts(conn)?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<LedgerRow>>(1);
     let worker_result = std::thread::scope(|scope| {
@@ -403,7 +390,7 @@ fn load_entries(conn: &mut DbConnection) -> Result<(Vec<Entry>, BrokenChains), A
             Ok::<_, AppError>((entries, broken))
         });
         let mut read: Result<(), AppError> = Ok(());
-        for page in pages(&counts) {
+        for page in partition::batches(&counts, PAGE_ROWS) {
             let rows = ledger_entries::table
                 .filter(ledger_entries::firm_id.eq_any(&page))
                 .order((ledger_entries::firm_id.asc(), ledger_entries::seq.asc()))
@@ -428,6 +415,164 @@ fn load_entries(conn: &mut DbConnection) -> Result<(Vec<Entry>, BrokenChains), A
         read.and(digested)
     });
     worker_result
+}
+
+/// Own entries per batch of a streamed full run: the batch's entries, the rows they are read
+/// from and its partners' entries naming it stay in the tens of MB, whatever the province.
+pub const BATCH_ROWS: i64 = 25_000;
+
+/// One batch as read: its own rows (firm, seq order, for the chains), the other rows its
+/// findings read (`partition::select`), and the refusals of shipments to or from it.
+struct BatchRows {
+    firms: Vec<String>,
+    own: Vec<LedgerRow>,
+    others: Vec<LedgerRow>,
+    refusals: Vec<Refusal>,
+}
+
+/// A full run's input a batch of firms at a time (`validator::partition`), in the snapshot the
+/// caller holds: `each` gets a batch's part, its firms and how many of the part's entries are
+/// theirs. Firms, permits, declarations and the catalog are read once and lent to every batch.
+/// Reading and judging overlap: this thread reads the next batch while another verifies,
+/// converts and judges the last one.
+pub fn stream_consistent(
+    conn: &mut DbConnection,
+    thresholds: &[(&str, i64)],
+    batch_rows: i64,
+    mut each: impl FnMut(&Input, &[String], usize) -> Result<(), AppError> + Send,
+) -> Result<(), AppError> {
+    let mut meta = Input {
+        firms: load_firms(conn, None)?,
+        permits: load_permits(conn, None)?,
+        catalog: crate::chemicals::store::controls(conn, None)?,
+        declarations: declarations(conn, None)?,
+        order_thresholds: order_thresholds(conn, thresholds)?,
+        ..Input::default()
+    };
+    // Every firm, even one without entries: entries naming it tell when its findings change.
+    let mut counts: BTreeMap<String, i64> = meta.firms.keys().map(|f| (f.clone(), 0)).collect();
+    counts.extend(entry_counts(conn)?);
+    let counts: Vec<(String, i64)> = counts.into_iter().collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<BatchRows>(1);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            for batch in rx {
+                let mut part = Input {
+                    refusals: batch.refusals,
+                    ..std::mem::take(&mut meta)
+                };
+                verify_chains(&batch.own, &mut part.broken_chains);
+                let own = batch.own.len();
+                part.entries = entries_of(batch.own.into_iter().chain(batch.others).collect())?;
+                each(&part, &batch.firms, own)?;
+                // The metadata goes back for the next batch; the entries are dropped.
+                meta = Input {
+                    entries: Vec::new(),
+                    refusals: Vec::new(),
+                    broken_chains: Vec::new(),
+                    ..part
+                };
+            }
+            Ok::<_, AppError>(())
+        });
+        let mut read: Result<(), AppError> = Ok(());
+        for firms in partition::batches(&counts, batch_rows) {
+            match read_batch(conn, firms) {
+                Ok(batch) => {
+                    if tx.send(batch).is_err() {
+                        break; // the worker stopped on an error: it says which
+                    }
+                }
+                Err(e) => {
+                    read = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let judged = worker
+            .join()
+            .map_err(|_| AppError::internal("the judging thread panicked"))?;
+        judged.and(read)
+    })
+}
+
+/// Reads one batch's part: the same selection, step by step, as `partition::select`.
+fn read_batch(conn: &mut DbConnection, firms: Vec<String>) -> Result<BatchRows, AppError> {
+    let batch: HashSet<&str> = firms.iter().map(String::as_str).collect();
+    let mut own = Vec::new();
+    for chunk in firms.chunks(IDS_PER_QUERY) {
+        own.extend(
+            ledger_entries::table
+                .filter(ledger_entries::firm_id.eq_any(chunk))
+                .order((ledger_entries::firm_id.asc(), ledger_entries::seq.asc()))
+                .select(LedgerRow::as_select())
+                .load(conn)?,
+        );
+    }
+    let mut others = Gathered::default();
+    let not_ours = |rows: Vec<LedgerRow>| -> Vec<LedgerRow> {
+        rows.into_iter()
+            .filter(|r| !batch.contains(r.firm_id.as_str()))
+            .collect()
+    };
+    // Entries naming the batch: the other ends of its shipments.
+    for chunk in firms.chunks(IDS_PER_QUERY) {
+        let rows = ledger_entries::table
+            .filter(ledger_entries::counterparty_firm_id.eq_any(chunk))
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        others.add(not_ours(rows));
+    }
+    // Transport: every sale naming a document that a loaded sale names.
+    let numbers: BTreeSet<String> = own
+        .iter()
+        .chain(&others.rows)
+        .filter(|r| r.kind == EntryKind::Sale.as_str())
+        .filter_map(|r| r.transport_permit_no.clone())
+        .filter(|n| !n.trim().is_empty())
+        .collect();
+    let numbers: Vec<String> = numbers.into_iter().collect();
+    for chunk in numbers.chunks(IDS_PER_QUERY) {
+        let rows = ledger_entries::table
+            .filter(ledger_entries::transport_permit_no.eq_any(chunk))
+            .filter(ledger_entries::kind.eq(EntryKind::Sale.as_str()))
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        others.add(not_ours(rows));
+    }
+    others.add(reversals_of(conn, &others)?);
+    let mut refusals = Vec::new();
+    for chunk in firms.chunks(IDS_PER_QUERY) {
+        refusals.extend(refusals_about(conn, chunk)?);
+    }
+    refusals.sort_by(|a: &Refusal, b| a.dispatch_id.cmp(&b.dispatch_id));
+    refusals.dedup_by(|a, b| a.dispatch_id == b.dispatch_id);
+    Ok(BatchRows {
+        own,
+        others: others.rows,
+        refusals,
+        firms,
+    })
+}
+
+/// The reversals of gathered rows (a firm reverses only its own entries).
+fn reversals_of(conn: &mut DbConnection, got: &Gathered) -> Result<Vec<LedgerRow>, AppError> {
+    let owners: BTreeSet<&str> = got.rows.iter().map(|r| r.firm_id.as_str()).collect();
+    let owners: Vec<&str> = owners.into_iter().collect();
+    let mut out = Vec::new();
+    for chunk in owners.chunks(IDS_PER_QUERY) {
+        let rows: Vec<LedgerRow> = ledger_entries::table
+            .filter(ledger_entries::firm_id.eq_any(chunk))
+            .filter(ledger_entries::reverses.is_not_null())
+            .select(LedgerRow::as_select())
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .filter(|r| r.reverses.as_ref().is_some_and(|t| got.ids.contains(t))),
+        );
+    }
+    Ok(out)
 }
 
 /// Ids per `eq_any`: well below the parameter limits of both backends.

@@ -359,3 +359,81 @@ fn incremental_runs_after_random_filings_find_what_a_full_run_finds() {
         assert!(partial >= 5, "{partial} of 10 runs were incremental");
     });
 }
+
+/// One batch as the store read it or as `partition::select` defines it: its firms, its
+/// entries, refusals and broken chains (by id).
+type BatchView = (
+    Vec<String>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+    Vec<(String, i64)>,
+);
+
+fn view(firms: &[String], part: &custody::model::Input) -> BatchView {
+    (
+        firms.to_vec(),
+        part.entries.iter().map(|e| e.id.to_string()).collect(),
+        part.refusals
+            .iter()
+            .map(|r| r.dispatch_id.to_string())
+            .collect(),
+        part.broken_chains
+            .iter()
+            .map(|(f, seq, _)| (f.clone(), *seq))
+            .collect(),
+    )
+}
+
+#[test]
+fn a_full_run_reads_the_province_by_batches_of_firms_and_finds_what_validate_finds() {
+    use custody::validator::partition;
+    each_backend(|app| {
+        let mut conn = app.direct_connection();
+        let options = DemoOptions {
+            firms: 25,
+            months: 2,
+            seed: 12,
+            end: Utc::now(),
+            break_one_chain: true,
+        };
+        generate(&mut conn, &options).expect("the demo is generated");
+        let settings = rules();
+        let input = custody::store::load_input(&mut conn, settings.thresholds).unwrap();
+        let expected = custody::validate(&input, &settings);
+        assert!(expected.len() >= 20, "{} findings", expected.len());
+        // Small batches, so that the province takes several.
+        let mut read: Vec<BatchView> = Vec::new();
+        let mut found = Vec::new();
+        let mut own_total = 0;
+        precursor_registry::db::read_snapshot(&mut conn, |conn| {
+            custody::store::stream_consistent(conn, settings.thresholds, 300, |part, firms, own| {
+                let batch: std::collections::HashSet<&str> =
+                    firms.iter().map(String::as_str).collect();
+                read.push(view(firms, part));
+                found.extend(partition::validate_batch(part, &settings, &batch, None));
+                own_total += own;
+                Ok(())
+            })
+        })
+        .unwrap();
+        assert!(read.len() > 3, "{} batches", read.len());
+        assert_eq!(own_total, input.entries.len());
+        for (firms, ..) in &read {
+            let batch = firms.iter().map(String::as_str).collect();
+            let defined = view(firms, &partition::select(&input, &batch));
+            assert!(
+                read.contains(&defined),
+                "batch {firms:?} differs from its definition"
+            );
+            assert!(defined.1.len() < input.entries.len());
+        }
+        assert_eq!(partition::merge(found), expected);
+        // Through the API: a full run records exactly these, having checked every entry.
+        let regulator = app.regulator();
+        let r = app.post("/api/v1/custody/validations", Some(&regulator), &json!({}));
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["entries_checked"], json!(input.entries.len()));
+        let identities: BTreeSet<String> = expected.iter().map(|f| f.identity()).collect();
+        assert_eq!(open_findings(app, &regulator, None), identities);
+    });
+}

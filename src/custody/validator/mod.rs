@@ -13,6 +13,7 @@ mod balances;
 mod declarations;
 mod documents;
 mod matching;
+pub mod partition;
 mod permits;
 pub mod scope;
 mod shipments;
