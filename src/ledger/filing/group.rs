@@ -92,6 +92,8 @@ impl FilingTx for Grouped<'_, '_> {
         if let Some(firm) = self.group.firms.get(&firm_id) {
             return Ok(firm.clone());
         }
+        // The routes queue a filing under its firm's id, locked when the group began; any other
+        // firm is locked here (after the group's firms, as other filings lock theirs).
         if self.group.locked.insert(firm_id.to_string()) {
             store::lock_firm(self.conn, firm_id)?;
         }
