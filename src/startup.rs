@@ -68,10 +68,11 @@ impl Application {
             trust_forwarded_for: settings.trust_forwarded_for,
         });
         let metrics = web::Data::new(Metrics::default());
-        let filings = web::Data::new(crate::db::group::GroupCommit::start(
+        let filings = web::Data::new(crate::db::group::GroupCommit::<
+            crate::ledger::filing::FilingGroup,
+        >::start(
             db.get_ref().clone(),
             settings.group_commit,
-            crate::ledger::store::lock_firms,
             metrics.clone().into_inner(),
         )?);
         let occurred_at_floor = web::Data::new(settings.occurred_at_floor);

@@ -99,6 +99,21 @@ pub fn record(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), AppError
     Ok(())
 }
 
+/// Several lines in one statement per 500 (a group commit's filings).
+pub fn record_many(conn: &mut DbConnection, rows: &[ActivityRow]) -> Result<(), AppError> {
+    for chunk in rows.chunks(500) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(activity_log::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(activity_log::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Activity {
     pub id: Uuid,

@@ -1,11 +1,12 @@
 //! Group commit: small writes that arrive together share one transaction and so one commit (one
-//! fsync of SQLite's WAL, one WAL flush of PostgreSQL) instead of one each. Each write runs in its
-//! own savepoint, so a refused one fails alone, and each writer is answered only after the
-//! commit: what was acknowledged is as durable as before.
+//! fsync of SQLite's WAL, one WAL flush of PostgreSQL) instead of one each. The writes share a
+//! state (`GroupState`) that keeps what they write until the group's end, so each costs only its
+//! reads, and a refused one is undone in that state and fails alone; each writer is answered only
+//! after the commit: what was acknowledged is as durable as before.
 //!
 //! A writer thread per shard takes what is queued (up to `max_group`, waiting at most `wait` for
-//! more), orders it by key (the firm, on PostgreSQL locked in that order by `prelude`, so groups
-//! on several servers never deadlock) and runs it.
+//! more), orders it by key (the firm, on PostgreSQL locked in that order by `GroupState::begin`,
+//! so groups on several servers never deadlock) and runs it.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -37,33 +38,44 @@ impl GroupSettings {
     }
 }
 
-/// Runs before a group's writes, inside its transaction, with the group's keys in order.
-pub type Prelude = fn(&mut DbConnection, &[&str]) -> Result<(), AppError>;
+/// What the writes of one group share inside its transaction. The group commits what its writes
+/// left in the state (`finish`); a write that fails is undone in the state (`undo` to its `mark`),
+/// so a refused write fails alone without a savepoint, as long as writes only *read* through the
+/// connection and write through the state.
+pub trait GroupState: Sized + 'static {
+    /// Where a write begins, to return to if it fails.
+    type Mark;
+    /// Opens the group inside its transaction, with its keys in order (e.g. locks them).
+    fn begin(conn: &mut DbConnection, keys: &[&str]) -> Result<Self, AppError>;
+    fn mark(&self) -> Self::Mark;
+    fn undo(&mut self, mark: Self::Mark);
+    /// Writes what the group's writes left, before the commit.
+    fn finish(self, conn: &mut DbConnection) -> Result<(), AppError>;
+}
 
 /// Answers one writer once its group's fate is known: `None` if it committed.
 type Deliver = Box<dyn FnOnce(Option<&AppError>) + Send>;
 
-/// Runs a write in its savepoint; how to answer its writer.
-type Run = Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>;
+/// Runs a write against the group's state; how to answer its writer.
+type Run<S> = Box<dyn FnOnce(&mut DbConnection, &mut S) -> Deliver + Send>;
 
-struct Write {
+struct Write<S> {
     key: String,
-    run: Run,
+    run: Run<S>,
 }
 
 /// The queues of the writer threads; cloned into every HTTP worker.
-pub struct GroupCommit {
+pub struct GroupCommit<S> {
     db: Db,
-    shards: Vec<Sender<Write>>,
+    shards: Vec<Sender<Write<S>>>,
 }
 
-impl GroupCommit {
+impl<S: GroupState> GroupCommit<S> {
     pub fn start(
         db: Db,
         settings: GroupSettings,
-        prelude: Prelude,
         metrics: Arc<Metrics>,
-    ) -> Result<GroupCommit, String> {
+    ) -> Result<GroupCommit<S>, String> {
         let mut shards = Vec::new();
         if settings.max_group > 0 {
             for n in 0..settings.writers.max(1) {
@@ -71,7 +83,7 @@ impl GroupCommit {
                 let (db, metrics) = (db.clone(), metrics.clone());
                 std::thread::Builder::new()
                     .name(format!("group-commit-{n}"))
-                    .spawn(move || writer(db, writes, settings, prelude, &metrics))
+                    .spawn(move || writer(db, writes, settings, &metrics))
                     .map_err(|e| format!("cannot start the group-commit writer: {e}"))?;
                 shards.push(queue);
             }
@@ -80,23 +92,29 @@ impl GroupCommit {
     }
 
     /// Runs `work` in a group with the writes queued beside it (blocking: call it off the async
-    /// executor). Its result is returned once the group has committed.
-    ///
-    /// `work` must be atomic by itself: begin it with `write_tx`, which inside the group's
-    /// transaction is a savepoint, so that its error rolls back only `work` (as `filing::file`
-    /// does). The group adds no savepoint of its own: one per write is enough, and PostgreSQL
-    /// caches only 64 subtransactions per transaction (beyond, snapshots look them up on disk).
+    /// executor). Its result is returned once the group has committed. `work` reads through the
+    /// connection and writes through the state (see [`GroupState`]); if it fails, the state is
+    /// returned to where it began. With grouping off, `work` is a group of one.
     pub fn run<T, F>(&self, key: &str, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &mut S) -> Result<T, AppError> + Send + 'static,
     {
         if self.shards.is_empty() {
-            return write_tx(&mut *self.db.get()?, work);
+            return write_tx(&mut *self.db.get()?, |conn| {
+                let mut state = S::begin(conn, &[key])?;
+                let done = work(conn, &mut state)?;
+                state.finish(conn)?;
+                Ok(done)
+            });
         }
         let (answer, answered) = mpsc::sync_channel(1);
-        let run = Box::new(move |conn: &mut DbConnection| {
-            let result = work(conn);
+        let run = Box::new(move |conn: &mut DbConnection, state: &mut S| {
+            let mark = state.mark();
+            let result = work(conn, state);
+            if result.is_err() {
+                state.undo(mark);
+            }
             let deliver: Deliver = Box::new(move |failed: Option<&AppError>| {
                 let _ = answer.send(match failed {
                     Some(e) => Err(AppError::Unavailable(format!("not stored: {e}"))),
@@ -127,11 +145,10 @@ fn shard_of(key: &str, shards: usize) -> usize {
     (hasher.finish() % shards as u64) as usize
 }
 
-fn writer(
+fn writer<S: GroupState>(
     db: Db,
-    writes: Receiver<Write>,
+    writes: Receiver<Write<S>>,
     settings: GroupSettings,
-    prelude: Prelude,
     metrics: &Metrics,
 ) {
     while let Ok(first) = writes.recv() {
@@ -139,8 +156,7 @@ fn writer(
         metrics.observe_group(group.len());
         // A panicking write must not take the writer with it: the group is lost (its writers
         // are answered with an error), the connection is discarded by the pool, the next goes on.
-        let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit(&db, group, prelude)));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit(&db, group)));
         if outcome.is_err() {
             tracing::error!("a write panicked; its group was rolled back");
         }
@@ -149,7 +165,11 @@ fn writer(
 
 /// The first write and whatever else is queued, up to the group's size, waiting at most
 /// `settings.wait` for more.
-fn gather(first: Write, writes: &Receiver<Write>, settings: GroupSettings) -> Vec<Write> {
+fn gather<S>(
+    first: Write<S>,
+    writes: &Receiver<Write<S>>,
+    settings: GroupSettings,
+) -> Vec<Write<S>> {
     let mut group = vec![first];
     let deadline = Instant::now() + settings.wait;
     while group.len() < settings.max_group {
@@ -171,8 +191,9 @@ fn gather(first: Write, writes: &Receiver<Write>, settings: GroupSettings) -> Ve
     group
 }
 
-/// One transaction for the group, one savepoint per write; then every writer is answered.
-fn commit(db: &Db, mut group: Vec<Write>, prelude: Prelude) {
+/// One transaction for the group, its writes run one after the other against its state; then
+/// every writer is answered.
+fn commit<S: GroupState>(db: &Db, mut group: Vec<Write<S>>) {
     // Stable: one key's writes keep their order.
     group.sort_by(|a, b| a.key.cmp(&b.key));
     let mut keys: Vec<String> = group.iter().map(|w| w.key.clone()).collect();
@@ -181,11 +202,11 @@ fn commit(db: &Db, mut group: Vec<Write>, prelude: Prelude) {
     let outcome = db.get().and_then(|mut conn| {
         write_tx(&mut conn, |conn| {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            prelude(conn, &keys)?;
+            let mut state = S::begin(conn, &keys)?;
             for write in group.drain(..) {
-                delivers.push((write.run)(conn));
+                delivers.push((write.run)(conn, &mut state));
             }
-            Ok(())
+            state.finish(conn)
         })
     });
     if let Err(e) = &outcome {

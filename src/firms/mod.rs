@@ -129,7 +129,7 @@ impl ChangeFirmStatusRequest {
 }
 
 /// A firm as regulators and the firm itself see it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Firm {
     pub id: Uuid,
     pub name: String,

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::entry::EntryRequest;
-use super::filing::{self, Filed, Submission};
+use super::filing::{self, Filed, FilingGroup, FilingTx, Grouped, Submission};
 use super::proof::{ExportQuery, InclusionProof, LedgerExport, ProofQuery};
 use super::{Inventory, LedgerEntry, LedgerFormat, LedgerQuery, Receipt, VerifyReport};
 use crate::auth::AuthUser;
@@ -69,10 +69,38 @@ fn admit_filing(admission: &FilingAdmission, who: &AuthUser) -> Result<(), AppEr
     admission.admit(who.user_id)
 }
 
-/// What the three filing routes share; they differ only in their body and how it is read.
+/// How a filing reaches the database: in a write transaction of its own, or in a group commit
+/// with the single filings that arrive beside it (`db::group`).
+enum Via {
+    Alone(web::Data<Db>),
+    Grouped(web::Data<GroupCommit<FilingGroup>>),
+}
+
+impl Via {
+    /// Runs `work` (blocking, off the executor) and answers once its transaction committed.
+    async fn run<W>(self, firm_id: Uuid, work: W) -> Result<Filed, AppError>
+    where
+        W: FnOnce(&mut dyn FilingTx) -> Result<Filed, AppError> + Send + 'static,
+    {
+        match self {
+            Via::Alone(db) => db.run(move |conn| filing::alone(conn, work)).await,
+            Via::Grouped(filings) => {
+                web::block(move || {
+                    filings.run(&firm_id.to_string(), move |conn, group| {
+                        work(&mut Grouped { conn, group })
+                    })
+                })
+                .await?
+            }
+        }
+    }
+}
+
+/// What the filing routes share; they differ only in their body, how it is read and the way
+/// (`via`) the filing reaches the database.
 #[allow(clippy::too_many_arguments)] // each piece is an extractor's, passed on as it came
 async fn file<B, S>(
-    db: &Db,
+    via: Via,
     who: AuthUser,
     firm_id: Uuid,
     req: &HttpRequest,
@@ -88,11 +116,11 @@ where
     admit_filing(admission, &who)?;
     let key = idempotency_key(req)?;
     let log = crate::activity::ActivityRow::created(req, &who);
-    let filed = db
-        .run(move |conn| {
+    let filed = via
+        .run(firm_id, move |tx| {
             let submission = submission(&body);
-            filing::file(
-                conn,
+            filing::file_in(
+                tx,
                 &who,
                 firm_id,
                 submission,
@@ -127,9 +155,10 @@ pub struct Receipts {
     security(("bearer" = [])))]
 ///
 /// Filings that arrive together are committed together (group commit, `db::group`): each is
-/// checked and chained in its own savepoint and answered after the shared commit.
+/// checked and chained in turn, its rows written with the group's, and answered after the shared
+/// commit.
 pub async fn file_one(
-    filings: web::Data<GroupCommit>,
+    filings: web::Data<GroupCommit<FilingGroup>>,
     who: AuthUser,
     firm_id: web::Path<Uuid>,
     req: HttpRequest,
@@ -137,26 +166,17 @@ pub async fn file_one(
     floor: web::Data<OccurredAtFloor>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    admit_filing(&admission, &who)?;
-    let key = idempotency_key(&req)?;
-    let log = crate::activity::ActivityRow::created(&req, &who);
-    let (firm_id, body, floor) = (firm_id.into_inner(), body.into_inner(), **floor);
-    let filed = web::block(move || {
-        filings.run(&firm_id.to_string(), move |conn| {
-            let submission = Submission::Entry(&body);
-            filing::file(
-                conn,
-                &who,
-                firm_id,
-                submission,
-                floor,
-                key.as_deref(),
-                Some(log),
-            )
-        })
-    })
-    .await??;
-    Ok(filed_response(filed))
+    file(
+        Via::Grouped(filings),
+        who,
+        firm_id.into_inner(),
+        &req,
+        &admission,
+        **floor,
+        body.into_inner(),
+        |b| Submission::Entry(b),
+    )
+    .await
 }
 
 /// File up to 1000 entries at once, all or nothing; a 422 names each bad item by index.
@@ -177,7 +197,7 @@ pub async fn file_batch(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     file(
-        &db,
+        Via::Alone(db),
         who,
         firm_id.into_inner(),
         &req,
@@ -210,7 +230,7 @@ pub async fn import(
     let is_xlsx = header_text(&req, header::CONTENT_TYPE)
         .is_some_and(|t| t.starts_with(crate::workbook::CONTENT_TYPE));
     file(
-        &db,
+        Via::Alone(db),
         who,
         firm_id.into_inner(),
         &req,

@@ -383,22 +383,36 @@ pub fn find_idempotent(
     }))
 }
 
-pub fn save_idempotent(
+/// A new filing's answer, kept for retries with its key.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub firm_id: String,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub response_status: i32,
+    pub response_body: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn save_idempotent(conn: &mut DbConnection, row: &IdempotencyRow) -> Result<(), AppError> {
+    save_idempotent_many(conn, std::slice::from_ref(row))
+}
+
+/// Several answers in one statement per `INSERT_CHUNK` (a group commit's).
+pub fn save_idempotent_many(
     conn: &mut DbConnection,
-    firm_id: Uuid,
-    key: &str,
-    response: &StoredResponse,
-    at: NaiveDateTime,
+    rows: &[IdempotencyRow],
 ) -> Result<(), AppError> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::firm_id.eq(firm_id.to_string()),
-            idempotency_keys::idempotency_key.eq(key),
-            idempotency_keys::request_hash.eq(&response.request_hash),
-            idempotency_keys::response_status.eq(response.status),
-            idempotency_keys::response_body.eq(&response.body),
-            idempotency_keys::created_at.eq(at),
-        ))
-        .execute(conn)?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(idempotency_keys::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(idempotency_keys::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
     Ok(())
 }

@@ -73,17 +73,31 @@ pub fn tree_size(conn: &mut DbConnection) -> Result<u64, AppError> {
     size_of(size)
 }
 
+/// The size of the tree, its head locked until the transaction ends (PostgreSQL; SQLite has one
+/// writer): the next leaf appended in this transaction gets this index.
+pub fn locked_size(conn: &mut DbConnection) -> Result<u64, AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        let head: LockedHead =
+            diesel::sql_query("SELECT tree_size FROM merkle_head WHERE id = 1 FOR UPDATE")
+                .get_result(pg)?;
+        return size_of(head.tree_size);
+    }
+    tree_size(conn)
+}
+
+#[derive(QueryableByName)]
+struct LockedHead {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    tree_size: i64,
+}
+
 /// Appends `leaves` in order inside the caller's transaction and returns their leaf indexes.
 /// The head is the one point of order: PostgreSQL locks its row; SQLite has one writer.
 pub fn append(conn: &mut DbConnection, leaves: &[Leaf<'_>]) -> Result<Vec<u64>, AppError> {
     if leaves.is_empty() {
         return Ok(Vec::new());
     }
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT tree_size FROM merkle_head WHERE id = 1 FOR UPDATE")
-            .execute(pg)?;
-    }
-    let size = tree_size(conn)?;
+    let size = locked_size(conn)?;
     let mut frontier = frontier(conn, size)?;
     let mut nodes = Vec::with_capacity(leaves.len() * 2);
     let mut rows = Vec::with_capacity(leaves.len());

@@ -1,13 +1,14 @@
 //! Group commit (`db::group`): single filings that arrive together share one transaction; each
-//! is checked in its own savepoint, so a refused filing fails alone and the others' chains stay
-//! gapless. (kill -9 during groups: `crash.rs`; three servers on one database: `servers.rs`.)
+//! only reads until the group's end and a refused one is undone in the group, so it fails alone
+//! and the others' chains stay gapless. (kill -9 during groups: `crash.rs`; three servers on one database: `servers.rs`.)
 
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{each_backend, TestApp};
-use crate::ledger::chain;
+use crate::helpers::{each_backend, each_backend_with, TestApp};
+use crate::ledger::{chain, with_key};
+use precursor_registry::config::Settings;
 
 fn production(chemical: &str, quantity: usize) -> Value {
     json!({"kind": "production", "chemical_id": chemical, "lot": "G", "quantity": quantity.to_string(),
@@ -145,5 +146,46 @@ fn filers_of_several_firms_share_commits_and_keep_every_chain_gapless() {
             );
             assert_eq!(verify.body["ok"].as_bool(), Some(true), "{}", verify.text);
         }
+    });
+}
+
+#[test]
+fn one_idempotency_key_sent_by_many_at_once_files_once() {
+    // Each group waits for more, so that the requests land in one or two groups.
+    let wait = |s: &mut Settings| s.group_commit.wait = std::time::Duration::from_millis(50);
+    each_backend_with(wait, |app| {
+        let c = chain(app);
+        let path = format!("/api/v1/firms/{}/ledger", c.seller);
+        // Two requests under one key, sent 24 times at once: retries that land in the same group
+        // as the first must be answered from the group, not filed again.
+        let bodies = [production(&c.acetone, 7), production(&c.acetone, 8)];
+        let answers: Mutex<Vec<(usize, u16, String)>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for i in 0..24 {
+                let (path, token, answers, body) =
+                    (&path, &c.seller_clerk, &answers, &bodies[i % 3 / 2]);
+                scope.spawn(move || {
+                    let r = with_key(app, path, token, "one-key", body);
+                    answers.lock().unwrap().push((i % 3 / 2, r.status, r.text));
+                });
+            }
+        });
+        let answers = answers.into_inner().unwrap();
+        let filed = app.entries(&c.seller_clerk, &c.seller);
+        assert_eq!(filed.len(), 1, "filed once: {answers:?}");
+        let winner = answers
+            .iter()
+            .find(|a| a.1 == 201)
+            .expect("one answered 201");
+        for (body, status, text) in &answers {
+            if *body == winner.0 {
+                assert_eq!((*status, text), (201, &winner.2), "the first answer again");
+            } else {
+                assert_eq!(*status, 422, "{text}");
+                assert!(text.contains("idempotency_key_reused"), "{text}");
+            }
+        }
+        let entry: Value = serde_json::from_str(&winner.2).unwrap();
+        assert_eq!(entry["id"], filed[0]["id"]);
     });
 }

@@ -43,7 +43,7 @@ fn file(app: &TestApp, token: &str, firm: &str, entry: &Value) -> crate::helpers
     app.post(&format!("/api/v1/firms/{firm}/ledger"), Some(token), entry)
 }
 
-fn with_key(
+pub(crate) fn with_key(
     app: &TestApp,
     path: &str,
     token: &str,

@@ -7,11 +7,10 @@ use uuid::Uuid;
 use super::submission::Item;
 use super::validate::Checked;
 use crate::auth::Principal;
-use crate::db::DbConnection;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::ledger::chain::{self, GENESIS};
-use crate::ledger::{store, LedgerRow};
+use crate::ledger::LedgerRow;
 
 /// The end of a firm's chain, where the next entry is linked, and who files it when.
 pub struct ChainHead {
@@ -23,14 +22,14 @@ pub struct ChainHead {
 }
 
 impl ChainHead {
-    /// The head as stored: the last entry's seq and hash, or genesis for an empty ledger.
-    pub fn read(
-        conn: &mut DbConnection,
+    /// The head after `last` (the last entry's seq and hash), or genesis for an empty ledger.
+    pub fn after(
+        last: Option<(i64, String)>,
         firm_id: Uuid,
         who: &Principal,
         now: DateTime<Utc>,
     ) -> Result<ChainHead, AppError> {
-        let (seq, prev) = match store::head(conn, firm_id)? {
+        let (seq, prev) = match last {
             Some((seq, hash)) => (
                 seq,
                 chain::parse_hash(&hash)

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::ledger::store::{self, LedgerRow, StoredResponse};
+use crate::ledger::store::{self, IdempotencyRow, LedgerRow};
 
 /// What a filing answered: replayed from an earlier request with the same key, or new.
 pub enum Filed {
@@ -51,10 +51,21 @@ impl Idempotency {
         conn: &mut DbConnection,
         firm_id: Uuid,
     ) -> Result<Option<Filed>, AppError> {
-        let Some(earlier) = store::find_idempotent(conn, firm_id, &self.key)? else {
-            return Ok(None);
-        };
-        if earlier.request_hash != self.request_hash {
+        match store::find_idempotent(conn, firm_id, &self.key)? {
+            Some(earlier) => self.replay_of(earlier.request_hash, earlier.status, earlier.body),
+            None => Ok(None),
+        }
+    }
+
+    /// The earlier answer to this key (given to a request with `request_hash`), if this request
+    /// is the same.
+    pub fn replay_of(
+        &self,
+        request_hash: String,
+        status: i32,
+        body: String,
+    ) -> Result<Option<Filed>, AppError> {
+        if request_hash != self.request_hash {
             return Err(AppError::field(
                 "Idempotency-Key",
                 "idempotency_key_reused",
@@ -62,24 +73,20 @@ impl Idempotency {
             ));
         }
         Ok(Some(Filed::Replayed {
-            status: earlier.status as u16,
-            body: earlier.body,
+            status: status as u16,
+            body,
         }))
     }
 
-    /// Keeps the answer of a new filing (always a 201) for retries.
-    pub fn save(
-        &self,
-        conn: &mut DbConnection,
-        firm_id: Uuid,
-        body: &str,
-        at: NaiveDateTime,
-    ) -> Result<(), AppError> {
-        let stored = StoredResponse {
+    /// The row that keeps the answer of a new filing (always a 201) for retries.
+    pub fn row(&self, firm_id: Uuid, body: &str, at: NaiveDateTime) -> IdempotencyRow {
+        IdempotencyRow {
+            firm_id: firm_id.to_string(),
+            idempotency_key: self.key.clone(),
             request_hash: self.request_hash.clone(),
-            status: 201,
-            body: body.to_string(),
-        };
-        store::save_idempotent(conn, firm_id, &self.key, &stored, at)
+            response_status: 201,
+            response_body: body.to_string(),
+            created_at: at,
+        }
     }
 }

@@ -3,14 +3,16 @@
 //! (`validate`), the links of the chain (`chaining`), at most once per key (`idempotency`).
 
 mod chaining;
+mod group;
 mod idempotency;
 mod submission;
+mod tx;
 mod validate;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::store::{self, LedgerRow};
+use super::store::LedgerRow;
 use crate::activity::ActivityRow;
 use crate::auth::{policy, Principal};
 use crate::db::{write_tx, DbConnection};
@@ -18,8 +20,10 @@ use crate::domain::time::{self, OccurredAtFloor};
 use crate::error::{AppError, FieldError};
 use crate::firms;
 use chaining::ChainHead;
+pub use group::{FilingGroup, Grouped};
 pub use idempotency::{Filed, Idempotency};
 pub use submission::{Item, Parsed, Prepared, Submission, MAX_BATCH};
+pub use tx::{Alone, FilingTx};
 use validate::LedgerState;
 
 /// Files into `firm_id`'s ledger in one transaction: all or nothing, and at most once per
@@ -78,33 +82,105 @@ pub fn file_then(
     still_due: impl FnOnce(&mut DbConnection) -> Result<(), AppError>,
     then: impl FnOnce(&mut DbConnection, &[LedgerRow]) -> Result<(), AppError>,
 ) -> Result<Filed, AppError> {
-    let idempotency = key.map(|k| submission.idempotency(k)).transpose()?;
-    policy::file_for_firm(who, firm_id)?;
-    let now = time::now();
+    let filing = Filing::new(who, firm_id, submission, floor, key, log)?;
     write_tx(conn, |conn| {
-        store::lock_firm(conn, firm_id)?;
-        let firm = firms::require(conn, firm_id)?;
+        filing.run(&mut Alone { conn }, still_due, then)
+    })
+}
+
+/// Files through `tx` (a transaction of its own, or a group commit's): as [`file`], with the
+/// transaction left to the caller.
+pub fn file_in(
+    tx: &mut dyn FilingTx,
+    who: &Principal,
+    firm_id: Uuid,
+    submission: Submission<'_>,
+    floor: OccurredAtFloor,
+    key: Option<&str>,
+    log: Option<ActivityRow>,
+) -> Result<Filed, AppError> {
+    Filing::new(who, firm_id, submission, floor, key, log)?.run(tx, |_| Ok(()), |_, _| Ok(()))
+}
+
+/// Runs `work` in a write transaction of its own (what [`file`] does around [`file_in`]).
+pub fn alone<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut dyn FilingTx) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    write_tx(conn, |conn| work(&mut Alone { conn }))
+}
+
+/// A filing whose request is checked (who may file, the idempotency key), to run in a write
+/// transaction.
+struct Filing<'a> {
+    who: &'a Principal,
+    firm_id: Uuid,
+    submission: Submission<'a>,
+    floor: OccurredAtFloor,
+    idempotency: Option<Idempotency>,
+    log: Option<ActivityRow>,
+}
+
+impl<'a> Filing<'a> {
+    fn new(
+        who: &'a Principal,
+        firm_id: Uuid,
+        submission: Submission<'a>,
+        floor: OccurredAtFloor,
+        key: Option<&str>,
+        log: Option<ActivityRow>,
+    ) -> Result<Filing<'a>, AppError> {
+        let idempotency = key.map(|k| submission.idempotency(k)).transpose()?;
+        policy::file_for_firm(who, firm_id)?;
+        Ok(Filing {
+            who,
+            firm_id,
+            submission,
+            floor,
+            idempotency,
+            log,
+        })
+    }
+
+    /// The filing's body, the same in every transaction: the firm's filers serialized, a retry
+    /// answered, the items checked and chained, then stored with their answer and log line.
+    fn run(
+        self,
+        tx: &mut dyn FilingTx,
+        still_due: impl FnOnce(&mut DbConnection) -> Result<(), AppError>,
+        then: impl FnOnce(&mut DbConnection, &[LedgerRow]) -> Result<(), AppError>,
+    ) -> Result<Filed, AppError> {
+        let Filing {
+            who,
+            firm_id,
+            submission,
+            floor,
+            idempotency,
+            log,
+        } = self;
+        let now = time::now();
+        let firm = tx.firm(firm_id)?;
         if let Some(idem) = &idempotency {
-            if let Some(earlier) = idem.replay(conn, firm_id)? {
+            if let Some(earlier) = tx.replay(firm_id, idem)? {
                 return Ok(earlier);
             }
         }
-        still_due(conn)?;
-        let Parsed { items, errors } = submission.items(conn, time::from_db(now), floor)?;
+        still_due(tx.conn())?;
+        let Parsed { items, errors } = submission.items(tx.conn(), time::from_db(now), floor)?;
         validate::firm_may_file(&firm, &items)?;
-        let rows = check_and_chain(conn, who, &firm, &items, errors, time::from_db(now))?;
-        let leaves = store::insert(conn, &rows)?;
-        then(conn, &rows)?;
+        let rows = check_and_chain(tx, who, &firm, &items, errors, time::from_db(now))?;
+        let leaves = tx.store(&rows)?;
+        then(tx.conn(), &rows)?;
         let body = submission.render(&rows, &leaves, who)?;
         if let Some(idem) = &idempotency {
-            idem.save(conn, firm_id, &body, now)?;
+            tx.keep(firm_id, idem, &body, now)?;
         }
         // The filing and its line in the activity log commit together (one commit, one fsync).
         if let Some(row) = &log {
-            crate::activity::record(conn, row)?;
+            tx.log(row)?;
         }
         Ok(Filed::New { rows, body })
-    })
+    }
 }
 
 /// Every check `file` makes, and nothing stored: how many entries the submission would file,
@@ -121,21 +197,22 @@ pub fn check(
     let firm = firms::require(conn, firm_id)?;
     let Parsed { items, errors } = submission.items(conn, now, floor)?;
     validate::firm_may_file(&firm, &items)?;
-    Ok(check_and_chain(conn, who, &firm, &items, errors, now)?.len())
+    let mut tx = Alone { conn };
+    Ok(check_and_chain(&mut tx, who, &firm, &items, errors, now)?.len())
 }
 
 /// Checks every item against the ledger and chains those that pass. `errors` are the items'
 /// parse errors; the answer lists them and every check's error, or gives the rows to store.
 fn check_and_chain(
-    conn: &mut DbConnection,
+    tx: &mut dyn FilingTx,
     who: &Principal,
     firm: &firms::Firm,
     items: &[Item],
     mut errors: Vec<FieldError>,
     now: DateTime<Utc>,
 ) -> Result<Vec<LedgerRow>, AppError> {
-    let mut state = LedgerState::load(conn, firm, items)?;
-    let mut head = ChainHead::read(conn, firm.id, who, now)?;
+    let mut state = LedgerState::load(tx, firm, items)?;
+    let mut head = ChainHead::after(tx.head(firm.id)?, firm.id, who, now)?;
     let mut rows = Vec::with_capacity(items.len());
     for item in items {
         match state.check(item) {

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::submission::Item;
-use crate::db::DbConnection;
+use super::tx::FilingTx;
 use crate::domain::{EntryKind, FirmStatus};
 use crate::error::{AppError, FieldError};
 use crate::firms::Firm;
@@ -65,9 +65,10 @@ pub struct LedgerState<'a> {
 }
 
 impl<'a> LedgerState<'a> {
-    /// Reads what the checks of `items` need: their chemicals, counterparties and reversal targets.
+    /// Reads what the checks of `items` need: their chemicals, counterparties and reversal
+    /// targets, and the entries filed before them in this transaction but not yet stored.
     pub fn load(
-        conn: &mut DbConnection,
+        tx: &mut dyn FilingTx,
         firm: &'a Firm,
         items: &[Item],
     ) -> Result<LedgerState<'a>, AppError> {
@@ -77,7 +78,7 @@ impl<'a> LedgerState<'a> {
             .filter_map(|i| i.entry.chemical_id)
             .map(|c| c.to_string())
             .collect();
-        let catalog = crate::chemicals::store::controls(conn, Some(&chemical_ids))?;
+        let catalog = tx.controls(&chemical_ids)?;
         let counterparty_ids: Vec<String> = items
             .iter()
             .filter_map(|i| match &i.entry.counterparty {
@@ -85,30 +86,32 @@ impl<'a> LedgerState<'a> {
                 _ => None,
             })
             .collect();
-        let registered = store::registered_firms(conn, &counterparty_ids)?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let registered = tx.registered(&counterparty_ids)?;
         let target_ids: Vec<String> = items
             .iter()
             .filter_map(|i| i.entry.reverses)
             .map(|r| r.to_string())
             .collect();
         let mut targets = HashMap::new();
-        for row in store::find_many(conn, firm.id, &target_ids)? {
+        for row in store::find_many(tx.conn(), firm.id, &target_ids)? {
             targets.insert(row.id.clone(), Target::of(&row)?);
         }
-        let reversed = store::reversed_among(conn, firm.id, &target_ids)?
+        let reversed = store::reversed_among(tx.conn(), firm.id, &target_ids)?
             .into_iter()
             .collect();
-        Ok(LedgerState {
+        let mut state = LedgerState {
             firm,
             firm_id: firm.id.to_string(),
             catalog,
             registered,
             targets,
             reversed,
-        })
+        };
+        let firm_id = state.firm_id.clone();
+        for row in tx.unstored().iter().filter(|r| r.firm_id == firm_id) {
+            state.record_row(row)?;
+        }
+        Ok(state)
     }
 
     /// Checks one item; every problem of it is reported, named under its prefix.
@@ -143,6 +146,15 @@ impl<'a> LedgerState<'a> {
             quantity: row.quantity,
         };
         self.targets.insert(row.id.clone(), target);
+    }
+
+    /// The same for a row filed earlier in this transaction.
+    fn record_row(&mut self, row: &LedgerRow) -> Result<(), AppError> {
+        if let Some(target) = &row.reverses {
+            self.reversed.insert(target.clone());
+        }
+        self.targets.insert(row.id.clone(), Target::of(row)?);
+        Ok(())
     }
 
     /// A reversal copies what it cancels.
