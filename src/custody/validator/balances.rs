@@ -1,9 +1,7 @@
 //! Findings about stock: each lot's running book balance per firm, in business order — a lot
 //! that goes out before it ever came in, a balance that goes negative, a count that disagrees.
 
-use std::collections::HashMap;
-
-use super::walk::{lot_text, Validator};
+use super::walk::{lot_text, Map, Validator};
 use crate::custody::model::{Entry, Finding};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, Severity};
@@ -19,7 +17,7 @@ struct Lot {
 impl Validator<'_> {
     /// Running balance per (firm, chemical, lot) in business order.
     pub(super) fn balances(&self, out: &mut Vec<Finding>) {
-        let mut lots: HashMap<(&str, &str, Option<&str>), Lot> = HashMap::new();
+        let mut lots: Map<(&str, &str, Option<&str>), Lot> = Map::default();
         for e in &self.entries {
             let state = lots
                 .entry((&*e.firm_id, &*e.chemical_id, e.lot.as_deref()))

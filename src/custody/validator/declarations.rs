@@ -2,9 +2,7 @@
 //! category needs one is judged against the declarations its seller keeps for that customer
 //! and substance, valid on the day.
 
-use std::collections::HashMap;
-
-use super::walk::Validator;
+use super::walk::{Map, Validator};
 use crate::custody::model::{Declaration, Entry, Finding, Party};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, Severity};
@@ -14,7 +12,7 @@ impl Validator<'_> {
         if !self.s.duties.declarations.contains(&true) {
             return;
         }
-        let mut on_file: HashMap<(&str, &str), Vec<&Declaration>> = HashMap::new();
+        let mut on_file: Map<(&str, &str), Vec<&Declaration>> = Map::default();
         for d in &self.input.declarations {
             on_file
                 .entry((&*d.firm_id, &*d.chemical_id))

@@ -1,11 +1,9 @@
 //! Matching: which dispatch (a sale to a registered firm) went with which receipt (a purchase
 //! from one). By shipment ref first; the rest by lot, quantity and transit window.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::{DateTime, Utc};
 
-use super::walk::{order_key, registered, Validator};
+use super::walk::{order_key, registered, Map, Set, Validator};
 use crate::custody::model::{Entry, Input};
 use crate::domain::{CustodyRules, EntryKind};
 
@@ -104,7 +102,7 @@ fn party(e: &Entry) -> &str {
 }
 
 /// Groups in key order, so that the outcome never depends on hashing.
-fn sorted<K: Ord>(groups: HashMap<K, Sides>) -> Vec<(K, Sides)> {
+fn sorted<K: Ord>(groups: Map<K, Sides>) -> Vec<(K, Sides)> {
     let mut groups: Vec<(K, Sides)> = groups.into_iter().collect();
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     groups
@@ -112,7 +110,7 @@ fn sorted<K: Ord>(groups: HashMap<K, Sides>) -> Vec<(K, Sides)> {
 
 impl<'a> Matching<'a> {
     /// The purchases that returned refused goods to their seller.
-    pub(super) fn returns(&self) -> HashSet<&'a str> {
+    pub(super) fn returns(&self) -> Set<&'a str> {
         self.refused
             .iter()
             .filter_map(|&(_, _, back)| back.map(|j| &*self.receipts[j].id))
@@ -151,7 +149,7 @@ impl<'a> Matching<'a> {
     /// 1. Same seller, buyer, chemical and shipment ref: pair them in time order.
     fn by_shipment_ref(&mut self) {
         type RefKey<'k> = (&'k str, &'k str, &'k str, &'k str);
-        let mut by_ref: HashMap<RefKey, Sides> = HashMap::new();
+        let mut by_ref: Map<RefKey, Sides> = Map::default();
         for (i, d) in self.dispatches.iter().copied().enumerate() {
             if let Some(r) = &d.shipment_ref {
                 by_ref
@@ -182,7 +180,7 @@ impl<'a> Matching<'a> {
     ///    the transit window, nearest in time first. Two different shipment refs never match.
     fn by_lot(&mut self, s: &CustodyRules) {
         type LotKey<'k> = (&'k str, &'k str, &'k str, Option<&'k str>);
-        let mut by_lot: HashMap<LotKey, Sides> = HashMap::new();
+        let mut by_lot: Map<LotKey, Sides> = Map::default();
         let free_dispatches = self.dispatches.iter().copied().enumerate();
         for (i, d) in free_dispatches.filter(|(i, _)| !self.d_used[*i]) {
             by_lot
@@ -231,7 +229,7 @@ impl<'a> Matching<'a> {
     /// 3. A dispatch the buyer refused pairs with no receipt: it waits for the goods' return, the
     ///    seller's purchase back from that buyer of the same chemical, lot and quantity (within
     ///    tolerance), filed at or after the dispatch; the earliest free one returns it.
-    fn pair_returns(&mut self, refusals: &HashMap<&str, DateTime<Utc>>, s: &CustodyRules) {
+    fn pair_returns(&mut self, refusals: &Map<&str, DateTime<Utc>>, s: &CustodyRules) {
         for i in 0..self.dispatches.len() {
             let d = self.dispatches[i];
             let Some(&at) = refusals.get(&*d.id) else {

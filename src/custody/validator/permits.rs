@@ -1,11 +1,9 @@
 //! Findings about purchase rights: selling to a firm that may not buy, buying without a permit or
 //! filing, and buying past a permit's limit.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::{DateTime, Utc};
 
-use super::walk::{order_key, Validator};
+use super::walk::{order_key, Map, Set, Validator};
 use crate::custody::model::{Entry, Finding, Party, Permit};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, EntryKind, FirmStatus, Severity};
@@ -26,7 +24,7 @@ pub struct Draw<'a> {
 impl<'a> Validator<'a> {
     /// `returns` are purchases that brought refused goods back to their seller: not purchases
     /// that need a purchase right.
-    pub(super) fn permits(&self, returns: &HashSet<&str>, out: &mut Vec<Finding>) {
+    pub(super) fn permits(&self, returns: &Set<&str>, out: &mut Vec<Finding>) {
         self.sales_to_unlicensed(out);
         self.purchases(returns, out);
     }
@@ -50,9 +48,7 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let active = self
-                .input
-                .firms
-                .get(&**buyer)
+                .firm(buyer)
                 .is_some_and(|f| f.status_at(e.occurred_at) == FirmStatus::Active);
             if !active || !self.holds_purchase_right(buyer, &e.chemical_id, e.occurred_at) {
                 let name = self.name(buyer);
@@ -85,8 +81,8 @@ impl<'a> Validator<'a> {
     /// a purchase right draws on nothing; any other draws on `drawn_permit`, and on that permit's
     /// limit, if it has one, by its whole quantity. `returns` (refused goods back with their
     /// seller) are not purchases.
-    pub(super) fn purchase_draws(&self, returns: &HashSet<&str>) -> Vec<Draw<'a>> {
-        let mut used: HashMap<&str, i64> = HashMap::new();
+    pub(super) fn purchase_draws(&self, returns: &Set<&str>) -> Vec<Draw<'a>> {
+        let mut used: Map<&str, i64> = Map::default();
         let mut purchases: Vec<&'a Entry> = self
             .entries
             .iter()
@@ -120,7 +116,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Purchases without a purchase right, and purchases past the limit of the permit drawn on.
-    fn purchases(&self, returns: &HashSet<&str>, out: &mut Vec<Finding>) {
+    fn purchases(&self, returns: &Set<&str>, out: &mut Vec<Finding>) {
         for d in self.purchase_draws(returns) {
             let e = d.purchase;
             if !d.right {

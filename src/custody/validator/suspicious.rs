@@ -8,12 +8,11 @@
 //! the window's length: O(n · w) for a group of n orders with w in a year, near-linear for the
 //! groups a province has), and per month at most the 12 months before it.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use chrono::{Datelike, Days, NaiveDate};
 
-use super::walk::{registered, Validator};
+use super::walk::{registered, Map, Validator};
 use crate::custody::model::{Entry, Finding, Party};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::time::CHINA;
@@ -142,7 +141,7 @@ impl<'a> Group<'a> {
 impl Validator<'_> {
     /// SUSPICIOUS_SIZE, SUSPICIOUS_FREQUENCY and SUSPICIOUS_STRUCTURING.
     pub(super) fn suspicious(&self, out: &mut Vec<Finding>) {
-        let mut groups: HashMap<(&str, Buyer, &str), Vec<&Entry>> = HashMap::new();
+        let mut groups: Map<(&str, Buyer, &str), Vec<&Entry>> = Map::default();
         for e in self.entries.iter().copied() {
             if e.kind != EntryKind::Sale || e.quantity <= 0 {
                 continue;

@@ -3,9 +3,7 @@
 //! filing (category 3) covering the chemical on the day; within one city it needs none. A
 //! category-1 transport permit is good for one shipment.
 
-use std::collections::HashMap;
-
-use super::walk::{order_key, Validator};
+use super::walk::{order_key, Map, Validator};
 use crate::custody::model::{Entry, Finding, Party, Permit};
 use crate::domain::quantity::format_thousandths as qty;
 use crate::domain::{Code, CreditCode, EntryKind, PermitKind, RegionCode, Severity};
@@ -54,7 +52,7 @@ impl Validator<'_> {
         // A category-1 permit is good for one shipment: judged in business order across firms,
         // the earliest sale keeps it (only these few sales are sorted).
         single_use.sort_by(|a, b| order_key(a.0).cmp(&order_key(b.0)));
-        let mut first_use: HashMap<&str, &Entry> = HashMap::new();
+        let mut first_use: Map<&str, &Entry> = Map::default();
         for (e, permit, number) in single_use {
             let first = *first_use.entry(&*permit.id).or_insert(e);
             if first.id != e.id {
@@ -66,10 +64,10 @@ impl Validator<'_> {
     /// Whether the shipment leaves the seller's city; `None` when either end's place is not
     /// known (a person, an outside party without a credit code, a firm without a region).
     fn crosses_cities(&self, e: &Entry) -> Option<bool> {
-        let from = self.input.firms.get(&*e.firm_id)?.region.as_ref()?;
+        let from = self.firm(&e.firm_id)?.region.as_ref()?;
         let to_city = |region: &RegionCode| from.city() != region.city();
         match e.counterparty.as_ref()? {
-            Party::Registered(id) => self.input.firms.get(&**id)?.region.as_ref().map(to_city),
+            Party::Registered(id) => self.firm(id)?.region.as_ref().map(to_city),
             Party::External(outside) if outside.is_individual() => None,
             // A unified social credit code carries its registration authority's region.
             Party::External(outside) => {
