@@ -357,12 +357,7 @@ pub fn run_incremental(
                     })
                 })
                 .collect();
-            let checkpoint = watermarks::new_checkpoint(
-                &summary.id.to_string(),
-                settings.as_of,
-                fingerprint.clone(),
-            );
-            watermarks::save(conn, &rows, &checkpoint)
+            leave_watermarks(conn, summary, &rows, settings, &fingerprint)
         },
     )?;
     summary.incremental = Some(IncrementalReport {
@@ -415,12 +410,7 @@ fn run_full_incremental(
                     recheck_at: next.get(firm).map(|t| time::to_db(*t)),
                 })
                 .collect();
-            let checkpoint = watermarks::new_checkpoint(
-                &summary.id.to_string(),
-                settings.as_of,
-                fingerprint.clone(),
-            );
-            watermarks::save(conn, &rows, &checkpoint)
+            leave_watermarks(conn, summary, &rows, settings, &fingerprint)
         },
     )?;
     summary.incremental = Some(IncrementalReport {
@@ -429,6 +419,22 @@ fn run_full_incremental(
         firms: total,
     });
     Ok(summary)
+}
+
+/// What an incremental run leaves for the next: the firms' watermarks and the run's checkpoint.
+fn leave_watermarks(
+    conn: &mut DbConnection,
+    summary: &RunSummary,
+    rows: &[watermarks::Watermark],
+    settings: &CustodyRules,
+    fingerprint: &str,
+) -> Result<(), AppError> {
+    let checkpoint = watermarks::new_checkpoint(
+        &summary.id.to_string(),
+        settings.as_of,
+        fingerprint.to_string(),
+    );
+    watermarks::save(conn, rows, &checkpoint)
 }
 
 /// How many findings fire, by code and by severity.

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{
     backends, fresh_postgres_database, serve_binary, Backend, ADMIN_PASSWORD, PASSWORD,
 };
-use crate::served::{call, token, DropDatabase, Setup};
+use crate::served::{assert_chain_verifies, call, token, DropDatabase, Setup};
 
 const JWT: &str = "a-jwt-secret-for-the-crash-test-0123456789";
 const FILERS: usize = 32;
@@ -127,19 +127,7 @@ fn acknowledged_filings_survive_kill_9_during_32_concurrent_filers() {
             }
         }
         for (firm, _) in &firms {
-            let (status, report) = call(
-                &base,
-                "GET",
-                &format!("/api/v1/firms/{firm}/ledger/verify"),
-                Some(&regulator),
-                None,
-            )
-            .unwrap();
-            assert_eq!(
-                (status, report["ok"].as_bool()),
-                (200, Some(true)),
-                "{report}"
-            );
+            assert_chain_verifies(&base, firm, &regulator);
         }
         let name = if database.is_some() {
             "PostgreSQL"

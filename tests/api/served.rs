@@ -41,6 +41,17 @@ pub fn token(base: &str, username: &str, password: &str) -> String {
     body["access_token"].as_str().unwrap().to_string()
 }
 
+/// Asserts that the firm's chain verifies, as the server at `base` checks it.
+pub fn assert_chain_verifies(base: &str, firm: &str, regulator: &str) {
+    let path = format!("/api/v1/firms/{firm}/ledger/verify");
+    let (status, report) = call(base, "GET", &path, Some(regulator), None).unwrap();
+    assert_eq!(
+        (status, report["ok"].as_bool()),
+        (200, Some(true)),
+        "{report}"
+    );
+}
+
 /// Sets up people and firms through served registries (one, or several on one database: each
 /// step through the server `via`, modulo how many there are).
 pub struct Setup<'a> {

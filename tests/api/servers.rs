@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{fresh_postgres_database, serve_binary, KillOnDrop, ADMIN_PASSWORD, PASSWORD};
-use crate::served::{call, DropDatabase, Setup};
+use crate::served::{assert_chain_verifies, call, DropDatabase, Setup};
 use crate::visitor::Visitor;
 
 const JWT: &str = "a-jwt-secret-for-the-three-servers-0123456789";
@@ -175,19 +175,7 @@ fn three_servers_on_one_postgres_keep_chains_gapless_and_share_what_must_be_shar
             "firm {i}: gapless"
         );
         for base in &bases {
-            let (status, report) = call(
-                base,
-                "GET",
-                &format!("/api/v1/firms/{firm}/ledger/verify"),
-                Some(&regulator),
-                None,
-            )
-            .unwrap();
-            assert_eq!(
-                (status, report["ok"].as_bool()),
-                (200, Some(true)),
-                "{report}"
-            );
+            assert_chain_verifies(base, firm, &regulator);
         }
     }
 
